@@ -1,0 +1,55 @@
+"""The Textual App: modes, global bindings, nothing else."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+from textual.app import App
+from textual.binding import Binding
+
+from crm_tui.db import open_database
+from crm_tui.i18n import Localizer
+from crm_tui.services.staff import NotStaff, StaffMember, active_staff
+from crm_tui.settings import Settings
+
+
+class ConsoleRefused(RuntimeError):
+    """The console does not start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ConsoleContext:
+    """What every screen needs: the engine, who is at the keyboard, their language."""
+
+    engine: Engine
+    staff: StaffMember
+    tr: Localizer
+    database: str
+
+
+class CrmApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "crm-tui"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(self, context: ConsoleContext):
+        super().__init__()
+        self.context = context
+        self.sub_title = f"{context.staff.display_name} ({context.tr(context.staff.role.value)})"
+
+    def on_mount(self) -> None:
+        from screens.home import HomeScreen
+
+        self.push_screen(HomeScreen(self.context))
+
+
+def make_app(settings: Settings) -> CrmApp:
+    """Settings -> engine -> who is logged in -> the App. Used by the CLI and the tests."""
+    engine = open_database(settings.db)
+    with Session(engine) as session:
+        try:
+            staff = active_staff(session, settings.login)
+        except NotStaff as exc:
+            engine.dispose()
+            raise ConsoleRefused(str(exc)) from None
+    return CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), str(engine.url)))

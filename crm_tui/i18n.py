@@ -1,0 +1,57 @@
+"""Translations (gettext catalogues in data/locale, read with babel) and locale formatting."""
+
+import gettext
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.numbers import format_currency, format_decimal
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "data" / "locale"
+DOMAIN = "crm_tui"
+BABEL_LOCALES = {"en": "en_GB", "es": "es_ES"}
+CURRENCY = "EUR"
+
+
+class CatalogueTranslations(gettext.NullTranslations):
+    def __init__(self, messages: dict[str, str]):
+        super().__init__()
+        self._messages = messages
+
+    def gettext(self, message: str) -> str:
+        return self._messages.get(message) or message
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    from babel.messages.pofile import read_po
+
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as handle:
+        catalogue = read_po(handle)
+    return CatalogueTranslations({m.id: m.string for m in catalogue if m.id and isinstance(m.id, str) and m.string})
+
+
+class Localizer:
+    """What one console session speaks: messages and money, numbers, dates in its locale."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.locale = Locale.parse(BABEL_LOCALES.get(lang, "en_GB"))
+        self._translations = translations(lang)
+
+    def __call__(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def money(self, cents: int) -> str:
+        return format_currency(cents / 100, CURRENCY, locale=self.locale)
+
+    def number(self, value: int | float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def datetime(self, value: datetime, zone: str = "Europe/Madrid") -> str:
+        return format_datetime(value, "short", tzinfo=zone, locale=self.locale)

@@ -1,0 +1,54 @@
+"""The audit log: every change staff make, field by field, with who, when and why."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from crm_tui.models import AuditEntry
+from store.types import utc_now
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old_value: object
+    new_value: object
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    at: datetime
+    staff_login: str
+    field: str
+    old_value: str | None
+    new_value: str | None
+    reason: str
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def record_changes(session: Session, staff_login: str, record_table: str, record_id: int,
+                   changes: list[FieldChange], reason: str = "", at: datetime | None = None) -> None:
+    if not changes:
+        return
+    at = at or utc_now()
+    session.execute(insert(AuditEntry), [
+        dict(at=at, staff_login=staff_login, record_table=record_table, record_id=record_id,
+             field=c.field, old_value=_text(c.old_value), new_value=_text(c.new_value), reason=reason)
+        for c in changes
+    ])
+
+
+def history(session: Session, record_table: str, record_id: int, limit: int = 200) -> list[AuditRecord]:
+    rows = session.execute(
+        select(AuditEntry.at, AuditEntry.staff_login, AuditEntry.field, AuditEntry.old_value,
+               AuditEntry.new_value, AuditEntry.reason)
+        .where(AuditEntry.record_table == record_table, AuditEntry.record_id == record_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return [AuditRecord(*row) for row in rows]

@@ -1,0 +1,360 @@
+"""A realistic demo shop: customers with favourites and rhythms, two years of orders.
+
+Deterministic: the same seed and the same `as_of` give the same database. Written with
+SQLAlchemy Core in bulk (explicit ids, lists of dicts), never through ORM objects.
+"""
+
+import math
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from sqlalchemy import Connection, insert, text
+
+from store.demo_pools import (
+    BRITISH_CITIES, BRITISH_STREETS, CALLBACK_NOTES, CATALOGUE, CONTACT_TEXTS, EMAIL_DOMAINS,
+    NON_PRODUCT_CODES, SPANISH_CITIES, SPANISH_STREETS,
+)
+from store.models import (
+    CallbackRequest, ContactMessage, Customer, Order, OrderLine, Product, stock_light,
+)
+from store.operations import customer_number_for, order_totals
+from store.validation import time_zone_for
+
+HISTORY_DAYS = 730
+CHUNK = 50_000
+# Relative weight of each month for order dates: a December peak and a quiet August.
+MONTH_WEIGHT = {1: 0.8, 2: 0.75, 3: 0.85, 4: 0.9, 5: 0.95, 6: 0.9, 7: 0.8, 8: 0.65,
+                9: 1.0, 10: 1.1, 11: 1.45, 12: 1.6}
+DEMO_AGENTS = [("ana", "Ana Ruiz"), ("luis", "Luis Ortega"), ("emma", "Emma Clarke")]
+
+
+@dataclass
+class DemoSummary:
+    customers: int = 0
+    products: int = 0
+    orders: int = 0
+    order_lines: int = 0
+    callbacks: int = 0
+    contact_messages: int = 0
+
+
+@dataclass
+class _Shopper:
+    id: int
+    favourites: list[int]
+    categories: list[str]
+    discount: int
+    start: float  # days before as_of
+    end: float
+    orders: int
+    country: str
+    phone: str
+    lang: str
+    name: str
+
+
+@dataclass
+class _Catalogue:
+    ids: list[int] = field(default_factory=list)
+    price: dict[int, int] = field(default_factory=dict)
+    category: dict[str, list[int]] = field(default_factory=dict)
+    popularity: list[float] = field(default_factory=list)
+    postage: int = 0
+
+
+class NamePools:
+    """First and last names drawn once from Faker (slow per call), then combined."""
+
+    def __init__(self, seed: int, size: int = 300):
+        from faker import Faker
+
+        self.first: dict[str, list[str]] = {}
+        self.last: dict[str, list[str]] = {}
+        for lang, locale in (("es", "es_ES"), ("en", "en_GB")):
+            fake = Faker(locale)
+            fake.seed_instance(seed)
+            self.first[lang] = sorted({fake.first_name() for _ in range(size)})
+            self.last[lang] = sorted({fake.last_name() for _ in range(size)})
+
+
+def build_demo(conn: Connection, *, customers: int = 2_000, seed: int = 7,
+               as_of: datetime | None = None, progress: Callable[[str], None] | None = None) -> DemoSummary:
+    """Fill an empty, migrated shop database. About ten order lines per customer."""
+    as_of = (as_of or datetime.now(timezone.utc)).replace(second=0, microsecond=0)
+    rng = random.Random(seed)
+    say = progress or (lambda _msg: None)
+    summary = DemoSummary()
+
+    catalogue = _write_catalogue(conn, rng, summary, as_of)
+    say(f"catalogue: {summary.products} products")
+    names = NamePools(seed)
+    shoppers = _write_customers(conn, rng, names, customers, catalogue, summary, as_of)
+    say(f"customers: {summary.customers}")
+    _write_orders(conn, rng, shoppers, catalogue, summary, as_of)
+    say(f"orders: {summary.orders}, lines: {summary.order_lines}")
+    _write_callbacks_and_messages(conn, rng, shoppers, names, summary, as_of)
+    say(f"callbacks: {summary.callbacks}, contact messages: {summary.contact_messages}")
+    if conn.dialect.name == "postgresql":
+        for table in ("product", "customer", "shop_order", "order_line", "callback_request", "contact_message"):
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                              f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+    return summary
+
+
+def _bulk(conn: Connection, table, rows: list[dict]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(insert(table), rows[start:start + CHUNK])
+
+
+def _write_catalogue(conn: Connection, rng: random.Random, summary: DemoSummary, as_of: datetime) -> _Catalogue:
+    cat = _Catalogue()
+    rows = []
+    sku_number = 10000
+    for category, (nouns, variants, (low, high)) in CATALOGUE.items():
+        for noun in nouns:
+            for variant in rng.sample(variants, k=rng.randint(2, len(variants))):
+                sku_number += rng.randint(1, 40)
+                pid = len(rows) + 1
+                price = int(round(math.exp(rng.uniform(math.log(low), math.log(high))) / 5) * 5)
+                threshold = rng.choice([5, 10, 20])
+                roll = rng.random()
+                stock = 0 if roll < 0.06 else rng.randint(1, threshold) if roll < 0.16 else rng.randint(threshold + 1, 400)
+                rows.append(dict(id=pid, sku=str(sku_number), name=f"{noun}, {variant}",
+                                 description=f"{noun} in {variant}, from our {category.lower()} range",
+                                 category=category, unit_price_cents=price, stock_quantity=stock,
+                                 low_stock_threshold=threshold, active=True, kind="product",
+                                 created_at=as_of - timedelta(days=HISTORY_DAYS + 30)))
+                cat.ids.append(pid)
+                cat.price[pid] = price
+                cat.category.setdefault(category, []).append(pid)
+                # Zipf-like popularity: a few best sellers, a long tail.
+                cat.popularity.append(1.0 / (1 + rng.random() * 40))
+    for code, (kind, name, price) in NON_PRODUCT_CODES.items():
+        pid = len(rows) + 1
+        rows.append(dict(id=pid, sku=code, name=name, description="", category="", unit_price_cents=price,
+                         stock_quantity=0, low_stock_threshold=0, active=True, kind=kind,
+                         created_at=as_of - timedelta(days=HISTORY_DAYS + 30)))
+        cat.price[pid] = price
+        if code == "POST":
+            cat.postage = pid
+    _bulk(conn, Product.__table__, rows)
+    summary.products = len(rows)
+    assert any(stock_light(r["stock_quantity"], r["low_stock_threshold"]) == "red" for r in rows[:len(cat.ids)])
+    return cat
+
+
+def _valid_phone(rng: random.Random, country: str) -> str:
+    while True:
+        if country == "ES":
+            raw = f"+34{rng.choice('67')}{rng.randrange(10**8):08d}"
+        else:
+            raw = f"+447{rng.choice('45789')}{rng.randrange(10**8):08d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(raw)):
+            return raw
+
+
+def _ascii(name: str) -> str:
+    table = str.maketrans("áéíóúüñçàèÁÉÍÓÚÑ' ", "aeiouuncaeAEIOUN..")
+    return name.translate(table).lower()
+
+
+def _write_customers(conn, rng, names: NamePools, count, cat: _Catalogue, summary, as_of) -> list[_Shopper]:
+    rows, shoppers = [], []
+    categories = list(cat.category)
+    for cid in range(1, count + 1):
+        spanish = rng.random() < 0.62
+        lang, country = ("es", "ES") if spanish else ("en", "GB")
+        first, last = rng.choice(names.first[lang]), rng.choice(names.last[lang])
+        if spanish:
+            last = f"{last} {rng.choice(names.last[lang])}"
+            city, prefix, _ = rng.choices(SPANISH_CITIES, weights=[c[2] for c in SPANISH_CITIES])[0]
+            postcode = f"{prefix}{rng.randint(1, 99):02d}"
+            street = f"{rng.choice(SPANISH_STREETS)} {rng.randint(1, 180)}"
+        else:
+            city, prefix, _ = rng.choices(BRITISH_CITIES, weights=[c[2] for c in BRITISH_CITIES])[0]
+            postcode = f"{prefix} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+            street = f"{rng.randint(1, 220)} {rng.choice(BRITISH_STREETS)}"
+        phone = _valid_phone(rng, country)
+        # Registered up to 2.5 years ago, more of them recently (the shop grows).
+        registered_days = HISTORY_DAYS * 1.25 * (rng.random() ** 1.4)
+        registered = as_of - timedelta(days=registered_days, minutes=rng.randrange(1440))
+        consent_at = registered + timedelta(minutes=rng.randint(0, 5))
+        discount = rng.choices([0, 5, 10, 15], weights=[88, 6, 5, 1])[0]
+        rows.append(dict(
+            id=cid, customer_number=customer_number_for(cid), first_name=first, last_name=last,
+            email=f"{_ascii(first)}.{_ascii(last.split()[0])}{cid}@{rng.choice(EMAIL_DOMAINS)}",
+            phone=phone, street=street, postcode=postcode, city=city, country=country,
+            time_zone=time_zone_for(country, postcode), preferred_language=lang, registered_at=registered,
+            consent_email_at=consent_at if rng.random() < 0.6 else None,
+            consent_phone_at=consent_at if rng.random() < 0.4 else None,
+            consent_chat_at=consent_at if rng.random() < 0.2 else None,
+            discount_percent=discount, version=1, created_at=registered, updated_at=registered,
+        ))
+        favourite_categories = rng.sample(categories, k=rng.choice([1, 1, 2]))
+        pool = [p for c in favourite_categories for p in cat.category[c]]
+        favourites = rng.sample(pool, k=min(len(pool), rng.randint(2, 4)))
+        start = min(registered_days, HISTORY_DAYS)
+        lapsed = rng.random() < 0.22
+        end = rng.uniform(120, max(121.0, start)) if lapsed and start > 150 else rng.uniform(0, 10)
+        orders = max(1, min(80, int(rng.paretovariate(1.6) * 2.1)))
+        if rng.random() < 0.07:
+            orders = 0  # registered, never bought
+        shoppers.append(_Shopper(cid, favourites, favourite_categories, discount, start, end, orders,
+                                 country, phone, lang, f"{first} {last}"))
+    _bulk(conn, Customer.__table__, rows)
+    summary.customers = len(rows)
+    return shoppers
+
+
+def _season_ok(rng: random.Random, when: datetime) -> bool:
+    return rng.random() < MONTH_WEIGHT[when.month] / 1.6
+
+
+def _order_dates(rng: random.Random, shopper: _Shopper, as_of: datetime) -> Iterator[datetime]:
+    """The shopper's rhythm: evenly spaced orders with jitter, thinned by the season."""
+    span = max(shopper.start - shopper.end, 1.0)
+    interval = span / max(shopper.orders, 1)
+    for k in range(shopper.orders):
+        days_ago = shopper.start - interval * (k + rng.uniform(0.15, 0.85))
+        when = as_of - timedelta(days=max(days_ago, 0.01), minutes=rng.randrange(600))
+        if _season_ok(rng, when) or rng.random() < 0.5:
+            yield when
+
+
+def _pick_products(rng: random.Random, shopper: _Shopper | None, cat: _Catalogue) -> dict[int, int]:
+    lines: dict[int, int] = {}
+    for _ in range(1 + min(int(rng.expovariate(0.45)), 11)):
+        roll = rng.random()
+        if shopper and roll < 0.6:
+            pid = rng.choice(shopper.favourites)
+        elif shopper and roll < 0.8:
+            pid = rng.choice(cat.category[rng.choice(shopper.categories)])
+        else:
+            pid = rng.choices(cat.ids, weights=cat.popularity)[0]
+        lines[pid] = lines.get(pid, 0) + rng.choices([1, 2, 3, 4, 6, 12], weights=[50, 22, 10, 6, 7, 5])[0]
+    return lines
+
+
+def _status_for(rng: random.Random, age_days: float) -> str:
+    if age_days > 12:
+        return "delivered"
+    if age_days > 4:
+        return rng.choice(["shipped", "delivered"])
+    return rng.choice(["placed", "paid", "paid", "shipped"])
+
+
+def _write_orders(conn, rng, shoppers: list[_Shopper], cat: _Catalogue, summary, as_of) -> None:
+    orders, lines = [], []
+    buyers: list[_Shopper | None] = []
+    dates: list[datetime] = []
+    for shopper in shoppers:
+        for when in _order_dates(rng, shopper, as_of):
+            buyers.append(shopper)
+            dates.append(when)
+    guest_orders = len(dates) // 18
+    for _ in range(guest_orders):
+        when = as_of - timedelta(days=rng.uniform(0, HISTORY_DAYS))
+        if _season_ok(rng, when):
+            buyers.append(None)
+            dates.append(when)
+    order_ids = sorted(range(len(dates)), key=dates.__getitem__)  # ids follow time, as in a real shop
+
+    agents = [login for login, _ in DEMO_AGENTS]
+    for index in order_ids:
+        shopper, when = buyers[index], dates[index]
+        oid = len(orders) + 1
+        products = _pick_products(rng, shopper, cat)
+        phone_order = shopper is not None and rng.random() < 0.1
+        subtotal_lines = []
+        for pid, qty in products.items():
+            total = cat.price[pid] * qty
+            subtotal_lines.append(total)
+            lines.append(dict(id=len(lines) + 1, order_id=oid, product_id=pid, quantity=qty,
+                              unit_price_cents=cat.price[pid], line_total_cents=total))
+        if sum(subtotal_lines) < 3000:
+            subtotal_lines.append(cat.price[cat.postage])
+            lines.append(dict(id=len(lines) + 1, order_id=oid, product_id=cat.postage, quantity=1,
+                              unit_price_cents=cat.price[cat.postage], line_total_cents=cat.price[cat.postage]))
+        discount = shopper.discount if shopper else 0
+        subtotal, discount_cents, total = order_totals(subtotal_lines, discount)
+        age = (as_of - when).total_seconds() / 86400
+        orders.append(dict(
+            id=oid, number=f"{'PO' if phone_order else 'WO'}{oid:08d}", customer_id=shopper.id if shopper else None,
+            placed_at=when, status=_status_for(rng, age), channel="phone" if phone_order else "web",
+            discount_percent=discount, taken_by=rng.choice(agents) if phone_order else None, cancels_order_id=None,
+            subtotal_cents=subtotal, discount_cents=discount_cents, total_cents=total,
+        ))
+    _add_cancellations(rng, orders, lines, as_of)
+    _bulk(conn, Order.__table__, orders)
+    _bulk(conn, OrderLine.__table__, lines)
+    summary.orders, summary.order_lines = len(orders), len(lines)
+
+
+def _add_cancellations(rng: random.Random, orders: list[dict], lines: list[dict], as_of: datetime) -> None:
+    """About 3 % of orders are cancelled or returned: a document of negative lines linked to them."""
+    lines_of: dict[int, list[dict]] = {}
+    for line in lines:
+        lines_of.setdefault(line["order_id"], []).append(line)
+    originals = [o for o in orders if rng.random() < 0.03]
+    for original in originals:
+        returned = original["status"] == "delivered" and rng.random() < 0.5
+        when = original["placed_at"] + timedelta(days=rng.uniform(5, 20) if returned else rng.uniform(0.01, 1))
+        if when >= as_of:
+            continue
+        oid = len(orders) + 1
+        taken = lines_of[original["id"]] if not returned else rng.sample(lines_of[original["id"]], k=1)
+        for line in taken:
+            lines.append(dict(id=len(lines) + 1, order_id=oid, product_id=line["product_id"],
+                              quantity=-line["quantity"], unit_price_cents=line["unit_price_cents"],
+                              line_total_cents=-line["line_total_cents"]))
+        subtotal, discount_cents, total = order_totals([-line["line_total_cents"] for line in taken],
+                                                       original["discount_percent"])
+        status = "returned" if returned else "cancelled"
+        original["status"] = status
+        orders.append(dict(
+            id=oid, number=f"RX{oid:08d}", customer_id=original["customer_id"], placed_at=when, status=status,
+            channel=original["channel"], discount_percent=original["discount_percent"], taken_by=None,
+            cancels_order_id=original["id"], subtotal_cents=subtotal, discount_cents=discount_cents,
+            total_cents=total,
+        ))
+
+
+def _write_callbacks_and_messages(conn, rng, shoppers: list[_Shopper], names: NamePools, summary, as_of) -> None:
+    callbacks, messages = [], []
+    pending = max(12, min(60, len(shoppers) // 50))
+    for k in range(pending):
+        shopper = rng.choice(shoppers) if rng.random() < 0.75 else None
+        country = shopper.country if shopper else "ES"
+        zone = time_zone_for(country)
+        requested = as_of - timedelta(minutes=rng.randint(1, 120))
+        window_from = window_to = None
+        if k % 4 == 3:  # scheduled for later today or tomorrow, in the customer's zone
+            local_day = (as_of + timedelta(days=rng.choice([0, 1]))).astimezone(ZoneInfo(zone)).date()
+            hour = rng.randint(9, 19)
+            window_from = datetime.combine(local_day, time(hour), ZoneInfo(zone))
+            window_to = window_from + timedelta(hours=1)
+        lang = shopper.lang if shopper else rng.choice(["es", "en"])
+        callbacks.append(dict(
+            id=k + 1, customer_id=shopper.id if shopper else None,
+            phone=shopper.phone if shopper else _valid_phone(rng, country), requested_at=requested,
+            window_from=window_from, window_to=window_to, time_zone=zone,
+            note=rng.choice(CALLBACK_NOTES[lang]), source="web", status="pending",
+        ))
+    for k in range(max(20, min(800, len(shoppers) // 20))):
+        shopper = rng.choice(shoppers) if rng.random() < 0.7 else None
+        kind = rng.choices(list(CONTACT_TEXTS), weights=[6, 3, 1])[0]
+        messages.append(dict(
+            id=k + 1,
+            name=shopper.name if shopper else f"{rng.choice(names.first['es'])} {rng.choice(names.last['es'])}",
+            phone=shopper.phone if shopper else None,
+            email=None if shopper else f"visitor{k + 1}@example.org",
+            text=rng.choice(CONTACT_TEXTS[kind]), kind=kind,
+            received_at=as_of - timedelta(days=rng.uniform(0, 60)), customer_id=shopper.id if shopper else None,
+        ))
+    _bulk(conn, CallbackRequest.__table__, callbacks)
+    _bulk(conn, ContactMessage.__table__, messages)
+    summary.callbacks, summary.contact_messages = len(callbacks), len(messages)

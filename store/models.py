@@ -1,0 +1,188 @@
+"""SQLModel tables of the shop database.
+
+Money is integer cents of the shop's currency; times are aware UTC datetimes (stored naive
+UTC, see UTCDateTime); discounts are whole percents.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime, utc_now
+
+
+class ProductKind(StrEnum):
+    """What a product code is. Only PRODUCT is merchandise; the rest never become favourites."""
+
+    PRODUCT = "product"
+    POSTAGE = "postage"
+    FEE = "fee"
+    ADJUSTMENT = "adjustment"
+    DISCOUNT = "discount"
+    VOUCHER = "voucher"
+
+
+class OrderStatus(StrEnum):
+    PLACED = "placed"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+class OrderChannel(StrEnum):
+    WEB = "web"
+    PHONE = "phone"
+
+
+class ContactKind(StrEnum):
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+
+
+class CallbackStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+
+
+class StockLight(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+def stock_light(stock_quantity: int, low_stock_threshold: int) -> StockLight:
+    """Green above the threshold, yellow at or below it and above 0, red at 0."""
+    if stock_quantity <= 0:
+        return StockLight.RED
+    if stock_quantity <= low_stock_threshold:
+        return StockLight.YELLOW
+    return StockLight.GREEN
+
+
+def _utc(nullable: bool = False, index: bool = False, default: bool = False):
+    """A UTC timestamp column; `default` fills it with the current time."""
+    if default:
+        return Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=nullable, index=index)
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    __table_args__ = (
+        CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="ck_customer_discount"),
+        Index("ix_customer_last_first", "last_name", "first_name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_number: str = Field(max_length=32, unique=True, index=True)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    email: str | None = Field(default=None, max_length=254, index=True)
+    phone: str | None = Field(default=None, max_length=20, index=True)  # E.164
+    street: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=16)
+    city: str = Field(default="", max_length=100)
+    country: str = Field(default="ES", max_length=2)  # ISO 3166-1 alpha-2
+    time_zone: str = Field(default="Europe/Madrid", max_length=64)
+    preferred_language: str = Field(default="es", max_length=8)
+    registered_at: datetime = _utc(default=True)
+    consent_email_at: datetime | None = _utc(nullable=True)
+    consent_phone_at: datetime | None = _utc(nullable=True)
+    consent_chat_at: datetime | None = _utc(nullable=True)
+    discount_percent: int = Field(default=0)
+    # Optimistic locking: every staff edit is UPDATE ... WHERE version = <the one loaded>.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = _utc(default=True)
+    updated_at: datetime = _utc(default=True)
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+    __table_args__ = (CheckConstraint("stock_quantity >= 0", name="ck_product_stock_not_negative"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200, index=True)
+    description: str = Field(default="", max_length=500)
+    category: str = Field(default="", max_length=100, index=True)
+    unit_price_cents: int = Field(default=0)
+    stock_quantity: int = Field(default=0)
+    low_stock_threshold: int = Field(default=5)
+    active: bool = Field(default=True)
+    kind: ProductKind = Field(default=ProductKind.PRODUCT, sa_type=String(16))
+    created_at: datetime = _utc(default=True)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "shop_order"
+    __table_args__ = (Index("ix_order_customer_placed", "customer_id", "placed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True, index=True)
+    customer_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("customer.id"), nullable=True)
+    )
+    placed_at: datetime = _utc(default=True, index=True)
+    status: OrderStatus = Field(default=OrderStatus.PLACED, sa_type=String(16))
+    channel: OrderChannel = Field(default=OrderChannel.WEB, sa_type=String(8))
+    discount_percent: int = Field(default=0)
+    taken_by: str | None = Field(default=None, max_length=64)  # staff login, phone orders
+    cancels_order_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("shop_order.id"), nullable=True, index=True)
+    )
+    subtotal_cents: int = Field(default=0)
+    discount_cents: int = Field(default=0)
+    total_cents: int = Field(default=0)
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_line"
+    __table_args__ = (Index("ix_order_line_product", "product_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(sa_column=Column(Integer, ForeignKey("shop_order.id"), nullable=False, index=True))
+    product_id: int = Field(sa_column=Column(Integer, ForeignKey("product.id"), nullable=False))
+    quantity: int  # negative on cancellations and returns
+    unit_price_cents: int
+    line_total_cents: int
+
+
+class CallbackRequest(SQLModel, table=True):
+    __tablename__ = "callback_request"
+    __table_args__ = (Index("ix_callback_status_requested", "status", "requested_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("customer.id"), nullable=True, index=True)
+    )
+    phone: str = Field(max_length=20, index=True)  # E.164
+    requested_at: datetime = _utc(default=True)
+    # Both empty: "as soon as possible". Otherwise the window the customer chose, in UTC;
+    # time_zone is the zone they chose it in, to show it back to them.
+    window_from: datetime | None = _utc(nullable=True)
+    window_to: datetime | None = _utc(nullable=True)
+    time_zone: str = Field(default="Europe/Madrid", max_length=64)
+    note: str = Field(default="", max_length=1000)
+    source: str = Field(default="web", max_length=32)
+    status: CallbackStatus = Field(default=CallbackStatus.PENDING, sa_type=String(16))
+
+
+class ContactMessage(SQLModel, table=True):
+    __tablename__ = "contact_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    text: str = Field(max_length=5000)
+    kind: ContactKind = Field(default=ContactKind.QUESTION, sa_type=String(16))
+    received_at: datetime = _utc(default=True, index=True)
+    customer_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("customer.id"), nullable=True, index=True)
+    )

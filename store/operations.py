@@ -1,0 +1,347 @@
+"""What customers do in the web shop: register, order, ask for a callback, write to us.
+
+Each operation validates its input, writes in the caller's session and raises a clear
+error; the caller owns the transaction (see crm_tui.db.write_session).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from store.models import (
+    CallbackRequest,
+    ContactKind,
+    ContactMessage,
+    Customer,
+    Order,
+    OrderChannel,
+    OrderLine,
+    Product,
+    ProductKind,
+)
+from store.types import utc_now
+from store.validation import (
+    InvalidField,
+    InvalidInput,
+    normalise_country,
+    normalise_email,
+    normalise_language,
+    normalise_phone,
+    require_text,
+    time_zone_for,
+)
+
+STAFF_ONLY_FIELDS = frozenset({"discount_percent", "discount", "version", "customer_number", "id"})
+
+
+class OrderRefused(ValueError):
+    """An order that cannot be placed; nothing of it was written."""
+
+
+class OutOfStock(OrderRefused):
+    def __init__(self, sku: str, name: str, available: int, wanted: int):
+        self.sku, self.name, self.available, self.wanted = sku, name, available, wanted
+        if available <= 0:
+            message = f"{sku} {name!r} is out of stock and cannot be ordered"
+        else:
+            message = f"{sku} {name!r}: only {available} in stock, {wanted} asked for"
+        super().__init__(message)
+
+
+# --- registration -----------------------------------------------------------------------
+
+
+class Registration(BaseModel):
+    """The web shop's registration form. Unknown fields are refused, the discount above all."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = "ES"
+    preferred_language: str = "es"
+    consent_email: bool = False
+    consent_phone: bool = False
+    consent_chat: bool = False
+
+
+def customer_number_for(customer_id: int) -> str:
+    return f"CU{customer_id:07d}"
+
+
+def register_customer(session: Session, form: Mapping[str, Any], now: datetime | None = None) -> Customer:
+    """Create a customer from the registration form; returns it with its customer number."""
+    staff_only = sorted(STAFF_ONLY_FIELDS & set(form))
+    if staff_only:
+        raise InvalidInput([
+            InvalidField(name, "is set by the shop's staff and cannot be given at registration")
+            for name in staff_only
+        ])
+    try:
+        reg = Registration.model_validate(dict(form))
+    except ValidationError as exc:
+        raise InvalidInput([
+            InvalidField(".".join(str(p) for p in err["loc"]) or "form", err["msg"]) for err in exc.errors()
+        ]) from None
+    errors: list[InvalidField] = []
+    values: dict[str, Any] = {}
+    checks = {
+        "first_name": lambda: require_text(reg.first_name, "first_name", 100),
+        "last_name": lambda: require_text(reg.last_name, "last_name", 100),
+        "country": lambda: normalise_country(reg.country),
+        "email": lambda: normalise_email(reg.email),
+        "preferred_language": lambda: normalise_language(reg.preferred_language),
+    }
+    for field, check in checks.items():
+        try:
+            values[field] = check()
+        except InvalidField as err:
+            errors.append(err)
+    try:
+        values["phone"] = normalise_phone(reg.phone, values.get("country", "ES"))
+    except InvalidField as err:
+        errors.append(err)
+    if errors:
+        raise InvalidInput(errors)
+    if session.scalar(select(Customer.id).where(Customer.email == values["email"])):
+        raise InvalidInput([InvalidField("email", f"{values['email']} is already registered")])
+
+    now = now or utc_now()
+    customer = Customer(
+        customer_number=f"pending-{values['email']}",
+        street=reg.street, postcode=reg.postcode, city=reg.city,
+        time_zone=time_zone_for(values["country"], reg.postcode),
+        registered_at=now, created_at=now, updated_at=now,
+        consent_email_at=now if reg.consent_email else None,
+        consent_phone_at=now if reg.consent_phone else None,
+        consent_chat_at=now if reg.consent_chat else None,
+        **values,
+    )
+    session.add(customer)
+    session.flush()
+    customer.customer_number = customer_number_for(customer.id)
+    session.flush()
+    return customer
+
+
+# --- orders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order_id: int
+    number: str
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+
+
+def order_totals(line_totals: Sequence[int], discount_percent: int) -> tuple[int, int, int]:
+    """(subtotal, discount, total) in cents; the discount is rounded half up to the cent."""
+    subtotal = sum(line_totals)
+    discount = (subtotal * discount_percent + 50) // 100
+    return subtotal, discount, subtotal - discount
+
+
+def order_number_for(order_id: int, channel: OrderChannel) -> str:
+    return f"{'PO' if channel == OrderChannel.PHONE else 'WO'}{order_id:08d}"
+
+
+def place_order(
+    session: Session,
+    customer_id: int | None,
+    items: Sequence[OrderItem],
+    *,
+    channel: OrderChannel = OrderChannel.WEB,
+    discount_percent: int | None = None,
+    taken_by: str | None = None,
+    now: datetime | None = None,
+) -> PlacedOrder:
+    """Place an order and take its stock. Any refused line refuses the whole order.
+
+    Stock is taken with a conditional UPDATE (stock >= quantity), so two orders racing for
+    the last unit cannot both get it, on SQLite and on PostgreSQL alike.
+    """
+    if not items:
+        raise OrderRefused("an order needs at least one line")
+    wanted: dict[str, int] = {}
+    for item in items:
+        if item.quantity <= 0:
+            raise OrderRefused(f"{item.sku}: quantity must be at least 1, not {item.quantity}")
+        wanted[item.sku] = wanted.get(item.sku, 0) + item.quantity
+
+    customer = None
+    if customer_id is not None:
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            raise OrderRefused(f"no customer with id {customer_id}")
+    if discount_percent is None:
+        discount_percent = customer.discount_percent if customer else 0
+    if not 0 <= discount_percent <= 100:
+        raise OrderRefused(f"discount {discount_percent} % is not between 0 and 100")
+
+    products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(wanted)))}
+    line_rows = []
+    for sku, quantity in wanted.items():
+        product = products.get(sku)
+        if product is None:
+            raise OrderRefused(f"{sku}: no such product")
+        if not product.active or product.kind != ProductKind.PRODUCT:
+            raise OrderRefused(f"{sku} {product.name!r} cannot be ordered")
+        taken = session.execute(
+            update(Product)
+            .where(Product.id == product.id, Product.stock_quantity >= quantity)
+            .values(stock_quantity=Product.stock_quantity - quantity)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            available = session.scalar(select(Product.stock_quantity).where(Product.id == product.id))
+            raise OutOfStock(sku, product.name, available or 0, quantity)
+        line_rows.append((product, quantity))
+
+    subtotal, discount, total = order_totals(
+        [p.unit_price_cents * q for p, q in line_rows], discount_percent
+    )
+    order = Order(
+        number=f"pending-{utc_now().timestamp()}-{id(items)}",
+        customer_id=customer_id,
+        placed_at=now or utc_now(),
+        channel=channel,
+        discount_percent=discount_percent,
+        taken_by=taken_by,
+        subtotal_cents=subtotal,
+        discount_cents=discount,
+        total_cents=total,
+    )
+    session.add(order)
+    session.flush()
+    order.number = order_number_for(order.id, channel)
+    session.add_all(
+        OrderLine(order_id=order.id, product_id=p.id, quantity=q,
+                  unit_price_cents=p.unit_price_cents, line_total_cents=p.unit_price_cents * q)
+        for p, q in line_rows
+    )
+    session.flush()
+    return PlacedOrder(order.id, order.number, subtotal, discount, total)
+
+
+# --- callbacks and the contact form -----------------------------------------------------
+
+
+def find_customer_by_phone(session: Session, e164: str) -> int | None:
+    return session.scalar(select(Customer.id).where(Customer.phone == e164).order_by(Customer.id).limit(1))
+
+
+def request_callback(
+    session: Session,
+    phone: str,
+    *,
+    country: str = "ES",
+    window: tuple[time, time] | None = None,
+    window_date: datetime | None = None,
+    time_zone: str | None = None,
+    note: str = "",
+    source: str = "web",
+    customer_id: int | None = None,
+    now: datetime | None = None,
+) -> CallbackRequest:
+    """The callback box: a number, and either "as soon as possible" or a from-to window.
+
+    `window` is a pair of local times in `time_zone` (the customer's zone) on the day of
+    `window_date` (default: today there, or tomorrow if the window has already passed).
+    """
+    now = now or utc_now()
+    e164 = normalise_phone(phone, country)
+    if len(note) > 1000:
+        raise InvalidField("note", "is longer than 1000 characters")
+    if customer_id is None:
+        customer_id = find_customer_by_phone(session, e164)
+    if time_zone is None:
+        customer = session.get(Customer, customer_id) if customer_id else None
+        time_zone = customer.time_zone if customer else time_zone_for(country)
+    zone = ZoneInfo(time_zone)
+
+    window_from = window_to = None
+    if window is not None:
+        start, end = window
+        if start >= end:
+            raise InvalidField("window", f"the window must end after it starts ({start:%H:%M}-{end:%H:%M})")
+        day = (window_date.astimezone(zone) if window_date else now.astimezone(zone)).date()
+        window_from = datetime.combine(day, start, zone)
+        window_to = datetime.combine(day, end, zone)
+        if window_date is None and window_to <= now:
+            day = day + timedelta(days=1)
+            window_from = datetime.combine(day, start, zone)
+            window_to = datetime.combine(day, end, zone)
+        if window_to <= now:
+            raise InvalidField("window", "the window is already over")
+
+    callback = CallbackRequest(
+        customer_id=customer_id, phone=e164, requested_at=now,
+        window_from=window_from, window_to=window_to, time_zone=time_zone,
+        note=note.strip(), source=source,
+    )
+    session.add(callback)
+    session.flush()
+    return callback
+
+
+def send_contact_message(
+    session: Session,
+    *,
+    name: str,
+    text: str,
+    phone: str = "",
+    email: str = "",
+    kind: ContactKind | str = ContactKind.QUESTION,
+    country: str = "ES",
+    now: datetime | None = None,
+) -> ContactMessage:
+    """The contact form: name and text, and a phone or an e-mail to answer to."""
+    errors: list[InvalidField] = []
+    values: dict[str, Any] = {}
+    for field, check in {
+        "name": lambda: require_text(name, "name", 200),
+        "text": lambda: require_text(text, "text", 5000),
+        "phone": lambda: normalise_phone(phone, country) if phone.strip() else None,
+        "email": lambda: normalise_email(email) if email.strip() else None,
+    }.items():
+        try:
+            values[field] = check()
+        except InvalidField as err:
+            errors.append(err)
+    try:
+        values["kind"] = ContactKind(kind)
+    except ValueError:
+        errors.append(InvalidField("kind", f"{kind!r} is not one of {', '.join(k.value for k in ContactKind)}"))
+    if not errors and not values["phone"] and not values["email"]:
+        errors.append(InvalidField("phone", "give a phone number or an e-mail address to answer to"))
+    if errors:
+        raise InvalidInput(errors)
+
+    customer_id = None
+    if values["email"]:
+        customer_id = session.scalar(select(Customer.id).where(Customer.email == values["email"]).limit(1))
+    if customer_id is None and values["phone"]:
+        customer_id = find_customer_by_phone(session, values["phone"])
+    message = ContactMessage(received_at=now or utc_now(), customer_id=customer_id, **values)
+    session.add(message)
+    session.flush()
+    return message

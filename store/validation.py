@@ -1,0 +1,124 @@
+"""Validation of what customers type into the web shop (and staff into the card).
+
+Each function returns the normalised value or raises InvalidField naming the field.
+"""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from phonenumbers import timezone as phone_time_zones
+from email_validator import EmailNotValidError, validate_email
+
+SUPPORTED_LANGUAGES = ("es", "en")
+
+
+@dataclass
+class InvalidField(ValueError):
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidInput(ValueError):
+    """Several fields at once: nothing is saved until every field is valid."""
+
+    def __init__(self, errors: list[InvalidField]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+    def by_field(self) -> dict[str, str]:
+        return {e.field: e.message for e in self.errors}
+
+
+def normalise_phone(raw: str, country: str = "ES", field: str = "phone") -> str:
+    """Any way a person writes a number -> E.164. `country` is the default region."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidField(field, "a phone number is required")
+    try:
+        number = phonenumbers.parse(text, (country or "ES").upper())
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidField(field, f"{text!r} is not a phone number ({exc._msg})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidField(field, f"{text!r} is not a valid phone number for {country or 'ES'}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_phone(e164: str | None) -> str:
+    """E.164 -> the national format of the number's own country, for display."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def normalise_email(raw: str, field: str = "email") -> str:
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidField(field, "an e-mail address is required")
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidField(field, f"{text!r} is not a valid e-mail address: {exc}") from None
+    # Stored lower-case so that lookups use the plain index; no shop tells José@ from josé@.
+    return result.normalized.lower()
+
+
+def normalise_country(raw: str, field: str = "country") -> str:
+    code = (raw or "").strip().upper()
+    if len(code) != 2 or not code.isalpha() or code not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidField(field, f"{raw!r} is not an ISO 3166 two-letter country code")
+    return code
+
+
+def normalise_language(raw: str, field: str = "preferred_language") -> str:
+    code = (raw or "").strip().lower()
+    if code not in SUPPORTED_LANGUAGES:
+        raise InvalidField(field, f"{raw!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return code
+
+
+def require_text(raw: str | None, field: str, max_length: int) -> str:
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidField(field, "is required")
+    if len(text) > max_length:
+        raise InvalidField(field, f"is longer than {max_length} characters")
+    return text
+
+
+# Spain has two zones: the Canary Islands (provinces 35 and 38) are an hour behind.
+_CANARY_POSTCODE_PREFIXES = ("35", "38")
+_COUNTRY_ZONES = {
+    "ES": "Europe/Madrid", "GB": "Europe/London", "IE": "Europe/Dublin", "PT": "Europe/Lisbon",
+    "FR": "Europe/Paris", "DE": "Europe/Berlin", "IT": "Europe/Rome", "NL": "Europe/Amsterdam",
+    "BE": "Europe/Brussels", "US": "America/New_York", "MX": "America/Mexico_City",
+}
+
+
+def time_zone_for(country: str, postcode: str = "") -> str:
+    """The customer's time zone from their address; calling hours are judged in it."""
+    country = (country or "").upper()
+    if country == "ES" and postcode.strip()[:2] in _CANARY_POSTCODE_PREFIXES:
+        return "Atlantic/Canary"
+    if country == "PT" and postcode.strip()[:1] == "9":
+        return "Atlantic/Madeira" if postcode.strip()[:2] == "90" else "Atlantic/Azores"
+    if country in _COUNTRY_ZONES:
+        return _COUNTRY_ZONES[country]
+    example = phonenumbers.example_number(country) if country in phonenumbers.SUPPORTED_REGIONS else None
+    zones = phone_time_zones.time_zones_for_number(example) if example else ()
+    return zones[0] if zones and zones[0] != "Etc/Unknown" else "UTC"
+
+
+def normalise_time_zone(raw: str, field: str = "time_zone") -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidField(field, f"{raw!r} is not a known time zone") from None
+    return raw
