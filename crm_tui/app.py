@@ -7,7 +7,7 @@ from sqlmodel import Session
 from textual.app import App
 from textual.binding import Binding
 
-from crm_tui.db import open_database
+from crm_tui.db import describe_database, open_database
 from crm_tui.i18n import Localizer
 from crm_tui.services.staff import NotStaff, StaffMember, active_staff
 from crm_tui.settings import Settings
@@ -52,4 +52,5 @@ def make_app(settings: Settings) -> CrmApp:
         except NotStaff as exc:
             engine.dispose()
             raise ConsoleRefused(str(exc)) from None
-    return CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), str(engine.url)))
+    return CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang),
+                                     describe_database(str(engine.url))))

@@ -55,6 +55,17 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def describe_database(url: str) -> str:
+    """A short name for people: the SQLite file's name, or host/database with no password."""
+    parsed = make_url(url)
+    path = sqlite_file(url)
+    if path is not None:
+        return f"{path.name} (SQLite)"
+    if parsed.get_backend_name() == "sqlite":
+        return "in memory (SQLite)"
+    return f"{parsed.database} on {parsed.host or 'localhost'} ({parsed.get_backend_name()})"
+
+
 def make_engine(url: str) -> Engine:
     """The one engine of a process. SQLite: WAL, foreign keys, busy timeout."""
     if not is_sqlite(url):

@@ -1,0 +1,1 @@
+"""Reusable Textual widgets, each with its DEFAULT_CSS."""

@@ -1,0 +1,29 @@
+from textual.widgets import Static
+
+
+async def test_home_greets_the_staff_member_and_shows_the_shops_figures(console_factory):
+    app = console_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert "Welcome, tester." in str(screen.query_one("#greeting", Static).render())
+        figures = str(screen.query_one("#figures", Static).render())
+        assert "300 customers" in figures and "callbacks waiting" in figures
+        assert app.sub_title == "tester (supervisor)"
+
+
+async def test_ctrl_q_quits(console_factory):
+    app = console_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+def test_home_screen_snapshot(snap_compare, console_factory):
+    async def loaded(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(console_factory(), terminal_size=(100, 24), run_before=loaded)
