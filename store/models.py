@@ -142,11 +142,18 @@ class Order(SQLModel, table=True):
 
 
 class OrderLine(SQLModel, table=True):
+    """One line of an order. A line is identified by its order, product, quantity and unit
+    price: the same line twice is a duplicate (imports skip it; the shop merges it)."""
+
     __tablename__ = "order_line"
-    __table_args__ = (Index("ix_order_line_product", "product_id"),)
+    # No index on product_id alone: per-product figures come from roll-ups, and every index
+    # costs the import (the bulk write) about a second per million lines.
+    __table_args__ = (
+        Index("ux_order_line_identity", "order_id", "product_id", "quantity", "unit_price_cents", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(sa_column=Column(Integer, ForeignKey("shop_order.id"), nullable=False, index=True))
+    order_id: int = Field(sa_column=Column(Integer, ForeignKey("shop_order.id"), nullable=False))
     product_id: int = Field(sa_column=Column(Integer, ForeignKey("product.id"), nullable=False))
     quantity: int  # negative on cancellations and returns
     unit_price_cents: int

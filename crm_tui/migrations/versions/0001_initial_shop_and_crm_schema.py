@@ -166,15 +166,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('order_line', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_order_line_order_id'), ['order_id'], unique=False)
-        batch_op.create_index('ix_order_line_product', ['product_id'], unique=False)
+        batch_op.create_index('ux_order_line_identity', ['order_id', 'product_id', 'quantity', 'unit_price_cents'], unique=True)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('order_line', schema=None) as batch_op:
-        batch_op.drop_index('ix_order_line_product')
-        batch_op.drop_index(batch_op.f('ix_order_line_order_id'))
+        batch_op.drop_index('ux_order_line_identity')
 
     op.drop_table('order_line')
     with op.batch_alter_table('shop_order', schema=None) as batch_op:

@@ -1,0 +1,311 @@
+"""The project's own CSV set: products.csv, customers.csv, orders.csv, order_lines.csv.
+
+Columns are found by header name (see README, "Importing"); unknown columns are ignored with a
+warning. Files are loaded in that order whatever order they are given in.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy import text
+
+from crm_tui.importing.accounting import ImportSummary, RejectLog
+from crm_tui.importing.bulk import db_datetime
+from crm_tui.importing.shop_writer import ShopWriter
+from crm_tui.importing.sniff import FileDialect
+from crm_tui.importing.values import (
+    BadValue, DateReader, parse_money_cents, parse_quantity,
+)
+from crm_tui.services.audit import FieldChange, record_changes
+from store.models import OrderChannel, OrderStatus, ProductKind
+from store.types import utc_now
+from store.validation import (
+    InvalidField, normalise_country, normalise_email, normalise_language, normalise_phone, time_zone_for,
+)
+
+COLUMNS = {
+    "products": (("sku", "name", "unit_price"),
+                 ("description", "category", "stock_quantity", "low_stock_threshold", "active", "kind")),
+    "customers": (("customer_number",),
+                  ("first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
+                   "preferred_language", "registered_at", "consent_email", "consent_phone", "consent_chat")),
+    "orders": (("number", "placed_at"), ("customer_number", "status", "channel", "cancels")),
+    "order_lines": (("order_number", "sku", "quantity", "unit_price"), ()),
+}
+LOAD_ORDER = ["products", "customers", "orders", "order_lines", "lines"]
+CHUNK_ROWS = 5_000
+_TRUE = {"1", "true", "yes", "y", "si", "sí", "x"}
+_FALSE = {"", "0", "false", "no", "n"}
+
+
+def kind_of(header: list[str]) -> str | None:
+    names = {h.strip().lower() for h in header}
+    for kind, (required, _optional) in COLUMNS.items():
+        if set(required) <= names:
+            return kind
+    return None
+
+
+def describe_kinds() -> str:
+    return "; ".join(f"{kind}.csv with {', '.join(required)}" for kind, (required, _o) in COLUMNS.items())
+
+
+def _rows(path: Path, dialect: FileDialect) -> Iterator[tuple[int, dict[str, str], list[str]]]:
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=dialect.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=dialect.delimiter)
+        header = [h.strip().lower() for h in next(reader)]
+        for row in reader:
+            if row:
+                yield reader.line_num, dict(zip(header, row)) if len(row) == len(header) else {}, row
+
+
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise BadValue(f"{value!r} is not yes/no")
+
+
+def import_file(kind: str, path: Path, dialect: FileDialect, writer: ShopWriter, summary: ImportSummary,
+                rejects: RejectLog, *, decimal_comma: bool, dayfirst: bool, shop_zone: str, acting_login: str,
+                progress: Callable[[int, int], None]) -> None:
+    required, optional = COLUMNS[kind]
+    unknown = [h for h in dialect.header if h.strip().lower() not in (*required, *optional)]
+    if unknown:
+        summary.warnings.append(f"{path.name}: ignored unknown columns {', '.join(unknown)}")
+    loader = _Loader(kind, path.name, writer, summary, rejects, decimal_comma, DateReader(dayfirst, shop_zone),
+                     acting_login)
+    width = len(dialect.header)
+    chunk: list[tuple[int, dict[str, str], list[str]]] = []
+    for line_no, values, row in _rows(path, dialect):
+        summary.rows_read += 1
+        if len(row) != width:
+            rejects.reject(path.name, line_no, "", "", f"expected {width} columns, found {len(row)}", row)
+            continue
+        chunk.append((line_no, values, row))
+        if len(chunk) >= CHUNK_ROWS:
+            loader.load(chunk)
+            chunk = []
+            progress(0, summary.rows_read)
+    loader.load(chunk)
+    progress(path.stat().st_size, summary.rows_read)
+
+
+class _Loader:
+    def __init__(self, kind, name, writer: ShopWriter, summary, rejects, decimal_comma, dates, acting_login):
+        self.kind, self.name, self.writer, self.summary, self.rejects = kind, name, writer, summary, rejects
+        self.decimal_comma, self.dates, self.acting_login = decimal_comma, dates, acting_login
+        self.conn = writer.conn
+
+    def load(self, chunk) -> None:
+        if not chunk:
+            return
+        getattr(self, f"_{self.kind}")(chunk)
+
+    def _reject(self, line_no: int, column: str, values: dict[str, str], reason: str, row: list[str]) -> None:
+        self.rejects.reject(self.name, line_no, column, values.get(column, ""), reason, row)
+
+    # --- products --------------------------------------------------------------------------
+
+    def _products(self, chunk) -> None:
+        self.writer.prefetch({v["sku"].strip() for _, v, _ in chunk}, set(), set())
+        existing = self._current("SELECT id, sku, name, description, category, unit_price_cents, stock_quantity, "
+                                 "low_stock_threshold, active, kind FROM product WHERE sku IN ({})",
+                                 [v["sku"].strip() for _, v, _ in chunk])
+        for line_no, v, row in chunk:
+            column = "sku"
+            try:
+                sku = v["sku"].strip()
+                if not sku:
+                    raise BadValue("the product code is empty")
+                column = "name"
+                name = v["name"].strip()
+                if not name:
+                    raise BadValue("the name is empty")
+                column = "unit_price"
+                price = parse_money_cents(v["unit_price"], self.decimal_comma)
+                if price < 0:
+                    raise BadValue("a unit price cannot be negative")
+                column = "stock_quantity"
+                stock = parse_quantity(v.get("stock_quantity") or "0")
+                if stock < 0:
+                    raise BadValue("stock cannot be negative")
+                column = "low_stock_threshold"
+                threshold = parse_quantity(v.get("low_stock_threshold") or "5")
+                column = "active"
+                active = _bool(v.get("active") or "yes")
+                column = "kind"
+                kind = ProductKind((v.get("kind") or "product").strip().lower())
+            except (BadValue, ValueError) as exc:
+                self._reject(line_no, column, v, str(exc), row)
+                continue
+            values = dict(name=name, description=v.get("description", "").strip(),
+                          category=v.get("category", "").strip(), unit_price_cents=price, stock_quantity=stock,
+                          low_stock_threshold=threshold, active=active, kind=kind.value)
+            self._upsert("product", existing, sku, values, lambda: self.writer.new_product(sku, values),
+                         lambda current: None)
+
+    # --- customers -------------------------------------------------------------------------
+
+    def _customers(self, chunk) -> None:
+        numbers = [v["customer_number"].strip() for _, v, _ in chunk]
+        existing = self._current("SELECT id, customer_number, first_name, last_name, email, phone, street, "
+                                 "postcode, city, country, preferred_language FROM customer "
+                                 "WHERE customer_number IN ({})", numbers)
+        for line_no, v, row in chunk:
+            number = v["customer_number"].strip()
+            if not number or len(number) > 32:
+                self._reject(line_no, "customer_number", v, "the customer number is empty or too long", row)
+                continue
+            try:
+                values = self._customer_values(v)
+                registered = self.dates(v["registered_at"]) if v.get("registered_at", "").strip() else utc_now()
+                consents = {f"consent_{c}_at": registered if _bool(v.get(f"consent_{c}", "")) else None
+                            for c in ("email", "phone", "chat")}
+            except InvalidField as exc:
+                self._reject(line_no, exc.field, v, exc.message, row)
+                continue
+            except BadValue as exc:
+                self._reject(line_no, "registered_at/consent", v, str(exc), row)
+                continue
+
+            def audit(current, values=values):
+                self.writer.counts.customers_updated += 1
+                record_changes(self.conn, self.acting_login, "customer", current["id"],
+                               [FieldChange(k, current[k], values[k]) for k in values if current[k] != values[k]],
+                               reason=f"import {self.name}")
+            self._upsert("customer", existing, number, values,
+                         lambda: self.writer.new_customer(number, values | consents, registered), audit,
+                         versioned=True)
+
+    def _customer_values(self, v: dict[str, str]) -> dict:
+        country = normalise_country(v.get("country") or "ES")
+        email = v.get("email", "").strip()
+        phone = v.get("phone", "").strip()
+        return dict(
+            first_name=v.get("first_name", "").strip(), last_name=v.get("last_name", "").strip(),
+            email=normalise_email(email) if email else None,
+            phone=normalise_phone(phone, country) if phone else None,
+            street=v.get("street", "").strip(), postcode=v.get("postcode", "").strip(),
+            city=v.get("city", "").strip(), country=country,
+            preferred_language=normalise_language(v.get("preferred_language") or
+                                                  ("es" if country == "ES" else "en")),
+        )
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def _orders(self, chunk) -> None:
+        self.writer.prefetch(set(), {v.get("customer_number", "").strip() for _, v, _ in chunk} - {""},
+                             {v["number"].strip() for _, v, _ in chunk} | {v.get("cancels", "").strip()
+                                                                           for _, v, _ in chunk} - {""})
+        existing = self._current("SELECT id, number, status FROM shop_order WHERE number IN ({})",
+                                 [v["number"].strip() for _, v, _ in chunk])
+        for line_no, v, row in chunk:
+            column = "number"
+            try:
+                number = v["number"].strip()
+                if not number:
+                    raise BadValue("the order number is empty")
+                column = "placed_at"
+                placed_at = self.dates(v["placed_at"])
+                column = "customer_number"
+                customer = v.get("customer_number", "").strip()
+                customer_id = self.writer.customers.get(customer) if customer else None
+                if customer and customer_id is None:
+                    raise BadValue(f"no customer {customer!r} in the database or in customers.csv")
+                column = "status"
+                status = OrderStatus((v.get("status") or "delivered").strip().lower()).value
+                column = "channel"
+                channel = OrderChannel((v.get("channel") or "web").strip().lower()).value
+                column = "cancels"
+                cancels = v.get("cancels", "").strip()
+                cancels_id = self.writer.orders.get(cancels) if cancels else None
+                if cancels and cancels_id is None:
+                    raise BadValue(f"no order {cancels!r} to cancel")
+            except (BadValue, ValueError) as exc:
+                self._reject(line_no, column, v, str(exc), row)
+                continue
+            current = existing.get(number)
+            if current is None:
+                order_id = self.writer.new_order(number, customer_id, placed_at, status, channel, cancels_id)
+                existing[number] = {"id": order_id, "number": number, "status": status}
+                self.summary.imported += 1
+            elif current["status"] != status:
+                self.conn.execute(text("UPDATE shop_order SET status = :s WHERE id = :id"),
+                                  {"s": status, "id": current["id"]})
+                current["status"] = status
+                self.summary.updated += 1
+            else:
+                self.summary.unchanged += 1
+
+    # --- order lines ------------------------------------------------------------------------
+
+    def _order_lines(self, chunk) -> None:
+        self.writer.prefetch({v["sku"].strip() for _, v, _ in chunk}, set(),
+                             {v["order_number"].strip() for _, v, _ in chunk})
+        new_lines, old_lines = [], []
+        for line_no, v, row in chunk:
+            column = "order_number"
+            try:
+                order_id = self.writer.orders.get(v["order_number"].strip())
+                if order_id is None:
+                    raise BadValue("no such order in the database or in orders.csv")
+                column = "sku"
+                product = self.writer.products.get(v["sku"].strip())
+                if product is None:
+                    raise BadValue("no such product in the database or in products.csv")
+                column = "quantity"
+                quantity = parse_quantity(v["quantity"])
+                if quantity == 0:
+                    raise BadValue("the quantity is 0")
+                column = "unit_price"
+                price = parse_money_cents(v["unit_price"], self.decimal_comma)
+                if price < 0:
+                    raise BadValue("a unit price cannot be negative")
+            except BadValue as exc:
+                self._reject(line_no, column, v, str(exc), row)
+                continue
+            target = old_lines if order_id in self.writer.preexisting_orders else new_lines
+            target.append((order_id, product[0], quantity, price, price * quantity))
+        self.writer.write_lines(new_lines, old_lines,
+                                self.summary.count_written_lines(len(new_lines), len(old_lines)))
+
+    # --- shared ------------------------------------------------------------------------------
+
+    def _current(self, sql: str, keys: list[str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 900):
+            batch = unique[start:start + 900]
+            marks = ", ".join(f":k{i}" for i in range(len(batch)))
+            result = self.conn.execute(text(sql.format(marks)), {f"k{i}": k for i, k in enumerate(batch)})
+            key = list(result.keys())[1]
+            for row in result.mappings():
+                found[row[key]] = dict(row)
+        return found
+
+    def _upsert(self, table: str, existing: dict[str, dict], key: str, values: dict,
+                insert: Callable[[], int], on_update: Callable[[dict], None], versioned: bool = False) -> None:
+        """New key: insert (imported). Known key: update what differs (updated) or nothing (unchanged)."""
+        current = existing.get(key)
+        if current is None:
+            existing[key] = dict(values, id=insert())
+            self.summary.imported += 1
+            return
+        changed = {k: val for k, val in values.items() if current[k] != val}
+        if not changed:
+            self.summary.unchanged += 1
+            return
+        on_update(current)
+        sets = ", ".join(f"{k} = :{k}" for k in changed)
+        if versioned:
+            sets += ", version = version + 1, updated_at = :updated_at"
+            changed["updated_at"] = db_datetime(self.conn, utc_now())
+        self.conn.execute(text(f"UPDATE {table} SET {sets} WHERE id = :id"), changed | {"id": current["id"]})
+        current.update(values)
+        self.summary.updated += 1
+

@@ -1,0 +1,137 @@
+"""`crm-tui import`: sniff every file, then load them all in one transaction.
+
+The import commits as a whole or not at all: --dry-run and --strict (with rejects) roll back,
+and a killed import leaves the database as it was.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from crm_tui.importing import crm_csv
+from crm_tui.importing.accounting import ImportSummary, RejectLog
+from crm_tui.importing.bulk import fix_sequences
+from crm_tui.importing.lines import import_lines, looks_like_lines
+from crm_tui.importing.shop_writer import ShopWriter
+from crm_tui.importing.sniff import FileDialect, UnreadableFile, sniff
+
+FORMATS = ("auto", "crm", "lines")
+IMPORT_CACHE_KIB = 96 * 1024
+Progress = Callable[[str, int, int, int], None]  # file name, bytes done, bytes total, rows read
+
+
+@dataclass
+class ImportOptions:
+    format: str = "auto"
+    dry_run: bool = False
+    strict: bool = False
+    decimal_comma: bool | None = None
+    dayfirst: bool | None = None
+    column_map: dict[str, str] = field(default_factory=dict)
+    reject_file: Path | None = None
+    shop_zone: str = "Europe/Madrid"
+
+
+@dataclass
+class PlannedFile:
+    path: Path
+    dialect: FileDialect
+    kind: str  # "lines" or one of crm_csv.KINDS
+
+
+def plan(paths: list[Path], options: ImportOptions) -> list[PlannedFile]:
+    """Read every file's header before writing anything; refuse what cannot be imported."""
+    planned = []
+    for path in paths:
+        if not path.is_file():
+            raise UnreadableFile(f"{path}: no such file")
+        dialect = sniff(path)
+        kind = None
+        if options.format in ("auto", "lines") and (looks_like_lines(dialect.header) or
+                                                   (options.format == "lines" and options.column_map)):
+            kind = "lines"
+        elif options.format in ("auto", "crm"):
+            kind = crm_csv.kind_of(dialect.header)
+        if kind is None:
+            raise UnreadableFile(
+                f"{path}: unknown format (columns: {', '.join(dialect.header)}). Expected a transaction-line "
+                f"export (invoice/order number, product code, quantity, date, unit price; optional description, "
+                f"customer id, country) or one of the crm CSV files ({crm_csv.describe_kinds()}).")
+        planned.append(PlannedFile(path, dialect, kind))
+    planned.sort(key=lambda p: crm_csv.LOAD_ORDER.index(p.kind))
+    return planned
+
+
+def run_import(engine: Engine, paths: list[Path], options: ImportOptions, acting_login: str,
+               progress: Progress | None = None) -> ImportSummary:
+    started = time.perf_counter()
+    planned = plan(paths, options)
+    summary = ImportSummary()
+    rejects = RejectLog(options.reject_file, summary)
+    try:
+        with engine.connect().execution_options(sqlite_immediate=True) as conn:
+            transaction = conn.begin()
+            try:
+                if conn.dialect.name == "sqlite":
+                    # Index pages of a large import stay in memory instead of being re-read.
+                    conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+                writer = ShopWriter(conn, options.shop_zone)
+                for item in planned:
+                    _import_file(item, writer, summary, rejects, options, acting_login, progress)
+                writer.finish()
+                fix_sequences(conn, ("product", "customer", "shop_order"))
+                _copy_counts(writer, summary)
+                if options.dry_run or (options.strict and summary.rejected):
+                    transaction.rollback()
+                else:
+                    transaction.commit()
+                    summary.committed = True
+            except BaseException:
+                transaction.rollback()
+                raise
+    finally:
+        summary.reject_file = rejects.close()
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _import_file(item: PlannedFile, writer: ShopWriter, summary: ImportSummary, rejects: RejectLog,
+                 options: ImportOptions, acting_login: str, progress: Progress | None) -> None:
+    dialect = item.dialect
+    decimal_comma = dialect.decimal_comma if options.decimal_comma is None else options.decimal_comma
+    dayfirst = options.dayfirst if options.dayfirst is not None else bool(dialect.dayfirst)
+    if options.decimal_comma is None and dialect.decimal_comma:
+        summary.warnings.append(f"{item.path.name}: numbers use a decimal comma (detected)")
+    if options.dayfirst is None:
+        summary.warnings.extend(f"{item.path.name}: {note}" for note in dialect.notes)
+    rows_before = summary.rows_read
+    size = item.path.stat().st_size
+
+    def report(done: int, rows: int) -> None:
+        if progress:
+            progress(item.path.name, done, size, rows)
+
+    if item.kind == "lines":
+        import_lines(item.path, dialect, writer, summary, rejects, decimal_comma=decimal_comma, dayfirst=dayfirst,
+                     column_map=options.column_map, shop_zone=options.shop_zone, progress=report)
+    else:
+        crm_csv.import_file(item.kind, item.path, dialect, writer, summary, rejects, decimal_comma=decimal_comma,
+                            dayfirst=dayfirst, shop_zone=options.shop_zone, acting_login=acting_login,
+                            progress=report)
+    summary.files.append({"file": str(item.path), "format": item.kind, "read_as": dialect.describe(),
+                          "rows_read": summary.rows_read - rows_before})
+
+
+def _copy_counts(writer: ShopWriter, summary: ImportSummary) -> None:
+    counts = writer.counts
+    summary.customers_created = counts.customers_created
+    summary.customers_updated = counts.customers_updated
+    summary.products_created = counts.products_created
+    summary.orders_created = counts.orders_created
+    summary.order_lines_created = counts.order_lines_created
+    if counts.customers_with_several_countries:
+        summary.warnings.append(f"{counts.customers_with_several_countries} customers appear under several "
+                                "countries; each keeps the first known one")

@@ -1,0 +1,271 @@
+"""What an import adds to the shop: products, customers, orders and lines, buffered and
+written in bulk, with the lookups that tell new from already present.
+
+Documented rules (README, "Importing"):
+- a product code seen with several descriptions is named by its most frequent description in
+  the import (ties: the first seen); products that already existed keep their name;
+- a customer seen under several countries keeps the first known country; customers that
+  already existed keep theirs;
+- a customer created by an import is registered at their first order in it.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, text
+
+from crm_tui.importing.bulk import bulk_insert, db_datetime, next_id
+from crm_tui.importing.product_codes import product_kind
+from store.models import ProductKind
+from store.types import utc_now
+from store.validation import time_zone_for
+
+LINE_COLUMNS = ("order_id", "product_id", "quantity", "unit_price_cents", "line_total_cents")
+_SPANISH_SPEAKING = {"ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY",
+                     "SV", "NI", "CR", "PA", "UY", "PR"}
+_LOOKUP_BATCH = 900
+
+
+@dataclass
+class WriterCounts:
+    customers_created: int = 0
+    customers_updated: int = 0
+    products_created: int = 0
+    orders_created: int = 0
+    order_lines_created: int = 0
+    customers_with_several_countries: int = 0
+
+
+@dataclass
+class _NewCustomer:
+    id: int
+    number: str
+    country: str | None
+    first_order_at: datetime
+    countries_seen: set[str] = field(default_factory=set)
+
+
+def _batches(values: list, size: int = _LOOKUP_BATCH) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+class ShopWriter:
+    def __init__(self, conn: Connection, shop_zone: str):
+        self.conn = conn
+        self.shop_zone = shop_zone
+        self.counts = WriterCounts()
+        self.products: dict[str, tuple[int, ProductKind]] = {}
+        self.customers: dict[str, int] = {}
+        self.orders: dict[str, int] = {}
+        self.preexisting_orders: set[int] = set()
+        self.touched_orders: set[int] = set()
+        self._new_products: list[tuple] = []
+        self._new_customers: dict[str, _NewCustomer] = {}
+        self._unwritten_customers: list[_NewCustomer] = []
+        self._new_orders: list[tuple] = []
+        self._names: dict[str, dict[str, int]] = {}
+        self._first_name: dict[str, str] = {}
+        self._ids = {t: next_id(conn, t) for t in ("product", "customer", "shop_order")}
+        self.first_new_order_id = self._ids["shop_order"]
+
+    # --- lookups, one query per batch of unknown keys -------------------------------------
+
+    def prefetch(self, skus: set[str], customer_numbers: set[str], order_numbers: set[str]) -> None:
+        self._lookup("SELECT sku, id, kind FROM product WHERE sku IN :keys", skus - self.products.keys(),
+                     lambda row: self.products.__setitem__(row[0], (row[1], ProductKind(row[2]))))
+        self._lookup("SELECT customer_number, id FROM customer WHERE customer_number IN :keys",
+                     customer_numbers - self.customers.keys(),
+                     lambda row: self.customers.__setitem__(row[0], row[1]))
+
+        def known_order(row):
+            self.orders[row[0]] = row[1]
+            self.preexisting_orders.add(row[1])
+        self._lookup("SELECT number, id FROM shop_order WHERE number IN :keys", order_numbers - self.orders.keys(),
+                     known_order)
+
+    def _lookup(self, sql: str, keys: set[str], store) -> None:
+        if not keys:
+            return
+        statement = text(sql).bindparams(bindparam("keys", expanding=True))
+        for batch in _batches(sorted(keys)):
+            for row in self.conn.execute(statement, {"keys": batch}):
+                store(row)
+
+    # --- what a row needs ------------------------------------------------------------------
+
+    def product_id(self, sku: str, description: str, unit_price_cents: int) -> int:
+        """The product's id, creating it (named by this description) if the import is its first."""
+        known = self.products.get(sku)
+        if known is not None:
+            return known[0]
+        description = description.strip()
+        pid = self._take_id("product")
+        kind = product_kind(sku, description)
+        self.products[sku] = (pid, kind)
+        self._names[sku] = {}
+        self._first_name[sku] = description or sku
+        self._new_products.append((pid, sku, description or sku, "", "", max(unit_price_cents, 0), 0, 5,
+                                   True, kind.value, db_datetime(self.conn, utc_now())))
+        self.counts.products_created += 1
+        return pid
+
+    def count_descriptions(self, pairs: Counter) -> None:
+        """(sku, description) -> times seen, for the naming rule of products this import creates."""
+        for (sku, description), times in pairs.items():
+            names = self._names.get(sku)
+            if names is not None:
+                description = description.strip()
+                if description:
+                    names[description] = names.get(description, 0) + times
+
+    def customer(self, number: str, country: str | None, at: datetime) -> int:
+        new = self._new_customers.get(number)
+        if new is not None:
+            if country:
+                new.countries_seen.add(country)
+                if new.country is None:
+                    new.country = country
+            if at < new.first_order_at:
+                new.first_order_at = at
+            return new.id
+        known = self.customers.get(number)
+        if known is not None:
+            return known
+        cid = self._take_id("customer")
+        self.customers[number] = cid
+        self._new_customers[number] = new = _NewCustomer(cid, number, country, at, {country} if country else set())
+        self._unwritten_customers.append(new)
+        self.counts.customers_created += 1
+        return cid
+
+    def order(self, number: str, customer_id: int | None, placed_at: datetime, cancellation: bool) -> int:
+        known = self.orders.get(number)
+        if known is not None:
+            return known
+        oid = self._take_id("shop_order")
+        self.orders[number] = oid
+        status = "cancelled" if cancellation else "delivered"
+        self._new_orders.append((oid, number, customer_id, db_datetime(self.conn, placed_at), status, "web", 0,
+                                 0, 0, 0))
+        self.counts.orders_created += 1
+        return oid
+
+    # --- single records from the crm CSV set (written at once: a later row may update them) ---
+
+    def new_product(self, sku: str, values: dict) -> int:
+        pid = self._take_id("product")
+        bulk_insert(self.conn, "product", ("id", "sku", *values, "created_at"),
+                    [(pid, sku, *values.values(), db_datetime(self.conn, utc_now()))])
+        self.products[sku] = (pid, ProductKind(values["kind"]))
+        self.counts.products_created += 1
+        return pid
+
+    def new_customer(self, number: str, values: dict, registered_at: datetime) -> int:
+        cid = self._take_id("customer")
+        values = {k: db_datetime(self.conn, v) if isinstance(v, datetime) else v for k, v in values.items()}
+        when = db_datetime(self.conn, registered_at)
+        bulk_insert(self.conn, "customer",
+                    ("id", "customer_number", *values, "time_zone", "registered_at", "created_at", "updated_at",
+                     "discount_percent", "version"),
+                    [(cid, number, *values.values(), time_zone_for(values["country"], values["postcode"]),
+                      when, when, when, 0, 1)])
+        self.customers[number] = cid
+        self.counts.customers_created += 1
+        return cid
+
+    def new_order(self, number: str, customer_id: int | None, placed_at: datetime, status: str, channel: str,
+                  cancels_id: int | None) -> int:
+        oid = self._take_id("shop_order")
+        bulk_insert(self.conn, "shop_order",
+                    ("id", "number", "customer_id", "placed_at", "status", "channel", "discount_percent",
+                     "cancels_order_id", "subtotal_cents", "discount_cents", "total_cents"),
+                    [(oid, number, customer_id, db_datetime(self.conn, placed_at), status, channel, 0, cancels_id,
+                      0, 0, 0)])
+        self.orders[number] = oid
+        self.counts.orders_created += 1
+        return oid
+
+    def _take_id(self, table: str) -> int:
+        value = self._ids[table]
+        self._ids[table] = value + 1
+        return value
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def write_lines(self, new_order_lines: list[tuple], preexisting_order_lines: list[tuple],
+                    on_written: Callable[[int, int], None]) -> None:
+        """Write what the lines need, then the lines. `on_written(new, old)` gets how many
+        lines were written for new orders and for orders that existed before; the rest hit
+        the line identity index (duplicates, or unchanged)."""
+        self._write_entities(*self._take_entity_rows())
+        for line in preexisting_order_lines:
+            self.touched_orders.add(line[0])
+        written_new = bulk_insert(self.conn, "order_line", LINE_COLUMNS, new_order_lines, skip_conflicts=True)
+        written_old = bulk_insert(self.conn, "order_line", LINE_COLUMNS, preexisting_order_lines,
+                                  skip_conflicts=True)
+        self.counts.order_lines_created += written_new + written_old
+        on_written(written_new, written_old)
+
+    def _take_entity_rows(self) -> tuple[list, list, list]:
+        products, self._new_products = self._new_products, []
+        orders, self._new_orders = self._new_orders, []
+        customers = []
+        for c in self._unwritten_customers:
+            country = c.country or ""
+            when = db_datetime(self.conn, c.first_order_at)
+            customers.append((c.id, c.number, "", "", "", "", "", country,
+                              time_zone_for(country) if country else self.shop_zone,
+                              "es" if country in _SPANISH_SPEAKING else "en", when, when, when, 0, 1))
+        self._unwritten_customers = []
+        return products, customers, orders
+
+    def _write_entities(self, products: list, customers: list, orders: list) -> None:
+        bulk_insert(self.conn, "product",
+                    ("id", "sku", "name", "description", "category", "unit_price_cents", "stock_quantity",
+                     "low_stock_threshold", "active", "kind", "created_at"), products)
+        bulk_insert(self.conn, "customer",
+                    ("id", "customer_number", "first_name", "last_name", "street", "postcode", "city", "country",
+                     "time_zone", "preferred_language", "registered_at", "created_at", "updated_at",
+                     "discount_percent", "version"), customers)
+        bulk_insert(self.conn, "shop_order",
+                    ("id", "number", "customer_id", "placed_at", "status", "channel", "discount_percent",
+                     "subtotal_cents", "discount_cents", "total_cents"), orders)
+
+    def finish(self) -> None:
+        """Set-based fix-ups once every row is in: totals, names, countries, registration."""
+        self._write_entities(*self._take_entity_rows())
+        self.conn.execute(text(
+            "UPDATE shop_order SET subtotal_cents = COALESCE((SELECT SUM(line_total_cents) FROM order_line "
+            "WHERE order_line.order_id = shop_order.id), 0) WHERE id >= :first"), {"first": self.first_new_order_id})
+        if self.touched_orders:
+            statement = text("UPDATE shop_order SET subtotal_cents = COALESCE((SELECT SUM(line_total_cents) "
+                             "FROM order_line WHERE order_line.order_id = shop_order.id), 0) WHERE id IN :ids"
+                             ).bindparams(bindparam("ids", expanding=True))
+            for batch in _batches(sorted(self.touched_orders)):
+                self.conn.execute(statement, {"ids": batch})
+        self.conn.execute(text(
+            "UPDATE shop_order SET discount_cents = (subtotal_cents * discount_percent + 50) / 100, "
+            "total_cents = subtotal_cents - (subtotal_cents * discount_percent + 50) / 100 "
+            "WHERE id >= :first"), {"first": self.first_new_order_id})
+        renames = []
+        for sku, names in self._names.items():
+            if names:
+                # max() keeps the first of equals, and dicts keep the order descriptions were seen in.
+                best = max(names, key=names.__getitem__).strip()
+                if best and best != self._first_name[sku]:
+                    renames.append({"sku": sku, "name": best})
+        if renames:
+            self.conn.execute(text("UPDATE product SET name = :name WHERE sku = :sku"), renames)
+        fixes = [{"id": c.id, "country": c.country, "tz": time_zone_for(c.country),
+                  "lang": "es" if c.country in _SPANISH_SPEAKING else "en",
+                  "at": db_datetime(self.conn, c.first_order_at)}
+                 for c in self._new_customers.values() if c.country]
+        if fixes:
+            self.conn.execute(text("UPDATE customer SET country = :country, time_zone = :tz, "
+                                   "preferred_language = :lang, registered_at = :at, created_at = :at "
+                                   "WHERE id = :id"), fixes)
+        self.counts.customers_with_several_countries = sum(
+            1 for c in self._new_customers.values() if len(c.countries_seen) > 1)
