@@ -21,7 +21,7 @@ staff_app = typer.Typer(help="Who may use the console: add, list, disable staff.
 app.add_typer(staff_app, name="staff")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[Optional[str], typer.Option(
     "--db", envvar="CRM_TUI_DB",

@@ -6,6 +6,7 @@ quantities. Rows without a customer are guest purchases.
 
 import csv
 import io
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -29,13 +30,15 @@ ALIASES = {
     "unit_price": ("unitprice", "price", "priceeach", "precio", "preciounitario"),
     "customer_id": ("customerid", "customer", "customerno", "customernumber", "clientid", "cliente",
                     "idcliente"),
-    "country": ("country", "pais", "país", "countryname"),
+    "country": ("country", "pais", "countryname"),
 }
 CHUNK_ROWS = 20_000
 
 
 def _key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    """'Customer ID', 'customer_id' and 'CustomerID' are one name; so are 'País' and 'pais'."""
+    plain = unicodedata.normalize("NFKD", name.lower())
+    return "".join(ch for ch in plain if ch.isalnum() and not unicodedata.combining(ch))
 
 
 def map_columns(header: list[str], overrides: dict[str, str]) -> tuple[dict[str, int], list[str]]:
