@@ -154,9 +154,11 @@ class PlacedOrder:
 
 
 def order_totals(line_totals: Sequence[int], discount_percent: int) -> tuple[int, int, int]:
-    """(subtotal, discount, total) in cents; the discount is rounded half up to the cent."""
+    """(subtotal, discount, total) in cents; the discount is rounded to the nearest cent."""
     subtotal = sum(line_totals)
-    discount = (subtotal * discount_percent + 50) // 100
+    discount = (abs(subtotal) * discount_percent + 50) // 100  # half away from zero, also for refunds
+    if subtotal < 0:
+        discount = -discount
     return subtotal, discount, subtotal - discount
 
 

@@ -42,8 +42,9 @@ _FALSE = {"", "0", "false", "no", "n"}
 
 def kind_of(header: list[str]) -> str | None:
     names = {h.strip().lower() for h in header}
-    for kind, (required, _optional) in COLUMNS.items():
-        if set(required) <= names:
+    # Most specific first: orders.csv also has a customer_number column.
+    for kind in ("order_lines", "orders", "products", "customers"):
+        if set(COLUMNS[kind][0]) <= names:
             return kind
     return None
 
@@ -85,6 +86,9 @@ def import_file(kind: str, path: Path, dialect: FileDialect, writer: ShopWriter,
         summary.rows_read += 1
         if len(row) != width:
             rejects.reject(path.name, line_no, "", "", f"expected {width} columns, found {len(row)}", row)
+            continue
+        if dialect.has_nul and any("\x00" in value for value in row):
+            rejects.reject(path.name, line_no, "", "", "the row contains a NUL character", row)
             continue
         chunk.append((line_no, values, row))
         if len(chunk) >= CHUNK_ROWS:

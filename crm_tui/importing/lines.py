@@ -194,6 +194,9 @@ def import_lines(path: Path, dialect: FileDialect, writer: ShopWriter, summary: 
             if len(row) != width:
                 rejects.reject(name, reader.line_num, "", "", f"expected {width} columns, found {len(row)}", row)
                 continue
+            if dialect.has_nul and any("\x00" in value for value in row):
+                rejects.reject(name, reader.line_num, "", "", "the row contains a NUL character", row)
+                continue
             try:
                 append(parse(row))
             except _RowError as exc:

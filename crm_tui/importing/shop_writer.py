@@ -237,19 +237,15 @@ class ShopWriter:
     def finish(self) -> None:
         """Set-based fix-ups once every row is in: totals, names, countries, registration."""
         self._write_entities(*self._take_entity_rows())
-        self.conn.execute(text(
-            "UPDATE shop_order SET subtotal_cents = COALESCE((SELECT SUM(line_total_cents) FROM order_line "
-            "WHERE order_line.order_id = shop_order.id), 0) WHERE id >= :first"), {"first": self.first_new_order_id})
-        if self.touched_orders:
-            statement = text("UPDATE shop_order SET subtotal_cents = COALESCE((SELECT SUM(line_total_cents) "
-                             "FROM order_line WHERE order_line.order_id = shop_order.id), 0) WHERE id IN :ids"
-                             ).bindparams(bindparam("ids", expanding=True))
-            for batch in _batches(sorted(self.touched_orders)):
-                self.conn.execute(statement, {"ids": batch})
-        self.conn.execute(text(
-            "UPDATE shop_order SET discount_cents = (subtotal_cents * discount_percent + 50) / 100, "
-            "total_cents = subtotal_cents - (subtotal_cents * discount_percent + 50) / 100 "
-            "WHERE id >= :first"), {"first": self.first_new_order_id})
+        # Imported orders carry no discount: their total is the sum of their lines.
+        totals = ("UPDATE shop_order SET subtotal_cents = COALESCE((SELECT SUM(line_total_cents) FROM order_line "
+                  "WHERE order_line.order_id = shop_order.id), 0), discount_cents = 0, total_cents = "
+                  "COALESCE((SELECT SUM(line_total_cents) FROM order_line WHERE order_line.order_id = shop_order.id), 0)")
+        self.conn.execute(text(totals + " WHERE id >= :first"), {"first": self.first_new_order_id})
+        touched = sorted(self.touched_orders - {i for i in self.touched_orders if i >= self.first_new_order_id})
+        statement = text(totals + " WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+        for batch in _batches(touched):
+            self.conn.execute(statement, {"ids": batch})
         renames = []
         for sku, names in self._names.items():
             if names:

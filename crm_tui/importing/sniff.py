@@ -23,6 +23,7 @@ class FileDialect:
     header: list[str]
     decimal_comma: bool = False
     dayfirst: bool | None = None  # None: the dates in the file do not say (ISO or ambiguous)
+    has_nul: bool = False  # a few NUL bytes: the rows holding them are rejected
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -44,11 +45,13 @@ def detect_encoding(path: Path) -> str:
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise UnreadableFile(f"{path}: UTF-16 text; save the export as UTF-8 or Windows-1252 CSV")
         handle.seek(0)
+        first = handle.read(_CHUNK)
+        if first.count(b"\x00") > max(4, len(first) // 100):
+            raise UnreadableFile(f"{path}: binary data (NUL bytes); expected a CSV text export")
+        handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
             while chunk := handle.read(_CHUNK):
-                if b"\x00" in chunk:
-                    raise UnreadableFile(f"{path}: binary data (NUL bytes); expected a CSV text export")
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
             return "utf-8"
@@ -86,7 +89,7 @@ def sniff(path: Path, encoding: str | None = None) -> FileDialect:
             raise UnreadableFile(f"{path}: empty file; expected a CSV export with a header row")
         delimiter, header = _split_header(first.rstrip("\r\n"))
         sample = list(_first_rows(handle, delimiter))
-    dialect = FileDialect(encoding, delimiter, header)
+    dialect = FileDialect(encoding, delimiter, header, has_nul=_has_nul(path))
     commas = points = day_first = month_first = 0
     for row in sample:
         for value in row:
@@ -115,6 +118,14 @@ def sniff(path: Path, encoding: str | None = None) -> FileDialect:
             "the dates in the first rows fit both day-first and month-first; reading them "
             f"{'day-first' if dialect.dayfirst else 'month-first'} (pass --dayfirst or --monthfirst to choose)")
     return dialect
+
+
+def _has_nul(path: Path) -> bool:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            if b"\x00" in chunk:
+                return True
+    return False
 
 
 def _first_rows(handle: io.TextIOBase, delimiter: str):

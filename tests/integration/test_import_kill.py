@@ -1,0 +1,65 @@
+"""kill -9 in the middle of an import leaves the database as it was; a rerun completes."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.retail_export import write_export
+from tests.import_helpers import add_ops, scalar, table_counts
+
+LINES = 300_000
+
+
+@pytest.fixture(scope="module")
+def big_export(tmp_path_factory) -> Path:
+    return write_export(tmp_path_factory.mktemp("export") / "export.csv", LINES, seed=3)
+
+
+def import_holds_the_write_lock(db: str) -> bool:
+    """True while another process holds SQLite's write lock, i.e. its import is mid-transaction."""
+    conn = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return True
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("delay", [0.2, 1.5])
+def test_kill_9_mid_import_changes_nothing_and_a_rerun_completes(tmp_path, big_export, monkeypatch, delay):
+    monkeypatch.setenv("CRM_TUI_LOGIN", "ops1")
+    db = str(tmp_path / "shop.db")
+    add_ops(db)
+    before = table_counts(db)
+    env = os.environ | {"CRM_TUI_LOGIN": "ops1"}
+    command = [sys.executable, "-m", "crm_tui", "import", str(big_export), "--db", db, "--json"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not import_holds_the_write_lock(db):
+        assert proc.poll() is None and time.monotonic() < deadline, "the import never started writing"
+        time.sleep(0.01)
+    time.sleep(delay)
+    assert import_holds_the_write_lock(db), "the import finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    assert table_counts(db) == before
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    rows = sum(1 for _ in big_export.open(encoding="utf-8")) - 1
+    assert summary["rows_read"] == rows
+    assert summary["imported"] + summary["duplicates"] == rows and summary["rejected"] == 0
+    assert scalar(db, "SELECT count(*) FROM order_line") == summary["imported"]
