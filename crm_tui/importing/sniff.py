@@ -46,7 +46,7 @@ def detect_encoding(path: Path) -> str:
             raise UnreadableFile(f"{path}: UTF-16 text; save the export as UTF-8 or Windows-1252 CSV")
         handle.seek(0)
         first = handle.read(_CHUNK)
-        if first.count(b"\x00") > max(4, len(first) // 100):
+        if b"\x00" in first.split(b"\n", 1)[0] or first.count(b"\x00") > len(first) // 100:
             raise UnreadableFile(f"{path}: binary data (NUL bytes); expected a CSV text export")
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
