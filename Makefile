@@ -30,6 +30,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
 
 clean:

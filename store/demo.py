@@ -99,7 +99,7 @@ def build_demo(conn: Connection, *, customers: int = 2_000, seed: int = 7,
     _write_callbacks_and_messages(conn, rng, shoppers, names, summary, as_of)
     say(f"callbacks: {summary.callbacks}, contact messages: {summary.contact_messages}")
     if conn.dialect.name == "postgresql":
-        for table in ("product", "customer", "shop_order", "order_line", "callback_request", "contact_message"):
+        for table in ("product", "customer", "shop_order", "callback_request", "contact_message"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                               f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
     return summary
@@ -273,11 +273,11 @@ def _write_orders(conn, rng, shoppers: list[_Shopper], cat: _Catalogue, summary,
         for pid, qty in products.items():
             total = cat.price[pid] * qty
             subtotal_lines.append(total)
-            lines.append(dict(id=len(lines) + 1, order_id=oid, product_id=pid, quantity=qty,
+            lines.append(dict(order_id=oid, product_id=pid, quantity=qty,
                               unit_price_cents=cat.price[pid], line_total_cents=total))
         if sum(subtotal_lines) < 3000:
             subtotal_lines.append(cat.price[cat.postage])
-            lines.append(dict(id=len(lines) + 1, order_id=oid, product_id=cat.postage, quantity=1,
+            lines.append(dict(order_id=oid, product_id=cat.postage, quantity=1,
                               unit_price_cents=cat.price[cat.postage], line_total_cents=cat.price[cat.postage]))
         discount = shopper.discount if shopper else 0
         subtotal, discount_cents, total = order_totals(subtotal_lines, discount)
@@ -308,7 +308,7 @@ def _add_cancellations(rng: random.Random, orders: list[dict], lines: list[dict]
         oid = len(orders) + 1
         taken = lines_of[original["id"]] if not returned else rng.sample(lines_of[original["id"]], k=1)
         for line in taken:
-            lines.append(dict(id=len(lines) + 1, order_id=oid, product_id=line["product_id"],
+            lines.append(dict(order_id=oid, product_id=line["product_id"],
                               quantity=-line["quantity"], unit_price_cents=line["unit_price_cents"],
                               line_total_cents=-line["line_total_cents"]))
         subtotal, discount_cents, total = order_totals([-line["line_total_cents"] for line in taken],

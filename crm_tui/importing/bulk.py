@@ -16,7 +16,7 @@ def db_datetime(conn: Connection, value: datetime | None):
         return None
     naive = value.astimezone(timezone.utc).replace(tzinfo=None)
     if conn.dialect.name == "sqlite":
-        return f"{naive:%Y-%m-%d %H:%M:%S}.{naive.microsecond:06d}"
+        return naive.isoformat(" ", "microseconds")
     return naive
 
 

@@ -7,7 +7,7 @@ quantities. Rows without a customer are guest purchases.
 import csv
 import io
 import unicodedata
-from collections import Counter
+from operator import itemgetter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,83 +88,61 @@ class _RowParser:
         self.i_country = mapping.get("country")
         self.decimal_comma = decimal_comma
         self.dates = dates
-        self._prices: dict[str, tuple[int, int, int]] = {}
-        self._quantities: dict[str, int] = {}
-        self._head_key: tuple | None = None
-        self._head: tuple = ()
 
     def index_of(self, field_name: str) -> int | None:
         return {"order_number": self.i_order, "sku": self.i_sku, "quantity": self.i_qty, "unit_price": self.i_price,
                 "placed_at": self.i_date, "customer_id": self.i_cust, "country": self.i_country}.get(field_name)
 
-    def _invoice_head(self, row: list[str]) -> tuple:
-        """(order number, cancellation, placed at, customer, country) of the row's invoice."""
-        key = (row[self.i_order], row[self.i_date], row[self.i_cust] if self.i_cust is not None else "",
-               row[self.i_country] if self.i_country is not None else "")
-        if key == self._head_key:
-            return self._head
-        order_number = key[0].strip()
+    def head_key(self) -> Callable[[list[str]], tuple]:
+        """The row's invoice columns (number, date[, customer][, country]) as one tuple, in C."""
+        columns = [i for i in (self.i_order, self.i_date, self.i_cust, self.i_country) if i is not None]
+        return itemgetter(*columns)
+
+    def invoice_head(self, key: tuple) -> tuple:
+        """(order number, cancellation, placed at, customer, country) from head_key's tuple."""
+        values = iter(key)
+        order_number, date_text = next(values).strip(), next(values)
+        customer_text = next(values) if self.i_cust is not None else ""
+        country_text = next(values) if self.i_country is not None else None
         if not order_number:
             raise _RowError("order_number", "the order number is empty")
         field_name = "placed_at"
         try:
-            placed_at = self.dates(key[1])
+            placed_at = self.dates(date_text)
             field_name = "customer_id"
-            customer = normalise_customer_id(key[2])
+            customer = normalise_customer_id(customer_text)
             if len(customer) > 32:
                 raise BadValue(f"{customer!r} is longer than 32 characters")
             field_name = "country"
-            country = country_code(key[3]) if self.i_country is not None else None
+            country = country_code(country_text) if country_text is not None else None
         except BadValue as exc:
             raise _RowError(field_name, str(exc)) from None
         cancellation = order_number[0] in "Cc" and order_number[1:2].isdigit()
-        self._head_key = key
-        self._head = (order_number, cancellation, placed_at, customer, country)
-        return self._head
+        return order_number, cancellation, placed_at, customer, country
 
+    def line_key(self) -> Callable[[list[str]], tuple]:
+        return itemgetter(self.i_sku, self.i_qty, self.i_price)
 
-    def _price(self, text: str) -> tuple[int, int, int]:
-        scaled, scale = parse_scaled(text, self.decimal_comma)
-        if scaled < 0:
-            raise BadValue(f"{text!r}: a unit price cannot be negative")
-        if len(self._prices) > 100_000:
-            self._prices.clear()
-        self._prices[text] = value = (scaled, scale, scaled_to_cents(scaled, scale))
-        return value
-
-    def parse(self, row: list[str]) -> tuple:
-        order_number, cancellation, placed_at, customer, country = self._invoice_head(row)
-        sku = row[self.i_sku].strip()
+    def line(self, key: tuple) -> tuple[str, int, int, int]:
+        """(sku, quantity, unit cents, line cents) from line_key's tuple."""
+        sku_text, quantity_text, price_text = key
+        sku = sku_text.strip()
         if not sku:
             raise _RowError("sku", "the product code is empty")
-        text = row[self.i_qty]
-        quantity = self._quantities.get(text)
         try:
-            if quantity is None:
-                quantity = parse_quantity(text)
-                if quantity == 0:
-                    raise BadValue("the quantity is 0")
-                if len(self._quantities) < 100_000:
-                    self._quantities[text] = quantity
+            quantity = parse_quantity(quantity_text)
+            if quantity == 0:
+                raise BadValue("the quantity is 0")
         except BadValue as exc:
             raise _RowError("quantity", str(exc)) from None
-        if cancellation and quantity > 0:
-            raise _RowError("quantity", f"{quantity} on cancellation {order_number}: "
-                                        "a cancellation's quantities are negative")
-        if not cancellation and quantity < 0:
-            raise _RowError("quantity", f"{quantity} on {order_number}, which is not a cancellation (no leading C)")
-        text = row[self.i_price]
-        price = self._prices.get(text)
-        if price is None:
-            try:
-                price = self._price(text)
-            except BadValue as exc:
-                raise _RowError("unit_price", str(exc)) from None
-        scaled, scale, unit_cents = price
-        line_cents = unit_cents * quantity if scale <= 2 else scaled_to_cents(scaled, scale, quantity)
-        description = row[self.i_desc] if self.i_desc is not None else ""
-        return (order_number, sku, description, quantity, unit_cents, line_cents, placed_at, customer, country,
-                cancellation)
+        try:
+            scaled, scale = parse_scaled(price_text, self.decimal_comma)
+            if scaled < 0:
+                raise BadValue(f"{price_text!r}: a unit price cannot be negative")
+        except BadValue as exc:
+            raise _RowError("unit_price", str(exc)) from None
+        unit_cents = scaled_to_cents(scaled, scale)
+        return sku, quantity, unit_cents, scaled_to_cents(scaled, scale, quantity)
 
 
 def import_lines(path: Path, dialect: FileDialect, writer: ShopWriter, summary: ImportSummary, rejects: RejectLog,
@@ -177,59 +155,93 @@ def import_lines(path: Path, dialect: FileDialect, writer: ShopWriter, summary: 
                              "name them with --map COLUMN=field")
     if unused:
         summary.warnings.append(f"{path.name}: ignored unknown columns {', '.join(unused)}")
-    name = path.name
-    width = len(dialect.header)
-    parser = _RowParser(mapping, decimal_comma, DateReader(dayfirst, shop_zone))
-    parse = parser.parse
     with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=dialect.encoding, newline="") as text:
         reader = csv.reader(text, delimiter=dialect.delimiter)
         next(reader)  # header
-        chunk: list[tuple] = []
-        append = chunk.append
+        loader = _LineLoader(writer, summary, rejects, path.name, dialect,
+                             _RowParser(mapping, decimal_comma, DateReader(dayfirst, shop_zone)))
+        loader.load(reader, lambda rows: progress(raw.tell(), rows))
+
+
+class _LineLoader:
+    """Rows -> order lines, resolved against the shop as they stream by, written in batches."""
+
+    def __init__(self, writer: ShopWriter, summary: ImportSummary, rejects: RejectLog, name: str,
+                 dialect: FileDialect, parser: _RowParser):
+        self.writer, self.summary, self.rejects, self.name = writer, summary, rejects, name
+        self.dialect, self.parser = dialect, parser
+        self.new_lines: list[tuple] = []
+        self.old_lines: list[tuple] = []
+
+    def load(self, reader, progress: Callable[[int], None]) -> None:
+        """The hot loop. An invoice's columns are parsed once per run of its rows; a line's
+        (code, quantity, price) once per distinct combination. A million rows take seconds."""
+        writer, parser, header = self.writer, self.parser, self.dialect.header
+        width, has_nul, i_desc = len(header), self.dialect.has_nul, parser.i_desc
+        names = writer.new_product_names
+        head_key, line_key = parser.head_key(), parser.line_key()
+        lines: dict[tuple, tuple[int, int, int, int]] = {}  # line key -> product id, qty, unit, total
+        last_key, target, oid, cancellation = None, self.new_lines, 0, False
         rows_read = 0
         for row in reader:
             if not row:
                 continue  # a blank line is not a row
             rows_read += 1
-            if len(row) != width:
-                rejects.reject(name, reader.line_num, "", "", f"expected {width} columns, found {len(row)}", row)
-                continue
-            if dialect.has_nul and any("\x00" in value for value in row):
-                rejects.reject(name, reader.line_num, "", "", "the row contains a NUL character", row)
-                continue
             try:
-                append(parse(row))
+                if len(row) != width:
+                    raise _RowError("", f"expected {width} columns, found {len(row)}")
+                if has_nul and any("\x00" in value for value in row):
+                    raise _RowError("", "the row contains a NUL character")
+                key = head_key(row)
+                if key != last_key:
+                    head = parser.invoice_head(key)
+                    cancellation = head[1]
+                lkey = line_key(row)
+                hit = lines.get(lkey)
+                if hit is None:
+                    hit = self._resolve_line(lkey, row, lines)
+                if (hit[1] > 0) == cancellation:
+                    raise _RowError("quantity", f"{hit[1]} on cancellation {head[0]}: a cancellation's quantities "
+                                                "are negative" if cancellation else
+                                                f"{hit[1]} on {head[0]}, which is not a cancellation (no leading C)")
             except _RowError as exc:
+                last_key = None
                 index = parser.index_of(exc.field_name)
-                rejects.reject(name, reader.line_num, dialect.header[index] if index is not None else exc.field_name,
-                               row[index] if index is not None else "", str(exc), row)
+                self.rejects.reject(self.name, reader.line_num, header[index] if index is not None else "",
+                                    row[index] if index is not None else "", str(exc), row)
                 continue
-            if len(chunk) >= CHUNK_ROWS:
-                _write_chunk(chunk, writer, summary)
-                chunk.clear()
-                progress(raw.tell(), summary.rows_read + rows_read)
-        _write_chunk(chunk, writer, summary)
-        summary.rows_read += rows_read
-        progress(raw.tell(), summary.rows_read)
+            if key != last_key:
+                order_number, cancellation, placed_at, customer, country = head
+                cid = writer.customer(customer, country, placed_at) if customer else None
+                oid = writer.order(order_number, cid, placed_at, cancellation)
+                target = self.old_lines if oid in writer.preexisting_orders else self.new_lines
+                last_key = key
+            pid, quantity, unit, total = hit
+            target.append((oid, pid, quantity, unit, total))
+            if names:
+                counts = names.get(pid)
+                if counts is not None and i_desc is not None:
+                    description = row[i_desc]
+                    counts[description] = counts.get(description, 0) + 1
+            if len(target) >= CHUNK_ROWS:
+                self.flush()
+                progress(self.summary.rows_read + rows_read)
+        self.flush()
+        self.summary.rows_read += rows_read
+        progress(self.summary.rows_read)
 
+    def _resolve_line(self, key: tuple, row: list[str], cache: dict) -> tuple[int, int, int, int]:
+        sku, quantity, unit, total = self.parser.line(key)
+        known = self.writer.products.get(sku)
+        description = row[self.parser.i_desc] if self.parser.i_desc is not None else ""
+        pid = known[0] if known is not None else self.writer.product_id(sku, description, unit)
+        if len(cache) > 200_000:
+            cache.clear()
+        cache[key] = value = (pid, quantity, unit, total)
+        return value
 
-def _write_chunk(chunk: list[tuple], writer: ShopWriter, summary: ImportSummary) -> None:
-    if not chunk:
-        return
-    skus = [r[1] for r in chunk]
-    writer.prefetch(set(skus), {r[7] for r in chunk if r[7]}, {r[0] for r in chunk})
-    new_lines, old_lines = [], []
-    preexisting = writer.preexisting_orders
-    products, product_id, customer, order = writer.products, writer.product_id, writer.customer, writer.order
-    last_order, oid, target = None, 0, new_lines
-    for order_number, sku, description, quantity, unit, total, placed_at, cust, country, cancellation in chunk:
-        if order_number != last_order:
-            cid = customer(cust, country, placed_at) if cust else None
-            oid = order(order_number, cid, placed_at, cancellation)
-            target = old_lines if oid in preexisting else new_lines
-            last_order = order_number
-        known = products.get(sku)
-        target.append((oid, known[0] if known is not None else product_id(sku, description, unit),
-                       quantity, unit, total))
-    writer.count_descriptions(Counter(zip(skus, [r[2] for r in chunk])))
-    writer.write_lines(new_lines, old_lines, summary.count_written_lines(len(new_lines), len(old_lines)))
+    def flush(self) -> None:
+        new, old = self.new_lines, self.old_lines
+        self.writer.write_lines(new, old, self.summary.count_written_lines(len(new), len(old)))
+        self.new_lines.clear()
+        self.old_lines.clear()

@@ -9,7 +9,6 @@ Documented rules (README, "Importing"):
 - a customer created by an import is registered at their first order in it.
 """
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,10 +65,18 @@ class ShopWriter:
         self._new_customers: dict[str, _NewCustomer] = {}
         self._unwritten_customers: list[_NewCustomer] = []
         self._new_orders: list[tuple] = []
-        self._names: dict[str, dict[str, int]] = {}
-        self._first_name: dict[str, str] = {}
+        self.new_product_names: dict[int, dict[str, int]] = {}  # product id -> description -> times
+        self._first_name: dict[int, str] = {}
         self._ids = {t: next_id(conn, t) for t in ("product", "customer", "shop_order")}
         self.first_new_order_id = self._ids["shop_order"]
+        # The catalogue is small: all of it in memory. Customers and orders are looked up one
+        # by one as they first appear, and only if the shop had any before this import.
+        for sku, pid, kind in conn.execute(text("SELECT sku, id, kind FROM product")):
+            self.products[sku] = (pid, ProductKind(kind))
+        self._had_customers = self._ids["customer"] > 1
+        self._had_orders = self._ids["shop_order"] > 1
+        self._cursor = conn.connection.driver_connection.cursor()
+        self._mark = "?" if conn.dialect.name == "sqlite" else "%s"
 
     # --- lookups, one query per batch of unknown keys -------------------------------------
 
@@ -105,21 +112,12 @@ class ShopWriter:
         pid = self._take_id("product")
         kind = product_kind(sku, description)
         self.products[sku] = (pid, kind)
-        self._names[sku] = {}
-        self._first_name[sku] = description or sku
+        self.new_product_names[pid] = {}
+        self._first_name[pid] = description or sku
         self._new_products.append((pid, sku, description or sku, "", "", max(unit_price_cents, 0), 0, 5,
                                    True, kind.value, db_datetime(self.conn, utc_now())))
         self.counts.products_created += 1
         return pid
-
-    def count_descriptions(self, pairs: Counter) -> None:
-        """(sku, description) -> times seen, for the naming rule of products this import creates."""
-        for (sku, description), times in pairs.items():
-            names = self._names.get(sku)
-            if names is not None:
-                description = description.strip()
-                if description:
-                    names[description] = names.get(description, 0) + times
 
     def customer(self, number: str, country: str | None, at: datetime) -> int:
         new = self._new_customers.get(number)
@@ -132,6 +130,10 @@ class ShopWriter:
                 new.first_order_at = at
             return new.id
         known = self.customers.get(number)
+        if known is None and self._had_customers:
+            known = self._find("SELECT id FROM customer WHERE customer_number = {}", number)
+            if known is not None:
+                self.customers[number] = known
         if known is not None:
             return known
         cid = self._take_id("customer")
@@ -143,6 +145,11 @@ class ShopWriter:
 
     def order(self, number: str, customer_id: int | None, placed_at: datetime, cancellation: bool) -> int:
         known = self.orders.get(number)
+        if known is None and self._had_orders:
+            known = self._find("SELECT id FROM shop_order WHERE number = {}", number)
+            if known is not None:
+                self.orders[number] = known
+                self.preexisting_orders.add(known)
         if known is not None:
             return known
         oid = self._take_id("shop_order")
@@ -187,6 +194,11 @@ class ShopWriter:
         self.orders[number] = oid
         self.counts.orders_created += 1
         return oid
+
+    def _find(self, sql: str, key: str) -> int | None:
+        self._cursor.execute(sql.format(self._mark), (key,))
+        row = self._cursor.fetchone()
+        return row[0] if row else None
 
     def _take_id(self, table: str) -> int:
         value = self._ids[table]
@@ -237,24 +249,29 @@ class ShopWriter:
     def finish(self) -> None:
         """Set-based fix-ups once every row is in: totals, names, countries, registration."""
         self._write_entities(*self._take_entity_rows())
-        # Imported orders carry no discount: their total is the sum of their lines.
-        totals = ("UPDATE shop_order SET subtotal_cents = COALESCE((SELECT SUM(line_total_cents) FROM order_line "
-                  "WHERE order_line.order_id = shop_order.id), 0), discount_cents = 0, total_cents = "
-                  "COALESCE((SELECT SUM(line_total_cents) FROM order_line WHERE order_line.order_id = shop_order.id), 0)")
-        self.conn.execute(text(totals + " WHERE id >= :first"), {"first": self.first_new_order_id})
-        touched = sorted(self.touched_orders - {i for i in self.touched_orders if i >= self.first_new_order_id})
-        statement = text(totals + " WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+        # Imported orders carry no discount: their total is the sum of their lines. One
+        # aggregate pass over the line index (UPDATE ... FROM: SQLite 3.33+, PostgreSQL).
+        totals = ("UPDATE shop_order SET subtotal_cents = t.total, discount_cents = 0, total_cents = t.total "
+                  "FROM (SELECT order_id, SUM(line_total_cents) AS total FROM order_line WHERE {} "
+                  "GROUP BY order_id) AS t WHERE shop_order.id = t.order_id")
+        self.conn.execute(text(totals.format("order_id >= :first")), {"first": self.first_new_order_id})
+        touched = sorted(i for i in self.touched_orders if i < self.first_new_order_id)
+        statement = text(totals.format("order_id IN :ids")).bindparams(bindparam("ids", expanding=True))
         for batch in _batches(touched):
             self.conn.execute(statement, {"ids": batch})
         renames = []
-        for sku, names in self._names.items():
-            if names:
-                # max() keeps the first of equals, and dicts keep the order descriptions were seen in.
-                best = max(names, key=names.__getitem__).strip()
-                if best and best != self._first_name[sku]:
-                    renames.append({"sku": sku, "name": best})
+        for pid, names in self.new_product_names.items():
+            totals: dict[str, int] = {}
+            for description, times in names.items():  # in the order first seen
+                description = description.strip()
+                if description:
+                    totals[description] = totals.get(description, 0) + times
+            if totals:
+                best = max(totals, key=totals.__getitem__)  # max() keeps the first of equals
+                if best != self._first_name[pid]:
+                    renames.append({"id": pid, "name": best})
         if renames:
-            self.conn.execute(text("UPDATE product SET name = :name WHERE sku = :sku"), renames)
+            self.conn.execute(text("UPDATE product SET name = :name WHERE id = :id"), renames)
         fixes = [{"id": c.id, "country": c.country, "tz": time_zone_for(c.country),
                   "lang": "es" if c.country in _SPANISH_SPEAKING else "en",
                   "at": db_datetime(self.conn, c.first_order_at)}

@@ -22,7 +22,7 @@ def fingerprint(engine) -> str:
     digest = hashlib.sha256()
     with engine.connect() as conn:
         for table in TABLES:
-            for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY id")):
+            for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")):
                 digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
 

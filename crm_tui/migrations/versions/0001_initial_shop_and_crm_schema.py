@@ -155,7 +155,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_shop_order_placed_at'), ['placed_at'], unique=False)
 
     op.create_table('order_line',
-    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
@@ -163,17 +162,12 @@ def upgrade() -> None:
     sa.Column('line_total_cents', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['shop_order.id'], ),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('order_id', 'product_id', 'quantity', 'unit_price_cents'),
+    sqlite_with_rowid=False
     )
-    with op.batch_alter_table('order_line', schema=None) as batch_op:
-        batch_op.create_index('ux_order_line_identity', ['order_id', 'product_id', 'quantity', 'unit_price_cents'], unique=True)
-
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('order_line', schema=None) as batch_op:
-        batch_op.drop_index('ux_order_line_identity')
-
     op.drop_table('order_line')
     with op.batch_alter_table('shop_order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shop_order_placed_at'))
