@@ -30,14 +30,12 @@ class ImportSummary:
                  "customers_updated", "products_created", "orders_created", "order_lines_created", "reject_file",
                  "seconds")
 
-    def count_written_lines(self, new_lines: int, old_lines: int):
-        """The accounting of one batch of lines, once the writer knows what it wrote: lines
-        of new orders not written were duplicates; of orders already there, unchanged."""
-        def on_written(written_new: int, written_old: int) -> None:
-            self.imported += written_new + written_old
-            self.duplicates += new_lines - written_new
-            self.unchanged += old_lines - written_old
-        return on_written
+    def count_lines(self, new_lines: int, written_new: int, old_lines: int, written_old: int) -> None:
+        """Lines of new orders not written were duplicates; of orders already there, unchanged."""
+        self.imported += written_new + written_old
+        self.order_lines_created += written_new + written_old
+        self.duplicates += new_lines - written_new
+        self.unchanged += old_lines - written_old
 
     def accounted(self) -> int:
         return self.imported + self.updated + self.unchanged + self.duplicates + self.rejected

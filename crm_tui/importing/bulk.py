@@ -4,10 +4,12 @@ One place per dialect: SQLite uses the driver's executemany; PostgreSQL uses exe
 with ON CONFLICT now, and is where COPY (through a staging table) can follow.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
+
+LINE_COLUMNS = ("order_id", "product_id", "quantity", "unit_price_cents", "line_total_cents")
 
 
 def db_datetime(conn: Connection, value: datetime | None):
@@ -63,3 +65,34 @@ def fix_sequences(conn: Connection, tables: Sequence[str]) -> None:
     for table in tables:
         conn.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))")
+
+
+class Writes:
+    """The import's writes, applied on its one connection, in its one transaction.
+
+    ShopWriter reads through its own connection and writes only through this, so that the
+    reading and resolving can run in another process (see crm_tui.importing.parallel)."""
+
+    def __init__(self, conn: Connection, on_lines: Callable[[int, int, int, int], None]):
+        self.conn = conn
+        self.on_lines = on_lines  # (lines of new orders, written), (lines of older orders, written)
+
+    def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        bulk_insert(self.conn, table, columns, rows)
+
+    def execute(self, sql: str, params: dict | list[dict] | None = None) -> None:
+        self.conn.execute(text(sql), params if params is not None else {})
+
+    def lines(self, new_order_lines: Sequence[int], older_order_lines: Sequence[int]) -> None:
+        """Lines come as flat sequences of LINE_COLUMNS values. Lines that hit the line
+        identity index are skipped: for new orders they were duplicates within the import,
+        for orders that existed before, already there."""
+        new_rows, old_rows = _rows(new_order_lines), _rows(older_order_lines)
+        written_new = bulk_insert(self.conn, "order_line", LINE_COLUMNS, new_rows, skip_conflicts=True)
+        written_old = bulk_insert(self.conn, "order_line", LINE_COLUMNS, old_rows, skip_conflicts=True)
+        self.on_lines(len(new_rows), written_new, len(old_rows), written_old)
+
+
+def _rows(flat: Sequence[int]) -> list[tuple]:
+    values = iter(flat)
+    return list(zip(*[values] * len(LINE_COLUMNS)))

@@ -6,6 +6,7 @@ warning. Files are loaded in that order whatever order they are given in.
 
 import csv
 import io
+from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -251,7 +252,7 @@ class _Loader:
     def _order_lines(self, chunk) -> None:
         self.writer.prefetch({v["sku"].strip() for _, v, _ in chunk}, set(),
                              {v["order_number"].strip() for _, v, _ in chunk})
-        new_lines, old_lines = [], []
+        new_lines, old_lines = array("q"), array("q")
         for line_no, v, row in chunk:
             column = "order_number"
             try:
@@ -274,9 +275,8 @@ class _Loader:
                 self._reject(line_no, column, v, str(exc), row)
                 continue
             target = old_lines if order_id in self.writer.preexisting_orders else new_lines
-            target.append((order_id, product[0], quantity, price, price * quantity))
-        self.writer.write_lines(new_lines, old_lines,
-                                self.summary.count_written_lines(len(new_lines), len(old_lines)))
+            target.extend((order_id, product[0], quantity, price, price * quantity))
+        self.writer.write_lines(new_lines, old_lines)
 
     # --- shared ------------------------------------------------------------------------------
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from crm_tui.importing import crm_csv
+from crm_tui.importing import crm_csv, parallel
 from crm_tui.importing.accounting import ImportSummary, RejectLog
-from crm_tui.importing.bulk import fix_sequences
+from crm_tui.importing.bulk import Writes, fix_sequences
 from crm_tui.importing.lines import import_lines, looks_like_lines
-from crm_tui.importing.shop_writer import ShopWriter
+from crm_tui.importing.shop_writer import ShopWriter, WriterCounts
 from crm_tui.importing.sniff import FileDialect, UnreadableFile, sniff
 
 FORMATS = ("auto", "crm", "lines")
@@ -34,6 +34,7 @@ class ImportOptions:
     column_map: dict[str, str] = field(default_factory=dict)
     reject_file: Path | None = None
     shop_zone: str = "Europe/Madrid"
+    parallel: bool = True  # transaction-line files: read in a second process while this one writes
 
 
 @dataclass
@@ -85,6 +86,15 @@ def run_import(engine: Engine, paths: list[Path], options: ImportOptions, acting
 def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, acting_login: str,
          progress: Progress | None, summary: ImportSummary, started: float) -> ImportSummary:
     rejects = RejectLog(options.reject_file, summary)
+
+    def import_files(writer: ShopWriter, summary: ImportSummary, rejects, progress) -> None:
+        for item in planned:
+            _import_file(item, writer, summary, rejects, options, acting_login, progress)
+
+    reader = None
+    if options.parallel and parallel.AVAILABLE and all(item.kind == "lines" for item in planned):
+        engine.dispose()  # no SQLite connection may be open when the reader is forked
+        reader = parallel.ReaderProcess(engine.url.render_as_string(hide_password=False), import_files)
     try:
         with engine.connect().execution_options(sqlite_immediate=True) as conn:
             sqlite = conn.dialect.name == "sqlite"
@@ -97,12 +107,16 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                 conn.connection.driver_connection.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
             transaction = conn.begin()
             try:
-                writer = ShopWriter(conn, options.shop_zone)
-                for item in planned:
-                    _import_file(item, writer, summary, rejects, options, acting_login, progress)
-                writer.finish()
+                writes = Writes(conn, summary.count_lines)
+                if reader is not None:
+                    counts = reader.run(writes, summary, rejects, options.shop_zone, progress)
+                else:
+                    writer = ShopWriter(conn, writes, options.shop_zone)
+                    import_files(writer, summary, rejects, progress)
+                    writer.finish()
+                    counts = writer.counts
                 fix_sequences(conn, ("product", "customer", "shop_order"))
-                _copy_counts(writer, summary)
+                _copy_counts(counts, summary)
                 if options.dry_run or (options.strict and summary.rejected):
                     transaction.rollback()
                 else:
@@ -148,13 +162,11 @@ def _import_file(item: PlannedFile, writer: ShopWriter, summary: ImportSummary, 
                           "rows_read": summary.rows_read - rows_before})
 
 
-def _copy_counts(writer: ShopWriter, summary: ImportSummary) -> None:
-    counts = writer.counts
+def _copy_counts(counts: WriterCounts, summary: ImportSummary) -> None:
     summary.customers_created = counts.customers_created
     summary.customers_updated = counts.customers_updated
     summary.products_created = counts.products_created
     summary.orders_created = counts.orders_created
-    summary.order_lines_created = counts.order_lines_created
     if counts.customers_with_several_countries:
         summary.warnings.append(f"{counts.customers_with_several_countries} customers appear under several "
                                 "countries; each keeps the first known one")

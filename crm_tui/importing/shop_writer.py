@@ -9,19 +9,18 @@ Documented rules (README, "Importing"):
 - a customer created by an import is registered at their first order in it.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, text
 
-from crm_tui.importing.bulk import bulk_insert, db_datetime, next_id
+from crm_tui.importing.bulk import LINE_COLUMNS, Writes, db_datetime, next_id
 from crm_tui.importing.product_codes import product_kind
 from store.models import ProductKind
 from store.types import utc_now
 from store.validation import time_zone_for
 
-LINE_COLUMNS = ("order_id", "product_id", "quantity", "unit_price_cents", "line_total_cents")
 _SPANISH_SPEAKING = {"ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY",
                      "SV", "NI", "CR", "PA", "UY", "PR"}
 _LOOKUP_BATCH = 900
@@ -33,7 +32,6 @@ class WriterCounts:
     customers_updated: int = 0
     products_created: int = 0
     orders_created: int = 0
-    order_lines_created: int = 0
     customers_with_several_countries: int = 0
 
 
@@ -52,8 +50,9 @@ def _batches(values: list, size: int = _LOOKUP_BATCH) -> Iterable[list]:
 
 
 class ShopWriter:
-    def __init__(self, conn: Connection, shop_zone: str):
-        self.conn = conn
+    def __init__(self, conn: Connection, writes: Writes, shop_zone: str, ids: dict[str, int] | None = None):
+        self.conn = conn  # for reading what the shop had before the import
+        self.writes = writes
         self.shop_zone = shop_zone
         self.counts = WriterCounts()
         self.products: dict[str, tuple[int, ProductKind]] = {}
@@ -67,7 +66,7 @@ class ShopWriter:
         self._new_orders: list[tuple] = []
         self.new_product_names: dict[int, dict[str, int]] = {}  # product id -> description -> times
         self._first_name: dict[int, str] = {}
-        self._ids = {t: next_id(conn, t) for t in ("product", "customer", "shop_order")}
+        self._ids = ids or {t: next_id(conn, t) for t in ("product", "customer", "shop_order")}
         self.first_new_order_id = self._ids["shop_order"]
         # The catalogue is small: all of it in memory. Customers and orders are looked up one
         # by one as they first appear, and only if the shop had any before this import.
@@ -164,7 +163,7 @@ class ShopWriter:
 
     def new_product(self, sku: str, values: dict) -> int:
         pid = self._take_id("product")
-        bulk_insert(self.conn, "product", ("id", "sku", *values, "created_at"),
+        self.writes.insert("product", ("id", "sku", *values, "created_at"),
                     [(pid, sku, *values.values(), db_datetime(self.conn, utc_now()))])
         self.products[sku] = (pid, ProductKind(values["kind"]))
         self.counts.products_created += 1
@@ -174,7 +173,7 @@ class ShopWriter:
         cid = self._take_id("customer")
         values = {k: db_datetime(self.conn, v) if isinstance(v, datetime) else v for k, v in values.items()}
         when = db_datetime(self.conn, registered_at)
-        bulk_insert(self.conn, "customer",
+        self.writes.insert("customer",
                     ("id", "customer_number", *values, "time_zone", "registered_at", "created_at", "updated_at",
                      "discount_percent", "version"),
                     [(cid, number, *values.values(), time_zone_for(values["country"], values["postcode"]),
@@ -186,7 +185,7 @@ class ShopWriter:
     def new_order(self, number: str, customer_id: int | None, placed_at: datetime, status: str, channel: str,
                   cancels_id: int | None) -> int:
         oid = self._take_id("shop_order")
-        bulk_insert(self.conn, "shop_order",
+        self.writes.insert("shop_order",
                     ("id", "number", "customer_id", "placed_at", "status", "channel", "discount_percent",
                      "cancels_order_id", "subtotal_cents", "discount_cents", "total_cents"),
                     [(oid, number, customer_id, db_datetime(self.conn, placed_at), status, channel, 0, cancels_id,
@@ -207,19 +206,11 @@ class ShopWriter:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def write_lines(self, new_order_lines: list[tuple], preexisting_order_lines: list[tuple],
-                    on_written: Callable[[int, int], None]) -> None:
-        """Write what the lines need, then the lines. `on_written(new, old)` gets how many
-        lines were written for new orders and for orders that existed before; the rest hit
-        the line identity index (duplicates, or unchanged)."""
+    def write_lines(self, new_order_lines: Sequence[int], preexisting_order_lines: Sequence[int]) -> None:
+        """Write what the lines need, then the lines: flat sequences of LINE_COLUMNS values."""
         self._write_entities(*self._take_entity_rows())
-        for line in preexisting_order_lines:
-            self.touched_orders.add(line[0])
-        written_new = bulk_insert(self.conn, "order_line", LINE_COLUMNS, new_order_lines, skip_conflicts=True)
-        written_old = bulk_insert(self.conn, "order_line", LINE_COLUMNS, preexisting_order_lines,
-                                  skip_conflicts=True)
-        self.counts.order_lines_created += written_new + written_old
-        on_written(written_new, written_old)
+        self.touched_orders.update(preexisting_order_lines[0::len(LINE_COLUMNS)])
+        self.writes.lines(new_order_lines, preexisting_order_lines)
 
     def _take_entity_rows(self) -> tuple[list, list, list]:
         products, self._new_products = self._new_products, []
@@ -235,14 +226,14 @@ class ShopWriter:
         return products, customers, orders
 
     def _write_entities(self, products: list, customers: list, orders: list) -> None:
-        bulk_insert(self.conn, "product",
+        self.writes.insert("product",
                     ("id", "sku", "name", "description", "category", "unit_price_cents", "stock_quantity",
                      "low_stock_threshold", "active", "kind", "created_at"), products)
-        bulk_insert(self.conn, "customer",
+        self.writes.insert("customer",
                     ("id", "customer_number", "first_name", "last_name", "street", "postcode", "city", "country",
                      "time_zone", "preferred_language", "registered_at", "created_at", "updated_at",
                      "discount_percent", "version"), customers)
-        bulk_insert(self.conn, "shop_order",
+        self.writes.insert("shop_order",
                     ("id", "number", "customer_id", "placed_at", "status", "channel", "discount_percent",
                      "subtotal_cents", "discount_cents", "total_cents"), orders)
 
@@ -254,11 +245,10 @@ class ShopWriter:
         totals = ("UPDATE shop_order SET subtotal_cents = t.total, discount_cents = 0, total_cents = t.total "
                   "FROM (SELECT order_id, SUM(line_total_cents) AS total FROM order_line WHERE {} "
                   "GROUP BY order_id) AS t WHERE shop_order.id = t.order_id")
-        self.conn.execute(text(totals.format("order_id >= :first")), {"first": self.first_new_order_id})
+        self.writes.execute(totals.format("order_id >= :first"), {"first": self.first_new_order_id})
         touched = sorted(i for i in self.touched_orders if i < self.first_new_order_id)
-        statement = text(totals.format("order_id IN :ids")).bindparams(bindparam("ids", expanding=True))
         for batch in _batches(touched):
-            self.conn.execute(statement, {"ids": batch})
+            self.writes.execute(totals.format("order_id IN ({})".format(", ".join(map(str, batch)))))
         renames = []
         for pid, names in self.new_product_names.items():
             totals: dict[str, int] = {}
@@ -271,13 +261,13 @@ class ShopWriter:
                 if best != self._first_name[pid]:
                     renames.append({"id": pid, "name": best})
         if renames:
-            self.conn.execute(text("UPDATE product SET name = :name WHERE id = :id"), renames)
+            self.writes.execute("UPDATE product SET name = :name WHERE id = :id", renames)
         fixes = [{"id": c.id, "country": c.country, "tz": time_zone_for(c.country),
                   "lang": "es" if c.country in _SPANISH_SPEAKING else "en",
                   "at": db_datetime(self.conn, c.first_order_at)}
                  for c in self._new_customers.values() if c.country]
         if fixes:
-            self.conn.execute(text("UPDATE customer SET country = :country, time_zone = :tz, "
+            self.writes.execute(("UPDATE customer SET country = :country, time_zone = :tz, "
                                    "preferred_language = :lang, registered_at = :at, created_at = :at "
                                    "WHERE id = :id"), fixes)
         self.counts.customers_with_several_countries = sum(
