@@ -64,3 +64,9 @@ def test_db_accepts_a_path_a_url_or_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("CRM_TUI_DB")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert Path(resolve_url(None).removeprefix("sqlite:///")).name == "shop.db"
+
+
+def test_the_fast_path_knows_alembics_head():
+    from crm_tui.migrations.runner import SCHEMA_HEAD
+
+    assert SCHEMA_HEAD == head_revision()
