@@ -9,8 +9,10 @@ from textual.binding import Binding
 
 from crm_tui.db import describe_database, open_database
 from crm_tui.i18n import Localizer
+from crm_tui.models import Role
 from crm_tui.services.staff import NotStaff, StaffMember, active_staff
 from crm_tui.settings import Settings
+from crm_tui.widgets.translated_bindings import translate_bindings
 
 
 class ConsoleRefused(RuntimeError):
@@ -35,7 +37,10 @@ class CrmApp(App):
     def __init__(self, context: ConsoleContext):
         super().__init__()
         self.context = context
-        self.sub_title = f"{context.staff.display_name} ({context.tr(context.staff.role.value)})"
+        tr = context.tr
+        roles = {Role.AGENT: tr("agent"), Role.SUPERVISOR: tr("supervisor"), Role.OPS: tr("ops")}
+        self.sub_title = f"{context.staff.display_name} ({roles[context.staff.role]})"
+        translate_bindings(self, tr)
 
     def on_mount(self) -> None:
         from screens.home import HomeScreen

@@ -2,9 +2,9 @@
 
 import json
 import time
-from pathlib import Path
 from dataclasses import asdict
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -207,7 +207,13 @@ def import_command(
 
 
 def _import_progress():
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:>12,} rows"),
                     TextColumn("{task.fields[rate]:>9,.0f} rows/s"), TimeElapsedColumn(), TextColumn("left"),

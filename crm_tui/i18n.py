@@ -4,9 +4,10 @@ import gettext
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "data" / "locale"
@@ -54,4 +55,7 @@ class Localizer:
         return format_decimal(value, locale=self.locale)
 
     def datetime(self, value: datetime, zone: str = "Europe/Madrid") -> str:
-        return format_datetime(value, "short", tzinfo=zone, locale=self.locale)
+        return format_datetime(value, "short", tzinfo=ZoneInfo(zone), locale=self.locale)
+
+    def date(self, value: datetime, zone: str = "Europe/Madrid") -> str:
+        return format_date(value.astimezone(ZoneInfo(zone)), "medium", locale=self.locale)

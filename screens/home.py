@@ -1,18 +1,29 @@
-"""The home screen: who is logged in, on which database, and the shop at a glance."""
+"""The home screen: one search box, results as you type, Enter opens the customer's card."""
 
 from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from crm_tui.services.overview import ShopOverview, shop_overview
+from crm_tui.services.search import CustomerHit, search_customers
+from crm_tui.widgets.translated_bindings import translate_bindings
 
 
 class HomeScreen(Screen):
     CSS_PATH = "home.tcss"
+    BINDINGS = [
+        Binding("escape", "focus_search", "Search box"),
+        Binding("down", "focus_results", "Results", show=False),
+    ]
+
+    class ResultsFound(Message):
+        def __init__(self, query_number: int, query: str, hits: list[CustomerHit]):
+            super().__init__()
+            self.query_number, self.query, self.hits = query_number, query, hits
 
     class OverviewLoaded(Message):
         def __init__(self, overview: ShopOverview):
@@ -22,18 +33,94 @@ class HomeScreen(Screen):
     def __init__(self, context):
         super().__init__()
         self.context = context
+        translate_bindings(self, context.tr)
+        self._query_number = 0
+        self._hits: list[CustomerHit] = []
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
         yield Header()
-        with Vertical(id="welcome"):
-            yield Static(tr("Welcome, {name}.").format(name=self.context.staff.display_name), id="greeting")
-            yield Static(tr("Database: {url}").format(url=self.context.database), id="database", classes="muted")
-            yield Static(tr("Loading the shop's figures…"), id="figures")
+        yield Input(placeholder=tr("Name, phone, e-mail, customer or order number"), id="search")
+        yield Static(tr("Welcome, {name}.").format(name=self.context.staff.display_name), id="status")
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="figures", classes="muted")
         yield Footer()
 
     def on_mount(self) -> None:
+        tr = self.context.tr
+        table = self.query_one("#results", DataTable)
+        wide = self.app.size.width >= 100
+        columns = ((tr("Name"), 26, 18), (tr("Number"), 10, 9), (tr("Phone"), 14, 12), (tr("City"), 14, 8),
+                   (tr("Last purchase"), 13, 11), (tr("Discount"), 9, 4), (tr("Callbacks"), 9, 2))
+        for label, wide_width, narrow_width in columns:
+            table.add_column(label, width=wide_width if wide else narrow_width)
+        self.query_one("#search", Input).focus()
         self.load_overview()
+
+    # --- search as you type ---------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        self._query_number += 1
+        self.run_search(self._query_number, event.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def run_search(self, query_number: int, query: str) -> None:
+        with Session(self.context.engine) as session:
+            hits = search_customers(session, query)
+        self.post_message(self.ResultsFound(query_number, query, hits))
+
+    @on(ResultsFound)
+    def show_results(self, message: ResultsFound) -> None:
+        if message.query_number != self._query_number:
+            return  # an older query finished after a newer one started: never show it
+        tr = self.context.tr
+        self._hits = message.hits
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        for hit in message.hits:
+            name = hit.name + (" ~" if hit.fuzzy else "")
+            table.add_row(name, hit.customer_number, hit.phone, hit.city,
+                          tr.date(hit.last_purchase) if hit.last_purchase else "—",
+                          f"{hit.discount_percent} %" if hit.discount_percent else "",
+                          str(hit.open_callbacks) if hit.open_callbacks else "", key=str(hit.customer_id))
+        status = self.query_one("#status", Static)
+        if not message.query.strip():
+            status.update(tr("Welcome, {name}.").format(name=self.context.staff.display_name))
+        elif not message.hits:
+            status.update(tr("No customer matches “{query}”.").format(query=message.query))
+        else:
+            fuzzy = any(h.fuzzy for h in message.hits)
+            text = tr("{count} customers found") if len(message.hits) != 1 else tr("1 customer found")
+            status.update(text.format(count=len(message.hits))
+                          + (" — " + tr("no exact match; similar names (~)") if fuzzy else "")
+                          + " — " + tr("↓ to the list, Enter opens the card"))
+
+    # --- moving between the box and the list --------------------------------------------
+
+    @on(Input.Submitted, "#search")
+    def open_first(self) -> None:
+        if self._hits:
+            self.open_card(self._hits[0].customer_id)
+
+    @on(DataTable.RowSelected, "#results")
+    def open_selected(self, event: DataTable.RowSelected) -> None:
+        self.open_card(int(event.row_key.value))
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_focus_results(self) -> None:
+        table = self.query_one("#results", DataTable)
+        if table.row_count:
+            table.focus()
+
+    def open_card(self, customer_id: int) -> None:
+        from screens.customer_card import CustomerCardScreen
+
+        self.app.push_screen(CustomerCardScreen(self.context, customer_id))
+
+    # --- the shop at a glance -------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
     def load_overview(self) -> None:
@@ -45,7 +132,6 @@ class HomeScreen(Screen):
     def show_overview(self, message: OverviewLoaded) -> None:
         tr, o = self.context.tr, message.overview
         self.query_one("#figures", Static).update(
-            tr("{customers} customers · {orders} orders · {callbacks} callbacks waiting").format(
-                customers=tr.number(o.customers), orders=tr.number(o.orders),
-                callbacks=tr.number(o.pending_callbacks))
-        )
+            tr("{database}: {customers} customers · {orders} orders · {callbacks} callbacks waiting").format(
+                database=self.context.database, customers=tr.number(o.customers), orders=tr.number(o.orders),
+                callbacks=tr.number(o.pending_callbacks)))

@@ -58,6 +58,15 @@ def national_phone(e164: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+def phone_region(e164: str | None) -> str | None:
+    if not e164:
+        return None
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def normalise_email(raw: str, field: str = "email") -> str:
     text = (raw or "").strip()
     if not text:

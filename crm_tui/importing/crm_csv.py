@@ -17,13 +17,21 @@ from crm_tui.importing.bulk import db_datetime
 from crm_tui.importing.shop_writer import ShopWriter
 from crm_tui.importing.sniff import FileDialect
 from crm_tui.importing.values import (
-    BadValue, DateReader, parse_money_cents, parse_quantity,
+    BadValue,
+    DateReader,
+    parse_money_cents,
+    parse_quantity,
 )
 from crm_tui.services.audit import FieldChange, record_changes
 from store.models import OrderChannel, OrderStatus, ProductKind
 from store.types import utc_now
 from store.validation import (
-    InvalidField, normalise_country, normalise_email, normalise_language, normalise_phone, time_zone_for,
+    InvalidField,
+    normalise_country,
+    normalise_email,
+    normalise_language,
+    normalise_phone,
+    time_zone_for,
 )
 
 COLUMNS = {

@@ -10,15 +10,21 @@ import struct
 import sys
 import unicodedata
 from array import array
-from operator import itemgetter
 from collections.abc import Callable
+from operator import itemgetter
 from pathlib import Path
 
 from crm_tui.importing.accounting import ImportSummary, RejectLog
 from crm_tui.importing.shop_writer import ShopWriter
 from crm_tui.importing.sniff import FileDialect, UnreadableFile
 from crm_tui.importing.values import (
-    BadValue, DateReader, country_code, normalise_customer_id, parse_quantity, parse_scaled, scaled_to_cents,
+    BadValue,
+    DateReader,
+    country_code,
+    normalise_customer_id,
+    parse_quantity,
+    parse_scaled,
+    scaled_to_cents,
 )
 
 FIELDS = ("order_number", "sku", "description", "quantity", "placed_at", "unit_price", "customer_id", "country")

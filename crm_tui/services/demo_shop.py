@@ -7,7 +7,13 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
-from crm_tui.db import database_exists, make_engine, open_database, resolve_url, sqlite_file
+from crm_tui.db import (
+    database_exists,
+    make_engine,
+    open_database,
+    resolve_url,
+    sqlite_file,
+)
 from crm_tui.models import Role
 from crm_tui.services.staff import add_staff
 from store.demo import DEMO_AGENTS, DemoSummary, build_demo

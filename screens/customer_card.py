@@ -1,0 +1,238 @@
+"""The customer card: registration fields, the staff-only discount, and the change history."""
+
+from sqlmodel import Session
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, Static
+
+from crm_tui.services.audit import AuditRecord
+from crm_tui.services.customers import (
+    CustomerCard,
+    DiscountCapExceeded,
+    ReasonRequired,
+    StaleCustomer,
+    change_history,
+    load_card,
+    save_card,
+)
+from crm_tui.widgets.translated_bindings import translate_bindings
+from store.validation import InvalidInput
+
+TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
+               "preferred_language")
+CONSENTS = ("consent_email", "consent_phone", "consent_chat")
+
+
+def _labels(tr) -> dict[str, str]:
+    return {"first_name": tr("First name"), "last_name": tr("Last name"), "email": tr("E-mail"),
+            "phone": tr("Phone"), "street": tr("Street"), "postcode": tr("Postcode"), "city": tr("City"),
+            "country": tr("Country (ISO)"), "preferred_language": tr("Language (es/en)"),
+            "consent_email": tr("E-mail marketing"), "consent_phone": tr("Phone marketing"),
+            "consent_chat": tr("Chat marketing"), "discount_percent": tr("Discount %"), "reason": tr("Reason")}
+
+
+def _field_hints(tr) -> dict[str, str]:
+    """What to type instead, in the agent's language (the services' messages are English)."""
+    return {"first_name": tr("Required."), "last_name": tr("Required."),
+            "email": tr("Not a valid e-mail address, e.g. ana@example.com."),
+            "phone": tr("Not a valid phone number for the customer's country."),
+            "country": tr("A two-letter ISO code, e.g. ES or GB."), "preferred_language": tr("es or en."),
+            "discount_percent": tr("A whole percent from 0 to 100.")}
+
+
+class CustomerCardScreen(Screen):
+    CSS_PATH = "customer_card.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+r", "reload", "Reload", priority=True),
+        Binding("escape", "back", "Back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, card: CustomerCard, history: list[AuditRecord], note: str = ""):
+            super().__init__()
+            self.card, self.history, self.note = card, history, note
+
+    class SaveRefused(Message):
+        def __init__(self, errors: dict[str, str], note: str = "", stale: StaleCustomer | None = None):
+            super().__init__()
+            self.errors, self.note, self.stale = errors, note, stale
+
+    def __init__(self, context, customer_id: int):
+        super().__init__()
+        self.context = context
+        translate_bindings(self, context.tr)
+        self.customer_id = customer_id
+        self.card: CustomerCard | None = None
+        self._keep_edits: dict[str, object] = {}
+
+    def compose(self) -> ComposeResult:
+        tr = self.context.tr
+        labels = _labels(tr)
+        yield Header()
+        yield Static(tr("Loading…"), id="title")
+        with VerticalScroll(id="form"):
+            with Grid(id="fields"):
+                for name in TEXT_FIELDS:
+                    with Vertical(classes="field"):
+                        yield Label(labels[name])
+                        yield Input(id=f"field-{name}")
+                        yield Static("", id=f"error-{name}", classes="error")
+            with Horizontal(id="consents"):
+                for name in CONSENTS:
+                    yield Checkbox(labels[name], id=f"field-{name}")
+            with Grid(id="discount-box") as box:
+                box.border_title = tr("Staff only — never set by the customer")
+                with Vertical(classes="field"):
+                    yield Label(tr("Discount % (your cap: {cap} %)").format(cap=self.context.staff.discount_cap_percent))
+                    yield Input(id="field-discount_percent", type="integer")
+                    yield Static("", id="error-discount_percent", classes="error")
+                with Vertical(classes="field"):
+                    yield Label(tr("Reason for a discount change"))
+                    yield Input(id="field-reason")
+                    yield Static("", id="error-reason", classes="error")
+            yield Static("", id="message")
+            yield Label(tr("Changes"), classes="section")
+            yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tr = self.context.tr
+        history = self.query_one("#history", DataTable)
+        for label in (tr("When"), tr("Who"), tr("Field"), tr("Old"), tr("New"), tr("Reason")):
+            history.add_column(label)
+        self.load()
+
+    # --- loading ------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="card")
+    def load(self, note: str = "") -> None:
+        with Session(self.context.engine) as session:
+            card = load_card(session, self.customer_id)
+            records = change_history(session, self.customer_id)
+        self.post_message(self.Loaded(card, records, note))
+
+    @on(Loaded)
+    def show_card(self, message: Loaded) -> None:
+        tr, card = self.context.tr, message.card
+        self.card = card
+        self.query_one("#title", Static).update(
+            f"[b]{card.name}[/b]  ·  {card.customer_number}  ·  {card.phone_national or '—'}  ·  "
+            + tr("registered {date}").format(date=tr.date(card.registered_at, card.time_zone))
+            + f"  ·  {card.time_zone}")
+        for name, value in self._shown(card).items():
+            self.query_one(f"#field-{name}", Input).value = value
+        for name in CONSENTS:
+            self.query_one(f"#field-{name}", Checkbox).value = getattr(card, name)
+        self.query_one("#field-discount_percent", Input).value = str(card.discount_percent)
+        self.query_one("#field-reason", Input).value = ""
+        for name, value in self._keep_edits.items():  # a reload keeps what the agent had typed
+            widget = self.query_one(f"#field-{name}")
+            widget.value = value
+        self._keep_edits = {}
+        self._clear_errors()
+        self.query_one("#message", Static).update(message.note)
+        history = self.query_one("#history", DataTable)
+        history.clear()
+        labels = _labels(tr)
+        for record in message.history:
+            history.add_row(tr.datetime(record.at), record.staff_login, labels.get(record.field, record.field),
+                            record.old_value or "", record.new_value or "", record.reason)
+        if not self.query_one("#field-first_name", Input).has_focus:
+            self.query_one("#field-first_name", Input).focus()
+
+    # --- saving -------------------------------------------------------------------------------
+
+    def edits(self) -> dict[str, object]:
+        """The fields the agent changed, compared with the card as loaded."""
+        if self.card is None:
+            return {}
+        shown = self._shown(self.card)
+        changed: dict[str, object] = {}
+        for name in TEXT_FIELDS:
+            value = self.query_one(f"#field-{name}", Input).value
+            if value != shown[name]:
+                changed[name] = value
+        for name in CONSENTS:
+            value = self.query_one(f"#field-{name}", Checkbox).value
+            if value != getattr(self.card, name):
+                changed[name] = value
+        discount = self.query_one("#field-discount_percent", Input).value
+        if discount != str(self.card.discount_percent):
+            changed["discount_percent"] = discount
+        return changed
+
+    @staticmethod
+    def _shown(card: CustomerCard) -> dict[str, str]:
+        values = {name: str(getattr(card, name)) for name in TEXT_FIELDS}
+        values["phone"] = card.phone_for_editing
+        return values
+
+    def action_save(self) -> None:
+        if self.card is None:
+            return
+        edits = self.edits()
+        if not edits:
+            self.query_one("#message", Static).update(self.context.tr("Nothing to save."))
+            return
+        self.save(self.card, edits, self.query_one("#field-reason", Input).value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="card")
+    def save(self, loaded: CustomerCard, edits: dict[str, object], reason: str) -> None:
+        tr = self.context.tr
+        try:
+            with Session(self.context.engine) as session:
+                save_card(session, self.context.staff, loaded, edits, reason)
+        except InvalidInput as exc:
+            hints = _field_hints(tr)
+            errors = {name: hints.get(name, message) for name, message in exc.by_field().items()}
+            self.post_message(self.SaveRefused(errors, tr("Not saved: correct the marked fields.")))
+        except DiscountCapExceeded as exc:
+            self.post_message(self.SaveRefused(
+                {"discount_percent": tr("Above your cap of {cap} %: ask a supervisor.").format(cap=exc.cap)},
+                tr("Not saved.")))
+        except ReasonRequired:
+            self.post_message(self.SaveRefused({"reason": tr("A reason is required when the discount changes.")},
+                                               tr("Not saved.")))
+        except StaleCustomer as exc:
+            self.post_message(self.SaveRefused({}, stale=exc))
+        else:
+            self.load(tr("Saved."))
+
+    @on(SaveRefused)
+    def show_refusal(self, message: SaveRefused) -> None:
+        tr = self.context.tr
+        self._clear_errors()
+        for name, error in message.errors.items():
+            target = self.query(f"#error-{name}")
+            if target:
+                target.first(Static).update(error)
+                target.first(Static).add_class("-shown")
+        if message.stale is not None:
+            changed = "; ".join(f"{_labels(tr).get(c.field, c.field)}: {c.old_value or '—'} → {c.new_value or '—'}"
+                                for c in message.stale.changed)
+            who = ", ".join(sorted(set(message.stale.by))) or tr("someone")
+            note = tr("Not saved: {who} changed this customer meanwhile ({changes}). "
+                      "Press ctrl+r to reload; your edits are kept.").format(who=who, changes=changed)
+        else:
+            note = message.note
+        self.query_one("#message", Static).update(f"[b red]{note}[/]")
+
+    def _clear_errors(self) -> None:
+        for error in self.query(".error"):
+            error.update("")
+            error.remove_class("-shown")
+
+    def action_reload(self) -> None:
+        self._keep_edits = dict(self.edits())
+        reason = self.query_one("#field-reason", Input).value
+        if reason:
+            self._keep_edits["reason"] = reason
+        self.load(self.context.tr("Reloaded: the latest values, with your edits on top. Check and save again."))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

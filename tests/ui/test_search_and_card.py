@@ -1,0 +1,178 @@
+"""Search as you type, the card, editing, the discount, concurrent edits: driven with Pilot."""
+
+from sqlmodel import Session
+from textual.widgets import DataTable, Input, Static
+
+from crm_tui.db import open_database
+from crm_tui.services.customers import load_card, save_card
+from crm_tui.services.staff import StaffMember
+from crm_tui.models import Role
+from screens.customer_card import CustomerCardScreen
+from screens.home import HomeScreen
+
+
+async def settle(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def rows(table: DataTable) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def first_customer(demo_db):
+    engine = open_database(demo_db)
+    with Session(engine) as session:
+        card = load_card(session, 1)
+    engine.dispose()
+    return card
+
+
+async def test_results_update_as_the_agent_types(console_factory, demo_db):
+    customer = first_customer(demo_db)
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for ch in customer.last_name.split()[0][:4]:
+            await pilot.press(ch)
+        await settle(pilot)
+        names = [r[0] for r in rows(app.screen.query_one("#results", DataTable))]
+        assert customer.name in names
+        assert "found" in str(app.screen.query_one("#status", Static).render())
+
+
+async def test_phone_fragments_find_the_customer(console_factory, demo_db):
+    customer = first_customer(demo_db)
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#search", Input).value = customer.phone[-4:]
+        await settle(pilot)
+        assert customer.customer_number in [r[1] for r in rows(app.screen.query_one("#results", DataTable))]
+
+
+async def test_an_older_result_never_overwrites_a_newer_one(console_factory):
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen: HomeScreen = app.screen
+        screen._query_number = 7
+        # The result of query 6 arrives after query 7 was started: it is dropped.
+        screen.post_message(HomeScreen.ResultsFound(6, "old", []))
+        await pilot.pause()
+        assert "No customer" not in str(screen.query_one("#status", Static).render())
+        screen.post_message(HomeScreen.ResultsFound(7, "zzzz", []))
+        await pilot.pause()
+        assert "No customer matches “zzzz”" in str(screen.query_one("#status", Static).render())
+
+
+async def test_arrows_and_enter_open_the_card_and_escape_returns(console_factory, demo_db):
+    customer = first_customer(demo_db)
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#search", Input).value = customer.customer_number
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerCardScreen)
+        assert customer.customer_number in str(app.screen.query_one("#title", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def open_card(app, pilot, customer_id: int) -> CustomerCardScreen:
+    await settle(pilot)
+    app.push_screen(CustomerCardScreen(app.context, customer_id))
+    await settle(pilot)
+    return app.screen
+
+
+def error_text(screen, name: str) -> str:
+    widget = screen.query_one(f"#error-{name}", Static)
+    return str(widget.render()) if widget.has_class("-shown") else ""
+
+
+async def test_validation_errors_appear_next_to_their_fields_and_nothing_is_saved(console_factory, demo_db):
+    app = console_factory(login="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = await open_card(app, pilot, 2)
+        card.query_one("#field-email", Input).value = "not-an-email"
+        card.query_one("#field-phone", Input).value = "12"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "not a valid e-mail" in error_text(card, "email")
+        assert "not a valid phone" in error_text(card, "phone")
+        assert "Not saved" in str(card.query_one("#message", Static).render())
+    assert first_customer_of(demo_db, 2).email != "not-an-email"
+
+
+def first_customer_of(demo_db, customer_id):
+    engine = open_database(demo_db)
+    with Session(engine) as session:
+        card = load_card(session, customer_id)
+    engine.dispose()
+    return card
+
+
+async def test_editing_saves_and_shows_the_change_in_the_history(console_factory, demo_db):
+    app = console_factory(login="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = await open_card(app, pilot, 3)
+        card.query_one("#field-city", Input).value = "Toledo"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Saved." in str(card.query_one("#message", Static).render())
+        history = rows(card.query_one("#history", DataTable))
+        assert history[0][1:5] == ["ana", "City", first_customer_of(demo_db, 3).city if False else history[0][3], "Toledo"]
+    assert first_customer_of(demo_db, 3).city == "Toledo"
+
+
+async def test_discount_over_the_cap_and_without_a_reason_are_refused(console_factory, demo_db):
+    app = console_factory(login="ana")  # an agent: cap 10 %
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = await open_card(app, pilot, 4)
+        card.query_one("#field-discount_percent", Input).value = "15"
+        card.query_one("#field-reason", Input).value = "wants more"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "cap of 10 %" in error_text(card, "discount_percent")
+        card.query_one("#field-discount_percent", Input).value = "8"
+        card.query_one("#field-reason", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "reason is required" in error_text(card, "reason")
+        card.query_one("#field-reason", Input).value = "agreed on the phone"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Saved." in str(card.query_one("#message", Static).render())
+    assert first_customer_of(demo_db, 4).discount_percent == 8
+
+
+async def test_a_concurrent_edit_is_refused_and_reload_keeps_the_agents_edit(console_factory, demo_db):
+    app = console_factory(login="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = await open_card(app, pilot, 5)
+        # Meanwhile a supervisor saves the same customer from another session.
+        engine = open_database(demo_db)
+        with Session(engine) as session:
+            loaded = load_card(session, 5)
+            save_card(session, StaffMember("luis", "Luis", Role.SUPERVISOR, 30, True), loaded,
+                      {"street": "Calle Nueva 9"})
+        engine.dispose()
+        card.query_one("#field-city", Input).value = "Cuenca"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        message = str(card.query_one("#message", Static).render())
+        assert "luis changed this customer meanwhile" in message and "Calle Nueva 9" in message
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert card.query_one("#field-street", Input).value == "Calle Nueva 9"
+        assert card.query_one("#field-city", Input).value == "Cuenca"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    saved = first_customer_of(demo_db, 5)
+    assert (saved.street, saved.city) == ("Calle Nueva 9", "Cuenca")
