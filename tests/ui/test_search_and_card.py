@@ -104,8 +104,8 @@ async def test_validation_errors_appear_next_to_their_fields_and_nothing_is_save
         card.query_one("#field-phone", Input).value = "12"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "not a valid e-mail" in error_text(card, "email")
-        assert "not a valid phone" in error_text(card, "phone")
+        assert "Not a valid e-mail address" in error_text(card, "email")
+        assert "Not a valid phone number" in error_text(card, "phone")
         assert "Not saved" in str(card.query_one("#message", Static).render())
     assert first_customer_of(demo_db, 2).email != "not-an-email"
 
