@@ -15,6 +15,18 @@ from crm_tui.settings import Settings
 from crm_tui.widgets.translated_bindings import translate_bindings
 
 
+def _customer_commands():
+    from screens.commands import CustomerCommands
+
+    return CustomerCommands
+
+
+def _screen_commands():
+    from screens.commands import ScreenCommands
+
+    return ScreenCommands
+
+
 class ConsoleRefused(RuntimeError):
     """The console does not start; the message says why and what to do."""
 
@@ -33,6 +45,7 @@ class CrmApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "crm-tui"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    COMMANDS = App.COMMANDS | {_customer_commands, _screen_commands}
 
     def __init__(self, context: ConsoleContext):
         super().__init__()
@@ -46,6 +59,17 @@ class CrmApp(App):
         from screens.home import HomeScreen
 
         self.push_screen(HomeScreen(self.context))
+
+    def action_go_home(self) -> None:
+        """Back to the search box, whatever is open (the stack is: default, home, ...)."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.screen.query_one("#search").focus()
+
+    def open_customer(self, customer_id: int) -> None:
+        from screens.customer_card import CustomerCardScreen
+
+        self.push_screen(CustomerCardScreen(self.context, customer_id))
 
 
 def make_app(settings: Settings) -> CrmApp:

@@ -116,9 +116,7 @@ class HomeScreen(Screen):
             table.focus()
 
     def open_card(self, customer_id: int) -> None:
-        from screens.customer_card import CustomerCardScreen
-
-        self.app.push_screen(CustomerCardScreen(self.context, customer_id))
+        self.app.open_customer(customer_id)
 
     # --- the shop at a glance -------------------------------------------------------------
 

@@ -176,3 +176,18 @@ async def test_a_concurrent_edit_is_refused_and_reload_keeps_the_agents_edit(con
         await settle(pilot)
     saved = first_customer_of(demo_db, 5)
     assert (saved.street, saved.city) == ("Calle Nueva 9", "Cuenca")
+
+
+async def test_the_command_palette_finds_customers_and_opens_their_card(console_factory, demo_db):
+    customer = first_customer(demo_db)
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*customer.customer_number)
+        await pilot.pause(1.0)  # the palette searches in a thread, then lists the hits
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerCardScreen)
+        assert app.screen.customer_id == customer.customer_id

@@ -1,0 +1,44 @@
+"""The command palette (ctrl+p): find a customer by name, number or phone, or jump to a screen."""
+
+import asyncio
+from functools import partial
+
+from sqlmodel import Session
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from crm_tui.services.search import search_customers
+
+
+class CustomerCommands(Provider):
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        tr = app.context.tr
+        if len(query.strip()) < 2:
+            return
+        hits = await asyncio.to_thread(self._find, query)
+        matcher = self.matcher(query)
+        for hit in hits[:20]:
+            label = f"{hit.name} · {hit.customer_number} · {hit.phone}"
+            yield Hit(max(matcher.match(label), 0.5), matcher.highlight(label), partial(app.open_customer, hit.customer_id),
+                      help=tr("Open the customer's card"))
+
+    def _find(self, query: str):
+        with Session(self.app.context.engine) as session:
+            return search_customers(session, query)
+
+
+class ScreenCommands(Provider):
+    def _screens(self):
+        tr = self.app.context.tr
+        return [(tr("Search customers"), self.app.action_go_home, tr("The search box on the home screen"))]
+
+    async def discover(self) -> Hits:
+        for name, action, help_text in self._screens():
+            yield DiscoveryHit(name, action, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, action, help_text in self._screens():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), action, help=help_text)
