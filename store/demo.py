@@ -82,8 +82,10 @@ class NamePools:
 
 
 def build_demo(conn: Connection, *, customers: int = 2_000, seed: int = 7,
-               as_of: datetime | None = None, progress: Callable[[str], None] | None = None) -> DemoSummary:
-    """Fill an empty, migrated shop database. About ten order lines per customer."""
+               as_of: datetime | None = None, progress: Callable[[str], None] | None = None,
+               order_history: bool = True) -> DemoSummary:
+    """Fill an empty, migrated shop database. About ten order lines per customer
+    (none with order_history=False: customers only, for search benchmarks)."""
     as_of = (as_of or datetime.now(timezone.utc)).replace(second=0, microsecond=0)
     rng = random.Random(seed)
     say = progress or (lambda _msg: None)
@@ -94,7 +96,8 @@ def build_demo(conn: Connection, *, customers: int = 2_000, seed: int = 7,
     names = NamePools(seed)
     shoppers = _write_customers(conn, rng, names, customers, catalogue, summary, as_of)
     say(f"customers: {summary.customers}")
-    _write_orders(conn, rng, shoppers, catalogue, summary, as_of)
+    if order_history:
+        _write_orders(conn, rng, shoppers, catalogue, summary, as_of)
     say(f"orders: {summary.orders}, lines: {summary.order_lines}")
     _write_callbacks_and_messages(conn, rng, shoppers, names, summary, as_of)
     say(f"callbacks: {summary.callbacks}, contact messages: {summary.contact_messages}")

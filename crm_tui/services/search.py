@@ -100,7 +100,7 @@ def _by_phone(session: Session, digits: str, sqlite: bool, limit: int) -> list[i
     prefixes = _phone_prefixes(digits)
     if sqlite:
         match = " OR ".join(f'phones:"{p}"*' for p in prefixes)
-        return list(session.scalars(text("SELECT rowid FROM customer_search WHERE customer_search MATCH :m "
+        return list(session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
                                          "LIMIT :n"), {"m": match, "n": limit}))
     clauses = [Customer.phone.like(f"%{p}%") for p in prefixes]
     return list(session.scalars(select(Customer.id).where(or_(*clauses)).limit(limit)))
@@ -111,9 +111,13 @@ def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_
         return []
     if sqlite:
         joiner = " OR " if any_word else " AND "
-        match = joiner.join(f'{{name contact}}:"{w}"*' for w in words)
-        return list(session.scalars(text("SELECT rowid FROM customer_search WHERE customer_search MATCH :m "
-                                         "LIMIT :n"), {"m": match, "n": limit}))
+        match = joiner.join(f'"{w}"*' for w in words)
+        found = list(session.scalars(text("SELECT rowid FROM customer_name WHERE customer_name MATCH :m LIMIT :n"),
+                                     {"m": match, "n": limit}))
+        if len(found) < limit and not any_word:
+            found += session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
+                                          "LIMIT :n"), {"m": f"contact: ({match})", "n": limit - len(found)})
+        return found
     name = func.lower(Customer.first_name + " " + Customer.last_name + " " + func.coalesce(Customer.email, ""))
     return list(session.scalars(select(Customer.id).where(*[name.like(f"%{w}%") for w in words]).limit(limit)))
 
@@ -122,7 +126,7 @@ def _corrected(session: Session, words: list[str]) -> list[str]:
     """Each word replaced by the name terms it most resembles ('garcya' -> 'garcia')."""
     from rapidfuzz import fuzz, process
 
-    terms = session.scalars(text("SELECT term FROM customer_search_terms WHERE col = 'name'")).all()
+    terms = session.scalars(text("SELECT term FROM customer_name_terms")).all()
     corrected: list[str] = []
     for word in words:
         if len(word) < 3:

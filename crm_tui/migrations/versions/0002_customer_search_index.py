@@ -1,4 +1,4 @@
-"""customer search index (SQLite FTS5), kept in step with customer by triggers
+"""customer search indexes (SQLite FTS5), kept in step with customer by triggers
 
 Revision ID: 0002
 Revises: 0001
@@ -10,30 +10,39 @@ down_revision = '0001'
 branch_labels = None
 depends_on = None
 
-# Phone tokens: every digit of the E.164 number, and its last 4 to 10 digits, so that "the last
-# digits", the national number ("612 345 678", "07911 123456" without its 0) and the full
-# number ("+34 612...") are all token prefixes.
+# Two indexes: names alone (whose few distinct terms the typo tolerance compares against),
+# and contact data: e-mail, customer number, and phone tokens, which are every digit of the
+# E.164 number and its last 4 to 10 digits, so that "the last digits", the national number
+# ("612 345 678", "07911 123456" without its 0) and the full number are all token prefixes.
 _PHONES = ("CASE WHEN {r}.phone IS NULL THEN '' ELSE substr({r}.phone, 2) || "
            + " || ".join(f"' ' || substr({{r}}.phone, -{n})" for n in range(4, 11)) + " END")
-_ROW = ("{r}.id, {r}.first_name || ' ' || {r}.last_name, "
-        "coalesce({r}.email, '') || ' ' || {r}.customer_number, " + _PHONES)
+_NAME = "{r}.id, {r}.first_name || ' ' || {r}.last_name"
+_CONTACT = "{r}.id, coalesce({r}.email, '') || ' ' || {r}.customer_number, " + _PHONES
+_TOKENIZE = "tokenize = 'unicode61 remove_diacritics 2'"
+
+
+def _insert(r: str) -> str:
+    return (f"INSERT INTO customer_name (rowid, name) VALUES ({_NAME.format(r=r)}); "
+            f"INSERT INTO customer_contact (rowid, contact, phones) VALUES ({_CONTACT.format(r=r)});")
+
+
+def _delete(r: str) -> str:
+    return (f"DELETE FROM customer_name WHERE rowid = {r}.id; "
+            f"DELETE FROM customer_contact WHERE rowid = {r}.id;")
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return  # PostgreSQL searches with its own SQL (see crm_tui.services.search)
-    op.execute("CREATE VIRTUAL TABLE customer_search USING fts5(name, contact, phones, "
-               "tokenize = 'unicode61 remove_diacritics 2')")
-    op.execute("CREATE VIRTUAL TABLE customer_search_terms USING fts5vocab(customer_search, 'col')")
-    insert = "INSERT INTO customer_search (rowid, name, contact, phones) VALUES ({})"
-    op.execute(f"CREATE TRIGGER customer_search_insert AFTER INSERT ON customer BEGIN "
-               f"{insert.format(_ROW.format(r='new'))}; END")
+    op.execute(f"CREATE VIRTUAL TABLE customer_name USING fts5(name, {_TOKENIZE})")
+    op.execute(f"CREATE VIRTUAL TABLE customer_contact USING fts5(contact, phones, {_TOKENIZE})")
+    op.execute("CREATE VIRTUAL TABLE customer_name_terms USING fts5vocab(customer_name, 'row')")
+    op.execute(f"CREATE TRIGGER customer_search_insert AFTER INSERT ON customer BEGIN {_insert('new')} END")
     op.execute(f"CREATE TRIGGER customer_search_update AFTER UPDATE OF first_name, last_name, email, phone, "
-               f"customer_number ON customer BEGIN DELETE FROM customer_search WHERE rowid = old.id; "
-               f"{insert.format(_ROW.format(r='new'))}; END")
-    op.execute("CREATE TRIGGER customer_search_delete AFTER DELETE ON customer BEGIN "
-               "DELETE FROM customer_search WHERE rowid = old.id; END")
-    op.execute(f"INSERT INTO customer_search (rowid, name, contact, phones) SELECT {_ROW.format(r='c')} "
+               f"customer_number ON customer BEGIN {_delete('old')} {_insert('new')} END")
+    op.execute(f"CREATE TRIGGER customer_search_delete AFTER DELETE ON customer BEGIN {_delete('old')} END")
+    op.execute(f"INSERT INTO customer_name (rowid, name) SELECT {_NAME.format(r='c')} FROM customer AS c")
+    op.execute(f"INSERT INTO customer_contact (rowid, contact, phones) SELECT {_CONTACT.format(r='c')} "
                f"FROM customer AS c")
 
 
@@ -42,5 +51,5 @@ def downgrade() -> None:
         return
     for trigger in ("insert", "update", "delete"):
         op.execute(f"DROP TRIGGER customer_search_{trigger}")
-    op.execute("DROP TABLE customer_search_terms")
-    op.execute("DROP TABLE customer_search")
+    for table in ("customer_name_terms", "customer_contact", "customer_name"):
+        op.execute(f"DROP TABLE {table}")
