@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/crm-tui demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS) --force
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 

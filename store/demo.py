@@ -15,11 +15,24 @@ import phonenumbers
 from sqlalchemy import Connection, insert, text
 
 from store.demo_pools import (
-    BRITISH_CITIES, BRITISH_STREETS, CALLBACK_NOTES, CATALOGUE, CONTACT_TEXTS, EMAIL_DOMAINS,
-    NON_PRODUCT_CODES, SPANISH_CITIES, SPANISH_STREETS,
+    BRITISH_CITIES,
+    BRITISH_STREETS,
+    CALLBACK_NOTES,
+    CATALOGUE,
+    CONTACT_TEXTS,
+    EMAIL_DOMAINS,
+    NON_PRODUCT_CODES,
+    SPANISH_CITIES,
+    SPANISH_STREETS,
 )
 from store.models import (
-    CallbackRequest, ContactMessage, Customer, Order, OrderLine, Product, stock_light,
+    CallbackRequest,
+    ContactMessage,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    stock_light,
 )
 from store.operations import customer_number_for, order_totals
 from store.validation import time_zone_for

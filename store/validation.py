@@ -8,8 +8,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from phonenumbers import timezone as phone_time_zones
 from email_validator import EmailNotValidError, validate_email
+from phonenumbers import timezone as phone_time_zones
 
 SUPPORTED_LANGUAGES = ("es", "en")
 

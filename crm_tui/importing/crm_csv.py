@@ -31,7 +31,6 @@ from store.validation import (
     normalise_email,
     normalise_language,
     normalise_phone,
-    time_zone_for,
 )
 
 COLUMNS = {

@@ -9,7 +9,7 @@ Documented rules (README, "Importing"):
 - a customer created by an import is registered at their first order in it.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -1,20 +1,19 @@
 """The project's own CSV set: products, customers, orders, order lines."""
 
-import pytest
 
-from tests.import_helpers import SAMPLES, accounted, add_ops, query, run_import, scalar, table_counts, write
+from tests.import_helpers import (
+    SAMPLES,
+    accounted,
+    query,
+    run_import,
+    scalar,
+    table_counts,
+    write,
+)
 
 CRM = SAMPLES / "crm"
 FILES = [str(CRM / name) for name in ("order_lines.csv", "orders.csv", "customers.csv", "products.csv")]
 
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    monkeypatch.setenv("CRM_TUI_LOGIN", "ops1")
-    monkeypatch.chdir(tmp_path)
-    path = str(tmp_path / "shop.db")
-    add_ops(path)
-    return path
 
 
 def test_the_crm_set_loads_in_dependency_order_whatever_the_argument_order(db):

@@ -5,19 +5,17 @@ import csv
 import pytest
 
 from tests.import_helpers import (
-    SAMPLES, accounted, add_ops, query, run_import, scalar, table_counts, write,
+    SAMPLES,
+    accounted,
+    query,
+    run_import,
+    scalar,
+    table_counts,
+    write,
 )
 
 RETAIL = str(SAMPLES / "lines" / "online_retail_sample.csv")
 
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    monkeypatch.setenv("CRM_TUI_LOGIN", "ops1")
-    monkeypatch.chdir(tmp_path)
-    path = str(tmp_path / "shop.db")
-    add_ops(path)
-    return path
 
 
 def test_every_row_of_a_retail_export_is_accounted_for(db, tmp_path):
@@ -193,8 +191,8 @@ def test_usage_errors_exit_2(db):
 
 
 def test_agents_may_not_import(db, monkeypatch):
-    from tests.import_helpers import runner
     from crm_tui.cli import app
+    from tests.import_helpers import runner
 
     runner.invoke(app, ["staff", "add", "ana", "--role", "agent", "--db", db])
     monkeypatch.setenv("CRM_TUI_LOGIN", "ana")

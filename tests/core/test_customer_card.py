@@ -4,7 +4,12 @@ from sqlmodel import Session
 from crm_tui.db import write_session
 from crm_tui.models import Role
 from crm_tui.services.customers import (
-    DiscountCapExceeded, ReasonRequired, StaleCustomer, change_history, load_card, save_card,
+    DiscountCapExceeded,
+    ReasonRequired,
+    StaleCustomer,
+    change_history,
+    load_card,
+    save_card,
 )
 from crm_tui.services.staff import StaffMember
 from store.operations import register_customer

@@ -16,6 +16,28 @@ from crm_tui.importing.runner import ImportOptions, run_import
 HEADER = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
 VALID = ["700001", "SKU1", "Mug", "2", "2011-01-05 10:00", "1.25", "12345", "Spain"]
 
+def import_rows(header: list[str], rows: list[list[str]], name: str = "garbage.csv", delimiter: str = ","):
+    """Write the rows under the header as a CSV and import it into a fresh database."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        shutil.copy(empty_database(), Path(tmp) / "shop.db")
+        engine = open_database(str(Path(tmp) / "shop.db"))
+        try:
+            summary = run_import(engine, [path], ImportOptions(reject_file=Path(tmp) / "rejects.csv"), "tester")
+        finally:
+            engine.dispose()
+        reject_rows = None
+        if summary.rejected:
+            with open(summary.reject_file, encoding="utf-8", newline="") as handle:
+                reject_rows = sum(1 for _ in csv.reader(handle)) - 1
+        return summary, reject_rows
+
+
 @functools.cache
 def empty_database() -> Path:
     """One migrated database, copied for each example (migrating costs more than importing)."""
@@ -40,26 +62,11 @@ row = st.one_of(st.lists(cell, min_size=8, max_size=8), st.lists(cell, min_size=
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(row, max_size=25), valid_copies=st.integers(0, 3), delimiter=st.sampled_from([",", ";", "\t"]))
 def test_garbage_rows_never_crash_and_the_accounting_adds_up(rows, valid_copies, delimiter):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "garbage.csv"
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=delimiter)
-        writer.writerow(HEADER)
-        for index in range(valid_copies):
-            writer.writerow([f"7000{index}", *VALID[1:]])
-        writer.writerows(rows)
-        path.write_text(buffer.getvalue(), encoding="utf-8")
-        shutil.copy(empty_database(), Path(tmp) / "shop.db")
-        engine = open_database(str(Path(tmp) / "shop.db"))
-        try:
-            summary = run_import(engine, [path], ImportOptions(reject_file=Path(tmp) / "rejects.csv"), "tester")
-        finally:
-            engine.dispose()
-        assert summary.accounted() == summary.rows_read
-        assert summary.imported >= valid_copies
-        if summary.rejected:
-            with open(summary.reject_file, encoding="utf-8", newline="") as handle:
-                assert sum(1 for _ in csv.reader(handle)) == summary.rejected + 1
+    valid = [[f"7000{index}", *VALID[1:]] for index in range(valid_copies)]
+    summary, reject_rows = import_rows(HEADER, valid + rows, delimiter=delimiter)
+    assert summary.accounted() == summary.rows_read
+    assert summary.imported >= valid_copies
+    assert reject_rows in (None, summary.rejected)
 
 
 CUSTOMER_HEADER = ["customer_number", "first_name", "last_name", "email", "phone", "country", "registered_at",
@@ -69,19 +76,7 @@ CUSTOMER_HEADER = ["customer_number", "first_name", "last_name", "email", "phone
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(row, max_size=20))
 def test_garbage_in_the_crm_customers_file_never_crashes(rows):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "customers.csv"
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CUSTOMER_HEADER)
-        writer.writerow(["Z1", "Ana", "Ruiz", "ana@example.com", "612345678", "ES", "2024-01-01", "yes"])
-        writer.writerows(rows)
-        path.write_text(buffer.getvalue(), encoding="utf-8")
-        shutil.copy(empty_database(), Path(tmp) / "shop.db")
-        engine = open_database(str(Path(tmp) / "shop.db"))
-        try:
-            summary = run_import(engine, [path], ImportOptions(reject_file=Path(tmp) / "rejects.csv"), "tester")
-        finally:
-            engine.dispose()
-        assert summary.accounted() == summary.rows_read
-        assert summary.imported >= 1
+    valid = ["Z1", "Ana", "Ruiz", "ana@example.com", "612345678", "ES", "2024-01-01", "yes"]
+    summary, _ = import_rows(CUSTOMER_HEADER, [valid, *rows], name="customers.csv")
+    assert summary.accounted() == summary.rows_read
+    assert summary.imported >= 1

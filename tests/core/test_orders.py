@@ -2,8 +2,21 @@ import pytest
 from sqlalchemy import func, select
 
 from crm_tui.db import read_session, write_session
-from store.models import Order, OrderChannel, OrderLine, Product, StockLight, stock_light
-from store.operations import OrderItem, OrderRefused, OutOfStock, place_order, register_customer
+from store.models import (
+    Order,
+    OrderChannel,
+    OrderLine,
+    Product,
+    StockLight,
+    stock_light,
+)
+from store.operations import (
+    OrderItem,
+    OrderRefused,
+    OutOfStock,
+    place_order,
+    register_customer,
+)
 from tests.conftest import REGISTRATION
 
 

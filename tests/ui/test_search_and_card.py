@@ -4,9 +4,9 @@ from sqlmodel import Session
 from textual.widgets import DataTable, Input, Static
 
 from crm_tui.db import open_database
+from crm_tui.models import Role
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.staff import StaffMember
-from crm_tui.models import Role
 from screens.customer_card import CustomerCardScreen
 from screens.home import HomeScreen
 
@@ -22,16 +22,24 @@ def rows(table: DataTable) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-def first_customer(demo_db):
+def stored_card(demo_db, customer_id=1):
+    """The customer as the database has it, read through another engine."""
     engine = open_database(demo_db)
     with Session(engine) as session:
-        card = load_card(session, 1)
+        card = load_card(session, customer_id)
     engine.dispose()
     return card
 
 
+async def fill_and_save(card, pilot, **values) -> None:
+    for name, value in values.items():
+        card.query_one(f"#field-{name}", Input).value = value
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
 async def test_results_update_as_the_agent_types(console_factory, demo_db):
-    customer = first_customer(demo_db)
+    customer = stored_card(demo_db)
     app = console_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -44,7 +52,7 @@ async def test_results_update_as_the_agent_types(console_factory, demo_db):
 
 
 async def test_phone_fragments_find_the_customer(console_factory, demo_db):
-    customer = first_customer(demo_db)
+    customer = stored_card(demo_db)
     app = console_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -69,7 +77,7 @@ async def test_an_older_result_never_overwrites_a_newer_one(console_factory):
 
 
 async def test_arrows_and_enter_open_the_card_and_escape_returns(console_factory, demo_db):
-    customer = first_customer(demo_db)
+    customer = stored_card(demo_db)
     app = console_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -100,56 +108,36 @@ async def test_validation_errors_appear_next_to_their_fields_and_nothing_is_save
     app = console_factory(login="ana")
     async with app.run_test(size=(120, 40)) as pilot:
         card = await open_card(app, pilot, 2)
-        card.query_one("#field-email", Input).value = "not-an-email"
-        card.query_one("#field-phone", Input).value = "12"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await fill_and_save(card, pilot, email="not-an-email", phone="12")
         assert "Not a valid e-mail address" in error_text(card, "email")
         assert "Not a valid phone number" in error_text(card, "phone")
         assert "Not saved" in str(card.query_one("#message", Static).render())
-    assert first_customer_of(demo_db, 2).email != "not-an-email"
-
-
-def first_customer_of(demo_db, customer_id):
-    engine = open_database(demo_db)
-    with Session(engine) as session:
-        card = load_card(session, customer_id)
-    engine.dispose()
-    return card
+    assert stored_card(demo_db, 2).email != "not-an-email"
 
 
 async def test_editing_saves_and_shows_the_change_in_the_history(console_factory, demo_db):
+    city_before = stored_card(demo_db, 3).city
     app = console_factory(login="ana")
     async with app.run_test(size=(120, 40)) as pilot:
         card = await open_card(app, pilot, 3)
-        card.query_one("#field-city", Input).value = "Toledo"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await fill_and_save(card, pilot, city="Toledo")
         assert "Saved." in str(card.query_one("#message", Static).render())
         history = rows(card.query_one("#history", DataTable))
-        assert history[0][1:5] == ["ana", "City", first_customer_of(demo_db, 3).city if False else history[0][3], "Toledo"]
-    assert first_customer_of(demo_db, 3).city == "Toledo"
+        assert history[0][1:5] == ["ana", "City", city_before, "Toledo"]
+    assert stored_card(demo_db, 3).city == "Toledo"
 
 
 async def test_discount_over_the_cap_and_without_a_reason_are_refused(console_factory, demo_db):
     app = console_factory(login="ana")  # an agent: cap 10 %
     async with app.run_test(size=(120, 40)) as pilot:
         card = await open_card(app, pilot, 4)
-        card.query_one("#field-discount_percent", Input).value = "15"
-        card.query_one("#field-reason", Input).value = "wants more"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await fill_and_save(card, pilot, discount_percent="15", reason="wants more")
         assert "cap of 10 %" in error_text(card, "discount_percent")
-        card.query_one("#field-discount_percent", Input).value = "8"
-        card.query_one("#field-reason", Input).value = ""
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await fill_and_save(card, pilot, discount_percent="8", reason="")
         assert "reason is required" in error_text(card, "reason")
-        card.query_one("#field-reason", Input).value = "agreed on the phone"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await fill_and_save(card, pilot, reason="agreed on the phone")
         assert "Saved." in str(card.query_one("#message", Static).render())
-    assert first_customer_of(demo_db, 4).discount_percent == 8
+    assert stored_card(demo_db, 4).discount_percent == 8
 
 
 async def test_a_concurrent_edit_is_refused_and_reload_keeps_the_agents_edit(console_factory, demo_db):
@@ -163,9 +151,7 @@ async def test_a_concurrent_edit_is_refused_and_reload_keeps_the_agents_edit(con
             save_card(session, StaffMember("luis", "Luis", Role.SUPERVISOR, 30, True), loaded,
                       {"street": "Calle Nueva 9"})
         engine.dispose()
-        card.query_one("#field-city", Input).value = "Cuenca"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await fill_and_save(card, pilot, city="Cuenca")
         message = str(card.query_one("#message", Static).render())
         assert "luis changed this customer meanwhile" in message and "Calle Nueva 9" in message
         await pilot.press("ctrl+r")
@@ -174,12 +160,12 @@ async def test_a_concurrent_edit_is_refused_and_reload_keeps_the_agents_edit(con
         assert card.query_one("#field-city", Input).value == "Cuenca"
         await pilot.press("ctrl+s")
         await settle(pilot)
-    saved = first_customer_of(demo_db, 5)
+    saved = stored_card(demo_db, 5)
     assert (saved.street, saved.city) == ("Calle Nueva 9", "Cuenca")
 
 
 async def test_the_command_palette_finds_customers_and_opens_their_card(console_factory, demo_db):
-    customer = first_customer(demo_db)
+    customer = stored_card(demo_db)
     app = console_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
