@@ -152,7 +152,7 @@ def _discount(value: object) -> int:
 
 
 def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits: dict[str, object],
-              reason: str = "") -> CustomerCard:
+              reason: str = "", commit: bool = True) -> CustomerCard:
     """Validate, check permissions, and save only what changed, as one audited write.
 
     `loaded` is the card as the agent saw it: if anyone saved the customer since, the save is
@@ -192,7 +192,8 @@ def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits:
         session.rollback()
         raise _stale(session, loaded, load_card(session, customer_id))
     record_changes(session, staff.login, "customer", customer_id, changes, reason=reason.strip(), at=now)
-    session.commit()
+    if commit:
+        session.commit()
     return load_card(session, customer_id)
 
 

@@ -1,0 +1,121 @@
+"""Order history ("Show inputs") and phone orders taken by staff."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from crm_tui.services.customers import DiscountCapExceeded, ReasonRequired, load_card, save_card
+from crm_tui.services.staff import StaffMember
+from store.models import Order, OrderChannel, OrderLine, Product, ProductKind, StockLight, stock_light
+from store.operations import OrderItem, PlacedOrder, place_order
+from store.types import UTCDateTime
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    order_id: int
+    number: str
+    placed_at: datetime
+    status: str
+    channel: str
+    items: int
+    total_cents: int
+    discount_percent: int
+    cancels_number: str | None
+    cancelled_by: str | None
+
+
+@dataclass(frozen=True)
+class LineRow:
+    sku: str
+    name: str
+    quantity: int
+    unit_price_cents: int
+    line_total_cents: int
+
+
+@dataclass(frozen=True)
+class ProductOffer:
+    product_id: int
+    sku: str
+    name: str
+    unit_price_cents: int
+    stock_quantity: int
+    light: StockLight
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return UTCDateTime().process_result_value(value.replace(tzinfo=None), None)
+
+
+def order_history(session: Session, customer_id: int, after: tuple[datetime, int] | None = None,
+                  page: int = PAGE) -> list[OrderRow]:
+    """One page of the customer's orders, newest first; `after` is the last row of the page
+    before (keyset paging: a customer with 10,000 orders pages as fast as one with 10)."""
+    cancelled = aliased(Order)
+    cancelling = aliased(Order)
+    items = (select(func.count()).select_from(OrderLine).where(OrderLine.order_id == Order.id)
+             .correlate(Order).scalar_subquery())
+    cancelled_by = (select(func.min(cancelling.number)).where(cancelling.cancels_order_id == Order.id)
+                    .correlate(Order).scalar_subquery())
+    query = (select(Order.id, Order.number, Order.placed_at, Order.status, Order.channel, items, Order.total_cents,
+                    Order.discount_percent, cancelled.number, cancelled_by)
+             .outerjoin(cancelled, cancelled.id == Order.cancels_order_id)
+             .where(Order.customer_id == customer_id))
+    if after is not None:
+        when, order_id = after
+        query = query.where(tuple_(Order.placed_at, Order.id) < tuple_(when, order_id))
+    rows = session.execute(query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(page)).all()
+    return [OrderRow(r[0], r[1], _aware(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
+
+
+def order_lines(session: Session, order_id: int) -> list[LineRow]:
+    rows = session.execute(
+        select(Product.sku, Product.name, OrderLine.quantity, OrderLine.unit_price_cents, OrderLine.line_total_cents)
+        .join(Product, Product.id == OrderLine.product_id).where(OrderLine.order_id == order_id)
+        .order_by(Product.name)).all()
+    return [LineRow(*r) for r in rows]
+
+
+def find_products(session: Session, query: str, limit: int = 30) -> list[ProductOffer]:
+    """Merchandise by name or SKU, as the agent types, with its stock light."""
+    text = query.strip()
+    if not text:
+        return []
+    pattern = f"%{text.lower()}%"
+    rows = session.execute(
+        select(Product.id, Product.sku, Product.name, Product.unit_price_cents, Product.stock_quantity,
+               Product.low_stock_threshold)
+        .where(Product.active, Product.kind == ProductKind.PRODUCT,
+               or_(func.lower(Product.name).like(pattern), func.lower(Product.sku).like(pattern)))
+        .order_by(func.lower(Product.sku) != text.lower(), Product.name).limit(limit)).all()
+    return [ProductOffer(r[0], r[1], r[2], r[3], r[4], stock_light(r[4], r[5])) for r in rows]
+
+
+def place_phone_order(session: Session, staff: StaffMember, customer_id: int, items: list[OrderItem],
+                      discount_percent: int | None = None, reason: str = "") -> PlacedOrder:
+    """Take an order on the phone. A discount agreed on the spot follows the card's rules (cap,
+    reason, audit) and becomes the customer's discount; the stock is taken atomically."""
+    session.connection(execution_options={"sqlite_immediate": True})
+    try:
+        card = load_card(session, customer_id)
+        if discount_percent is not None and discount_percent != card.discount_percent:
+            if discount_percent > staff.discount_cap_percent:
+                raise DiscountCapExceeded(discount_percent, staff.discount_cap_percent, staff.login)
+            if not reason.strip():
+                raise ReasonRequired()
+            card = save_card(session, staff, card, {"discount_percent": discount_percent}, reason, commit=False)
+        placed = place_order(session, customer_id, items, channel=OrderChannel.PHONE,
+                             discount_percent=card.discount_percent, taken_by=staff.login)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return placed
