@@ -49,6 +49,8 @@ class CustomerCardScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+r", "reload", "Reload", priority=True),
+        Binding("f2", "summary", "Summary & orders"),
+        Binding("f3", "phone_order", "New phone order"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -236,3 +238,13 @@ class CustomerCardScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_summary(self) -> None:
+        from screens.customer_360 import Customer360Screen
+
+        self.app.push_screen(Customer360Screen(self.context, self.customer_id))
+
+    def action_phone_order(self) -> None:
+        from screens.phone_order import PhoneOrderScreen
+
+        self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.load())

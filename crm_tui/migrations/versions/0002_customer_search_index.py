@@ -34,8 +34,10 @@ def _delete(r: str) -> str:
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return  # PostgreSQL searches with its own SQL (see crm_tui.services.search)
-    op.execute(f"CREATE VIRTUAL TABLE customer_name USING fts5(name, {_TOKENIZE})")
-    op.execute(f"CREATE VIRTUAL TABLE customer_contact USING fts5(contact, phones, {_TOKENIZE})")
+    # Prefix indexes: "g", "ga", "gar" as the agent starts typing, and the first digits of a
+    # phone fragment, are answered from their own index instead of merging every term.
+    op.execute(f"CREATE VIRTUAL TABLE customer_name USING fts5(name, {_TOKENIZE}, prefix = '1 2 3')")
+    op.execute(f"CREATE VIRTUAL TABLE customer_contact USING fts5(contact, phones, {_TOKENIZE}, prefix = '3 4')")
     op.execute("CREATE VIRTUAL TABLE customer_name_terms USING fts5vocab(customer_name, 'row')")
     op.execute(f"CREATE TRIGGER customer_search_insert AFTER INSERT ON customer BEGIN {_insert('new')} END")
     op.execute(f"CREATE TRIGGER customer_search_update AFTER UPDATE OF first_name, last_name, email, phone, "

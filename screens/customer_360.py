@@ -1,0 +1,192 @@
+"""Customer 360: the summary ("Show") and the order history ("Show inputs"), lines on Enter."""
+
+from sqlmodel import Session
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from crm_tui.services.customer_summary import CustomerSummary, customer_summary
+from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
+from crm_tui.widgets.translated_bindings import translate_bindings
+
+
+class Customer360Screen(Screen):
+    CSS_PATH = "customer_360.tcss"
+    BINDINGS = [
+        Binding("f3", "phone_order", "New phone order"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    class SummaryLoaded(Message):
+        def __init__(self, summary: CustomerSummary):
+            super().__init__()
+            self.summary = summary
+
+    class OrdersLoaded(Message):
+        def __init__(self, orders: list[OrderRow], first_page: bool):
+            super().__init__()
+            self.orders, self.first_page = orders, first_page
+
+    def __init__(self, context, customer_id: int):
+        super().__init__()
+        self.context = context
+        self.customer_id = customer_id
+        self._orders: list[OrderRow] = []
+        self._more = True
+        translate_bindings(self, context.tr)
+
+    def compose(self) -> ComposeResult:
+        tr = self.context.tr
+        yield Header()
+        yield Static(tr("Loading…"), id="summary")
+        with Horizontal(id="favourites"):
+            with Vertical():
+                yield Static(tr("Favourites by quantity"), classes="section")
+                yield DataTable(id="by-quantity", cursor_type="none")
+            with Vertical():
+                yield Static(tr("Favourites by number of orders"), classes="section")
+                yield DataTable(id="by-orders", cursor_type="none")
+        yield Static(tr("Orders — Enter shows the lines"), classes="section")
+        yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tr = self.context.tr
+        for table_id in ("#by-quantity", "#by-orders"):
+            self.query_one(table_id, DataTable).add_columns(tr("Product"), tr("Units"), tr("Orders"))
+        self.query_one("#orders", DataTable).add_columns(
+            tr("Date"), tr("Number"), tr("Status"), tr("Channel"), tr("Items"), tr("Total"), tr("Discount"),
+            tr("Linked"))
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        self._orders, self._more = [], True
+        self.load_summary()
+        self.load_orders(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
+    def load_summary(self) -> None:
+        with Session(self.context.engine) as session:
+            self.post_message(self.SummaryLoaded(customer_summary(session, self.customer_id)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="orders")
+    def load_orders(self, after) -> None:
+        with Session(self.context.engine) as session:
+            self.post_message(self.OrdersLoaded(order_history(session, self.customer_id, after), after is None))
+
+    @on(SummaryLoaded)
+    def show_summary(self, message: SummaryLoaded) -> None:
+        tr, s = self.context.tr, message.summary
+        segments = {"prospect": tr("prospect"), "lapsed": tr("lapsed"), "new": tr("new"),
+                    "champion": tr("champion"), "at risk": tr("at risk"), "loyal": tr("loyal"),
+                    "occasional": tr("occasional")}
+        last = (tr("{date} ({days} days ago)").format(date=tr.date(s.last_purchase), days=s.days_since_last)
+                if s.last_purchase else tr("never"))
+        rhythm = (tr("every {days} days").format(days=round(s.usual_interval_days))
+                  if s.usual_interval_days else "—")
+        if s.overdue:
+            rhythm += " — [b $warning]" + tr("overdue") + "[/]"
+        lines = [
+            f"[b]{s.name}[/b]  ·  {s.customer_number}  ·  {tr('Segment')}: [b]{segments[s.segment]}[/b]  ·  "
+            f"{tr('Discount')}: {s.discount_percent} %",
+            f"{tr('Last purchase')}: {last}  ·  {tr('First purchase')}: "
+            f"{tr.date(s.first_purchase) if s.first_purchase else '—'}  ·  {tr('Rhythm')}: {rhythm}",
+            f"{tr('Purchases')}: {s.purchases}  ·  {tr('Lifetime value')}: {tr.money(s.lifetime_value_cents)}  ·  "
+            f"{tr('Average order')}: {tr.money(s.average_order_cents) if s.average_order_cents else '—'}  ·  "
+            f"{tr('Open callbacks')}: {s.open_callbacks}  ·  {tr('Last contact')}: "
+            f"{tr.date(s.last_contact) if s.last_contact else '—'}",
+        ]
+        self.query_one("#summary", Static).update("\n".join(lines))
+        for table_id, favourites in (("#by-quantity", s.favourites_by_quantity), ("#by-orders", s.favourites_by_orders)):
+            table = self.query_one(table_id, DataTable)
+            table.clear()
+            for f in favourites:
+                table.add_row(f.name, str(f.quantity), str(f.orders))
+
+    @on(OrdersLoaded)
+    def show_orders(self, message: OrdersLoaded) -> None:
+        tr = self.context.tr
+        table = self.query_one("#orders", DataTable)
+        if message.first_page:
+            table.clear()
+            self._orders = []
+        statuses = {"placed": tr("placed"), "paid": tr("paid"), "shipped": tr("shipped"),
+                    "delivered": tr("delivered"), "cancelled": tr("cancelled"), "returned": tr("returned")}
+        channels = {"web": tr("web"), "phone": tr("phone")}
+        for order in message.orders:
+            linked = (tr("cancels {number}").format(number=order.cancels_number) if order.cancels_number else
+                      tr("cancelled by {number}").format(number=order.cancelled_by) if order.cancelled_by else "")
+            table.add_row(tr.date(order.placed_at), order.number, statuses.get(order.status, order.status),
+                          channels.get(order.channel, order.channel), str(order.items), tr.money(order.total_cents),
+                          f"{order.discount_percent} %" if order.discount_percent else "", linked,
+                          key=str(order.order_id))
+        self._orders.extend(message.orders)
+        self._more = len(message.orders) > 0
+        if message.first_page:
+            table.focus()
+
+    @on(DataTable.RowHighlighted, "#orders")
+    def maybe_load_more(self, event: DataTable.RowHighlighted) -> None:
+        if self._more and self._orders and event.cursor_row >= len(self._orders) - 5:
+            last = self._orders[-1]
+            self._more = False  # until this page arrives
+            self.load_orders((last.placed_at, last.order_id))
+
+    @on(DataTable.RowSelected, "#orders")
+    def show_lines(self, event: DataTable.RowSelected) -> None:
+        order = next(o for o in self._orders if o.order_id == int(event.row_key.value))
+        self.app.push_screen(OrderLinesScreen(self.context, order))
+
+    def action_phone_order(self) -> None:
+        from screens.phone_order import PhoneOrderScreen
+
+        self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.refresh_all())
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class OrderLinesScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "dismiss", "Close")]
+    CSS_PATH = "customer_360.tcss"
+
+    class LinesLoaded(Message):
+        def __init__(self, lines: list[LineRow]):
+            super().__init__()
+            self.lines = lines
+
+    def __init__(self, context, order: OrderRow):
+        super().__init__()
+        self.context, self.order = context, order
+        translate_bindings(self, context.tr)
+
+    def compose(self) -> ComposeResult:
+        tr = self.context.tr
+        with Vertical(id="lines-box"):
+            yield Static(f"[b]{self.order.number}[/b]  ·  {tr.date(self.order.placed_at)}  ·  "
+                         f"{tr.money(self.order.total_cents)}  —  " + tr("Esc closes"), id="lines-title")
+            yield DataTable(id="lines", cursor_type="row")
+
+    def on_mount(self) -> None:
+        tr = self.context.tr
+        self.query_one("#lines", DataTable).add_columns(tr("SKU"), tr("Product"), tr("Units"), tr("Price"),
+                                                        tr("Total"))
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lines")
+    def load(self) -> None:
+        with Session(self.context.engine) as session:
+            self.post_message(self.LinesLoaded(order_lines(session, self.order.order_id)))
+
+    @on(LinesLoaded)
+    def show(self, message: LinesLoaded) -> None:
+        tr = self.context.tr
+        table = self.query_one("#lines", DataTable)
+        for line in message.lines:
+            table.add_row(line.sku, line.name, str(line.quantity), tr.money(line.unit_price_cents),
+                          tr.money(line.line_total_cents))
+        table.focus()
