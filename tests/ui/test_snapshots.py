@@ -61,3 +61,45 @@ def test_card_with_errors(snap_compare, console_factory, lang):
 
 def test_card_at_80x24(snap_compare, console_factory):
     assert snap_compare(console_factory(login="ana"), terminal_size=(80, 24), run_before=card_of(10))
+
+
+def summary_of(customer_id, open_first_order=False):
+    async def run(pilot):
+        from screens.customer_360 import Customer360Screen
+
+        await settle(pilot)
+        pilot.app.push_screen(Customer360Screen(pilot.app.context, customer_id))
+        await settle(pilot)
+        if open_first_order:
+            await pilot.press("enter")
+            await settle(pilot)
+    return run
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_customer_360(snap_compare, console_factory, lang):
+    assert snap_compare(console_factory(lang=lang), terminal_size=(120, 40), run_before=summary_of(30))
+
+
+def test_order_lines(snap_compare, console_factory):
+    assert snap_compare(console_factory(), terminal_size=(120, 40), run_before=summary_of(30, open_first_order=True))
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_phone_order(snap_compare, console_factory, lang):
+    async def run(pilot):
+        from screens.phone_order import PhoneOrderScreen
+
+        await settle(pilot)
+        pilot.app.push_screen(PhoneOrderScreen(pilot.app.context, 31))
+        await settle(pilot)
+        await pilot.press(*"mug")
+        await settle(pilot)
+        screen = pilot.app.screen
+        screen.add(next(o for o in screen.offers if o.stock_quantity > 2), 2)
+        red = [o for o in screen.offers if o.stock_quantity == 0]
+        if red:
+            screen.add(red[0])
+        await settle(pilot)
+
+    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=run)
