@@ -15,12 +15,18 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from crm_tui.services.customers import load_card
 from store.models import (
-    CallbackRequest, CallbackStatus, ContactMessage, Order, OrderLine, Product, ProductKind,
+    CallbackRequest,
+    CallbackStatus,
+    ContactMessage,
+    Order,
+    OrderLine,
+    Product,
+    ProductKind,
 )
 from store.types import UTCDateTime, utc_now
 
@@ -77,20 +83,21 @@ def segment_for(purchases: int, days_since_last: int | None, lifetime_value_cent
 
 
 def _aware(value) -> datetime | None:
-    if value is None:
-        return None
+    if value is None or getattr(value, "tzinfo", None) is not None:
+        return value
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return UTCDateTime().process_result_value(value.replace(tzinfo=None), None)
+    return UTCDateTime().process_result_value(value, None)
 
 
 def customer_summary(session: Session, customer_id: int, now: datetime | None = None) -> CustomerSummary:
     now = now or utc_now()
     card = load_card(session, customer_id)
-    mine = Order.customer_id == customer_id
-    lifetime = session.scalar(select(func.coalesce(func.sum(Order.total_cents), 0)).where(mine)) or 0
-    purchase_dates = [_aware(d) for d in session.scalars(
-        select(Order.placed_at).where(mine, Order.total_cents > 0).order_by(Order.placed_at))]
+    orders = session.execute(select(Order.placed_at, Order.total_cents)
+                             .where(Order.customer_id == customer_id).order_by(Order.placed_at)).all()
+    lifetime = sum(total for _, total in orders)
+    purchase_dates = [_aware(when) for when, total in orders if total > 0]
+    gross = sum(total for _, total in orders if total > 0)
     purchases = len(purchase_dates)
     gaps = [(b - a).total_seconds() / 86400 for a, b in zip(purchase_dates, purchase_dates[1:])]
     interval = statistics.median(gaps) if gaps else None
@@ -98,7 +105,6 @@ def customer_summary(session: Session, customer_id: int, now: datetime | None = 
     first = purchase_dates[0] if purchase_dates else None
     days_since = (now - last).days if last else None
     overdue = bool(interval and days_since is not None and days_since > OVERDUE_FACTOR * max(interval, 1))
-    gross = session.scalar(select(func.coalesce(func.sum(Order.total_cents), 0)).where(mine, Order.total_cents > 0))
     open_callbacks = session.scalar(select(func.count()).select_from(CallbackRequest).where(
         CallbackRequest.customer_id == customer_id, CallbackRequest.status != CallbackStatus.DONE)) or 0
     last_message = session.scalar(select(func.max(ContactMessage.received_at))
@@ -110,24 +116,26 @@ def customer_summary(session: Session, customer_id: int, now: datetime | None = 
         customer_id, card.name, card.customer_number, card.discount_percent, first, last, days_since, purchases,
         lifetime, (gross // purchases) if purchases else None, interval, overdue,
         segment_for(purchases, days_since, lifetime, overdue, (now - first).days if first else None),
-        favourite_products(session, customer_id, "quantity"), favourite_products(session, customer_id, "orders"),
-        open_callbacks, max(contacts) if contacts else None)
+        *favourite_products(session, customer_id), open_callbacks, max(contacts) if contacts else None)
 
 
-def favourite_products(session: Session, customer_id: int, by: str = "quantity",
-                       limit: int = FAVOURITES) -> list[FavouriteProduct]:
-    """Merchandise the customer buys most, net of cancellations and returns."""
-    quantity = func.sum(OrderLine.quantity).label("quantity")
-    orders = func.count(func.distinct(OrderLine.order_id)).filter(OrderLine.quantity > 0).label("orders")
-    order_by = (quantity.desc(), orders.desc()) if by == "quantity" else (orders.desc(), quantity.desc())
+def favourite_products(session: Session, customer_id: int,
+                       limit: int = FAVOURITES) -> tuple[list[FavouriteProduct], list[FavouriteProduct]]:
+    """Merchandise the customer buys most, net of cancellations and returns: (by net quantity,
+    by the number of purchase lines containing it). One aggregate over the customer's lines,
+    in order-line order; names are read for the few winners only."""
+    not_merchandise = select(Product.id).where(Product.kind != ProductKind.PRODUCT)
+    quantity = func.sum(OrderLine.quantity)
     rows = session.execute(
-        select(Product.id, Product.sku, Product.name, quantity, orders)
-        .select_from(Order)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Product, and_(Product.id == OrderLine.product_id, Product.kind == ProductKind.PRODUCT))
-        .where(Order.customer_id == customer_id)
-        .group_by(Product.id, Product.sku, Product.name)
-        .having(func.sum(OrderLine.quantity) > 0)
-        .order_by(*order_by, Product.id)
-        .limit(limit)).all()
-    return [FavouriteProduct(*row) for row in rows]
+        select(OrderLine.product_id, quantity, func.sum(case((OrderLine.quantity > 0, 1), else_=0)))
+        .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.customer_id == customer_id, OrderLine.product_id.not_in(not_merchandise))
+        .group_by(OrderLine.product_id).having(quantity > 0)).all()
+    by_quantity = sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[:limit]
+    by_orders = sorted(rows, key=lambda r: (-r[2], -r[1], r[0]))[:limit]
+    wanted = {r[0] for r in by_quantity + by_orders}
+    names = {pid: (sku, name) for pid, sku, name in
+             session.execute(select(Product.id, Product.sku, Product.name).where(Product.id.in_(wanted)))}
+    def plain(ranked):
+        return [FavouriteProduct(pid, *names[pid], quantity, orders) for pid, quantity, orders in ranked]
+    return plain(by_quantity), plain(by_orders)
