@@ -122,12 +122,13 @@ def customer_summary(session: Session, customer_id: int, now: datetime | None = 
 def favourite_products(session: Session, customer_id: int,
                        limit: int = FAVOURITES) -> tuple[list[FavouriteProduct], list[FavouriteProduct]]:
     """Merchandise the customer buys most, net of cancellations and returns: (by net quantity,
-    by the number of purchase lines containing it). One aggregate over the customer's lines,
-    in order-line order; names are read for the few winners only."""
+    by the number of purchases containing it). One aggregate over the customer's lines, in
+    order-line order; names are read for the few winners only."""
     not_merchandise = select(Product.id).where(Product.kind != ProductKind.PRODUCT)
     quantity = func.sum(OrderLine.quantity)
     rows = session.execute(
-        select(OrderLine.product_id, quantity, func.sum(case((OrderLine.quantity > 0, 1), else_=0)))
+        select(OrderLine.product_id, quantity,
+               func.count(func.distinct(case((OrderLine.quantity > 0, OrderLine.order_id)))))
         .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
         .where(Order.customer_id == customer_id, OrderLine.product_id.not_in(not_merchandise))
         .group_by(OrderLine.product_id).having(quantity > 0)).all()
