@@ -1,17 +1,32 @@
-"""Consoles on real demo databases, built once per test session."""
+"""Consoles on real demo databases: one demo shop built per test session, and a fresh copy of
+it for every test, so that what one test changes never shows in another's screens."""
+
+import shutil
 
 import pytest
 
 from crm_tui.app import make_app
+from crm_tui.db import make_engine
 from crm_tui.services.demo_shop import create_demo_database
 from crm_tui.settings import Settings
 from tests.conftest import AS_OF
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> str:
+def demo_template(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("ui") / "demo.db"
     create_demo_database(str(path), customers=300, seed=5, force=False, login="tester", as_of=AS_OF)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path) -> str:
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_template, path)
     return str(path)
 
 
