@@ -57,7 +57,10 @@ class Customer360Screen(Screen):
     def on_mount(self) -> None:
         tr = self.context.tr
         for table_id in ("#by-quantity", "#by-orders"):
-            self.query_one(table_id, DataTable).add_columns(tr("Product"), tr("Units"), tr("Orders"))
+            table = self.query_one(table_id, DataTable)
+            table.add_column(tr("Product"), width=30)
+            table.add_column(tr("Units"), width=8)
+            table.add_column(tr("Orders"), width=8)
         self.query_one("#orders", DataTable).add_columns(
             tr("Date"), tr("Number"), tr("Status"), tr("Channel"), tr("Items"), tr("Total"), tr("Discount"),
             tr("Linked"))
