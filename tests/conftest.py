@@ -17,6 +17,18 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
+def db(tmp_path, monkeypatch):
+    """A fresh shop database with the ops login ops1, the working directory in tmp_path."""
+    from tests.import_helpers import add_ops
+
+    monkeypatch.setenv("CRM_TUI_LOGIN", "ops1")
+    monkeypatch.chdir(tmp_path)
+    path = str(tmp_path / "shop.db")
+    add_ops(path)
+    return path
+
+
+@pytest.fixture
 def engine(db_path):
     engine = open_database(str(db_path))
     yield engine

@@ -8,17 +8,13 @@ from sqlmodel import Session
 from crm_tui.db import open_database
 from crm_tui.services.customer_summary import customer_summary, segment_for
 from crm_tui.services.orders import order_history, order_lines
-from tests.import_helpers import SAMPLES, add_ops, query, run_import, scalar
+from tests.import_helpers import SAMPLES, query, run_import, scalar
 
 NOW = datetime(2011, 1, 20, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def imported(tmp_path, monkeypatch):
-    monkeypatch.setenv("CRM_TUI_LOGIN", "ops1")
-    monkeypatch.chdir(tmp_path)
-    db = str(tmp_path / "shop.db")
-    add_ops(db)
+def imported(db):
     code, summary, _ = run_import(db, str(SAMPLES / "lines" / "online_retail_sample.csv"))
     assert code == 0
     return db

@@ -1,13 +1,12 @@
 """Two real processes race for the last unit of each of several products."""
 
-import multiprocessing
-
 from sqlalchemy import select
 
 from crm_tui.db import make_engine, read_session, write_session
 from store.models import Order, Product
 from store.operations import OrderItem, OutOfStock, place_order
 from tests.conftest import add_products
+from tests.integration.processes import race
 
 ROUNDS = 15
 
@@ -28,15 +27,7 @@ def buyer(url: str, barrier, results) -> None:
 def test_two_processes_racing_for_the_last_unit_exactly_one_wins(engine):
     add_products(engine, *[dict(sku=f"LAST-{n}", name=f"Last lamp {n}", unit_price_cents=1000, stock_quantity=1)
                            for n in range(ROUNDS)])
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=buyer, args=(str(engine.url), barrier, results)) for _ in range(2)]
-    for proc in procs:
-        proc.start()
-    outcomes = [results.get(timeout=60) for _ in range(2 * ROUNDS)]
-    for proc in procs:
-        proc.join(timeout=30)
-        assert proc.exitcode == 0
+    outcomes = race(buyer, [(str(engine.url),)] * 2, 2 * ROUNDS)
 
     for round_no in range(ROUNDS):
         kinds = sorted(kind for r, kind, _ in outcomes if r == round_no)

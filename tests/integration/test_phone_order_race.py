@@ -1,7 +1,5 @@
 """Two agents in two processes sell the last unit by phone: one wins, the other is told."""
 
-import multiprocessing
-
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -12,6 +10,7 @@ from crm_tui.services.staff import StaffMember
 from store.models import Order, OrderChannel, Product
 from store.operations import OrderItem, OutOfStock, register_customer
 from tests.conftest import REGISTRATION, add_products
+from tests.integration.processes import race
 
 ROUNDS = 10
 
@@ -37,16 +36,7 @@ def test_two_agents_race_for_the_last_unit_one_wins_nothing_half_written(engine)
                    for n in range(ROUNDS)])
     with write_session(engine) as session:
         customer_id = register_customer(session, REGISTRATION).id
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=agent, args=(str(engine.url), login, customer_id, barrier, results))
-             for login in ("ana", "luis")]
-    for proc in procs:
-        proc.start()
-    outcomes = [results.get(timeout=60) for _ in range(2 * ROUNDS)]
-    for proc in procs:
-        proc.join(timeout=30)
-        assert proc.exitcode == 0
+    outcomes = race(agent, [(str(engine.url), login, customer_id) for login in ("ana", "luis")], 2 * ROUNDS)
     for round_no in range(ROUNDS):
         assert sorted(kind for r, _, kind, _ in outcomes if r == round_no) == ["refused", "won"]
     with read_session(engine) as session:
