@@ -240,9 +240,13 @@ class ShopWriter:
     def finish(self) -> None:
         """Set-based fix-ups once every row is in: totals, names, countries, registration."""
         self._write_entities(*self._take_entity_rows())
-        # Imported orders carry no discount: their total is the sum of their lines. One
-        # aggregate pass over the line index (UPDATE ... FROM: SQLite 3.33+, PostgreSQL).
-        totals = ("UPDATE shop_order SET subtotal_cents = t.total, discount_cents = 0, total_cents = t.total "
+        # Totals from the lines, with the order's discount rounded half away from zero (imported
+        # orders have none; an existing order that gained lines keeps its). One aggregate pass
+        # over the line index (UPDATE ... FROM: SQLite 3.33+, PostgreSQL).
+        discount = ("(CASE WHEN t.total >= 0 THEN (t.total * discount_percent + 50) / 100 "
+                    "ELSE -((-t.total * discount_percent + 50) / 100) END)")
+        totals = (f"UPDATE shop_order SET subtotal_cents = t.total, discount_cents = {discount}, "
+                  f"total_cents = t.total - {discount} "
                   "FROM (SELECT order_id, SUM(line_total_cents) AS total FROM order_line WHERE {} "
                   "GROUP BY order_id) AS t WHERE shop_order.id = t.order_id")
         self.writes.execute(totals.format("order_id >= :first"), {"first": self.first_new_order_id})

@@ -68,3 +68,16 @@ def test_lines_for_unknown_orders_or_products_are_rejected(db, tmp_path):
     code, s, _ = run_import(db, str(path))
     assert (s["imported"], s["rejected"]) == (1, 2)
     assert scalar(db, "SELECT total_cents FROM shop_order WHERE number='W-5003'") == 6 * 450 + 3990
+
+
+def test_lines_added_to_an_existing_discounted_order_keep_its_discount(db, tmp_path):
+    import sqlite3
+
+    run_import(db, *FILES)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE shop_order SET discount_percent = 10 WHERE number = 'W-5003'")
+    path = write(tmp_path / "order_lines.csv", "order_number,sku,quantity,unit_price\nW-5003,LAMP-ZN,1,39.90\n")
+    run_import(db, str(path))
+    subtotal = 6 * 450 + 3990
+    assert query(db, "SELECT subtotal_cents, discount_cents, total_cents FROM shop_order WHERE number='W-5003'") == [
+        (subtotal, 669, subtotal - 669)]
