@@ -45,3 +45,21 @@ class AuditEntry(SQLModel, table=True):
     old_value: str | None = Field(default=None)
     new_value: str | None = Field(default=None)
     reason: str = Field(default="", max_length=500)
+
+
+class CallbackAttempt(SQLModel, table=True):
+    """One call made for a callback request: who, when, how long, how it went."""
+
+    __tablename__ = "callback_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    callback_id: int = Field(foreign_key="callback_request.id", index=True)
+    customer_id: int | None = Field(default=None, index=True)
+    staff_login: str = Field(max_length=64, index=True)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    outcome: str = Field(max_length=32)
+    note: str = Field(default="", max_length=1000)
+    satisfaction: int | None = Field(default=None)
+    feedback_kind: str | None = Field(default=None, max_length=16)
+    feedback: str = Field(default="", max_length=2000)

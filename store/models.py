@@ -178,6 +178,14 @@ class CallbackRequest(SQLModel, table=True):
     note: str = Field(default="", max_length=1000)
     source: str = Field(default="web", max_length=32)
     status: CallbackStatus = Field(default=CallbackStatus.PENDING, sa_type=String(16))
+    # Worked by the CRM's callback queue: who holds it and until when, the attempts so far,
+    # when to try again after no answer, and how it ended.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = _utc(nullable=True)
+    next_attempt_at: datetime | None = _utc(nullable=True)
+    outcome: str | None = Field(default=None, max_length=32)
+    closed_at: datetime | None = _utc(nullable=True)
 
 
 class ContactMessage(SQLModel, table=True):

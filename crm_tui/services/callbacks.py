@@ -1,0 +1,217 @@
+"""The callback queue: who to call next, claimed atomically, with outcomes and retries.
+
+- A callback is offered when it is pending (or its claim expired), its retry time (if any)
+  has come, and it is callable now: inside the window the customer chose, or, for "as soon as
+  possible", inside calling hours in the customer's own time zone.
+- Order: due ones first (a scheduled window that has opened, or an ASAP request older than the
+  target), then by the customer's value (priority), then oldest first. The value ordering is
+  applied among the oldest due candidates (CANDIDATES), which keeps a claim fast on a large
+  queue.
+- A claim is one conditional UPDATE (status pending, or claimed with an expired claim): two
+  agents can never hold the same callback. A claim expires after `claim_minutes`; the
+  callback returns to the queue if the agent's console disappears.
+- No answer, busy and voicemail are retried after a backoff, up to `max_attempts`, then closed
+  as unreachable.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlmodel import Session
+
+from crm_tui.models import CallbackAttempt
+from crm_tui.services.staff import StaffMember
+from store.models import CallbackRequest, CallbackStatus, Customer, Order
+from store.types import utc_now
+
+CANDIDATES = 50
+RETRIED = ("no_answer", "busy", "voicemail")
+OUTCOMES = ("resolved", "ordered", "no_answer", "busy", "voicemail", "wrong_number", "call_later", "declined")
+
+
+class CallbackError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    target_minutes: int = 15
+    claim_minutes: int = 10
+    calling_hours: tuple[time, time] = (time(9), time(21))
+    max_attempts: int = 3
+    backoff_minutes: tuple[int, ...] = (15, 60, 240)
+
+
+@dataclass(frozen=True)
+class QueuedCallback:
+    callback_id: int
+    customer_id: int | None
+    customer_name: str
+    phone: str
+    requested_at: datetime
+    window_from: datetime | None
+    window_to: datetime | None
+    time_zone: str
+    note: str
+    attempts: int
+    priority: int
+    due: bool
+    callable_now: bool
+    claimed_by: str | None = None
+    age_minutes: float = field(default=0.0)
+
+
+def callable_now(window_from, window_to, zone: str, now: datetime, settings: QueueSettings) -> bool:
+    """Inside the customer's window, or (ASAP) inside calling hours in their time zone."""
+    if window_from is not None:
+        return window_from <= now < (window_to or window_from + timedelta(hours=1))
+    local = now.astimezone(ZoneInfo(zone)).time()
+    start, end = settings.calling_hours
+    return start <= local < end
+
+
+def _open_condition(now: datetime):
+    return or_(
+        and_(CallbackRequest.status == CallbackStatus.PENDING,
+             or_(CallbackRequest.next_attempt_at.is_(None), CallbackRequest.next_attempt_at <= now)),
+        and_(CallbackRequest.status == CallbackStatus.CLAIMED, CallbackRequest.claimed_until < now))
+
+
+def _due(now: datetime, settings: QueueSettings):
+    target = now - timedelta(minutes=settings.target_minutes)
+    return or_(and_(CallbackRequest.window_from.is_not(None), CallbackRequest.window_from <= now),
+               and_(CallbackRequest.window_from.is_(None), CallbackRequest.requested_at <= target),
+               CallbackRequest.next_attempt_at.is_not(None))
+
+
+def queue(session: Session, now: datetime | None = None, settings: QueueSettings = QueueSettings(),
+          limit: int = CANDIDATES, include_claimed: bool = False) -> list[QueuedCallback]:
+    """The queue in the order callbacks are offered (see the module's rules)."""
+    now = now or utc_now()
+    due = _due(now, settings)
+    condition = _open_condition(now)
+    if include_claimed:
+        condition = or_(condition, CallbackRequest.status == CallbackStatus.CLAIMED)
+    rows = session.execute(
+        select(CallbackRequest.id, CallbackRequest.customer_id, Customer.first_name, Customer.last_name,
+               CallbackRequest.phone, CallbackRequest.requested_at, CallbackRequest.window_from,
+               CallbackRequest.window_to, CallbackRequest.time_zone, CallbackRequest.note,
+               CallbackRequest.attempts, case((due, 1), else_=0).label("due"), CallbackRequest.claimed_by,
+               CallbackRequest.status, CallbackRequest.claimed_until)
+        .outerjoin(Customer, Customer.id == CallbackRequest.customer_id)
+        .where(condition)
+        .order_by(case((due, 0), else_=1), CallbackRequest.requested_at, CallbackRequest.id)
+        .limit(limit)).all()
+    values = _customer_values(session, {r.customer_id for r in rows if r.customer_id})
+    entries = []
+    for r in rows:
+        name = f"{r.first_name or ''} {r.last_name or ''}".strip()
+        value = values.get(r.customer_id, 0)
+        expired = r.status == CallbackStatus.CLAIMED and r.claimed_until is not None and r.claimed_until < now
+        entries.append(QueuedCallback(
+            r.id, r.customer_id, name, r.phone, r.requested_at, r.window_from, r.window_to, r.time_zone, r.note,
+            r.attempts, priority_for(value), bool(r.due),
+            callable_now(r.window_from, r.window_to, r.time_zone, now, settings),
+            None if expired else r.claimed_by, (now - r.requested_at).total_seconds() / 60))
+    entries.sort(key=lambda e: (not e.due, -e.priority, e.requested_at, e.callback_id))
+    return entries
+
+
+def priority_for(lifetime_value_cents: int) -> int:
+    """0 to 3 from the customer's lifetime value: unknown/none, some, good, top."""
+    return 3 if lifetime_value_cents >= 100_000 else 2 if lifetime_value_cents >= 25_000 else \
+        1 if lifetime_value_cents > 0 else 0
+
+
+def _customer_values(session: Session, customer_ids: set[int]) -> dict[int, int]:
+    if not customer_ids:
+        return {}
+    rows = session.execute(select(Order.customer_id, func.sum(Order.total_cents))
+                           .where(Order.customer_id.in_(customer_ids)).group_by(Order.customer_id))
+    return {cid: total or 0 for cid, total in rows}
+
+
+def claim_next_callback(session: Session, staff: StaffMember, now: datetime | None = None,
+                        settings: QueueSettings = QueueSettings()) -> QueuedCallback | None:
+    """Take the next callable callback for this agent, or None when there is none."""
+    now = now or utc_now()
+    candidates = [c for c in queue(session, now, settings) if c.callable_now]
+    session.commit()  # end the read: each claim below is its own short write transaction
+    for candidate in candidates:
+        if _try_claim(session, staff, candidate.callback_id, now, settings):
+            return candidate
+    return None
+
+
+def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: datetime | None = None,
+                   settings: QueueSettings = QueueSettings()) -> bool:
+    """Pick a specific callback. False when someone else holds it or it is closed."""
+    return _try_claim(session, staff, callback_id, now or utc_now(), settings)
+
+
+def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
+               settings: QueueSettings) -> bool:
+    session.connection(execution_options={"sqlite_immediate": True})
+    taken = session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.id == callback_id, _open_condition(now))
+        .values(status=CallbackStatus.CLAIMED, claimed_by=staff.login,
+                claimed_until=now + timedelta(minutes=settings.claim_minutes))
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return taken == 1
+
+
+def finish_callback(session: Session, staff: StaffMember, callback_id: int, outcome: str, *,
+                    started_at: datetime, note: str = "", satisfaction: int | None = None,
+                    feedback_kind: str | None = None, feedback: str = "", call_back_at: datetime | None = None,
+                    now: datetime | None = None, settings: QueueSettings = QueueSettings()) -> str:
+    """Record the attempt and move the callback on. Returns its new status."""
+    now = now or utc_now()
+    if outcome not in OUTCOMES:
+        raise CallbackError(f"{outcome!r} is not an outcome; one of {', '.join(OUTCOMES)}")
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise CallbackError("satisfaction is from 1 to 5")
+    if outcome == "call_later" and (call_back_at is None or call_back_at <= now):
+        raise CallbackError("call back later needs a time in the future")
+    session.connection(execution_options={"sqlite_immediate": True})
+    callback = session.get(CallbackRequest, callback_id)
+    if callback is None or callback.status != CallbackStatus.CLAIMED or callback.claimed_by != staff.login:
+        session.rollback()
+        raise CallbackError("this callback is not held by you (its claim may have expired and been taken)")
+    attempts = callback.attempts + 1
+    values: dict = {"attempts": attempts, "claimed_by": None, "claimed_until": None}
+    if outcome in RETRIED and attempts < settings.max_attempts:
+        backoff = settings.backoff_minutes[min(attempts - 1, len(settings.backoff_minutes) - 1)]
+        values |= {"status": CallbackStatus.PENDING, "next_attempt_at": now + timedelta(minutes=backoff)}
+    elif outcome in RETRIED:
+        values |= {"status": CallbackStatus.DONE, "outcome": "unreachable", "closed_at": now}
+    elif outcome == "call_later":
+        values |= {"status": CallbackStatus.PENDING, "window_from": call_back_at,
+                   "window_to": call_back_at + timedelta(hours=1), "next_attempt_at": None}
+    else:
+        values |= {"status": CallbackStatus.DONE, "outcome": outcome, "closed_at": now}
+    session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id).values(**values)
+                    .execution_options(synchronize_session=False))
+    session.execute(insert(CallbackAttempt).values(
+        callback_id=callback_id, customer_id=callback.customer_id, staff_login=staff.login, started_at=started_at,
+        ended_at=now, outcome=outcome, note=note.strip(), satisfaction=satisfaction, feedback_kind=feedback_kind,
+        feedback=feedback.strip()))
+    session.commit()
+    return str(values["status"])
+
+
+def release_callback(session: Session, staff: StaffMember, callback_id: int, to_login: str | None = None) -> None:
+    """Supervisors: put a claimed callback back in the queue, or hand it to another agent."""
+    if staff.role.value not in ("supervisor", "ops"):
+        raise PermissionError("only supervisors can release or reassign a callback")
+    session.connection(execution_options={"sqlite_immediate": True})
+    values = ({"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
+              else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
+                    "claimed_until": utc_now() + timedelta(minutes=QueueSettings().claim_minutes)})
+    session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
+                                                  CallbackRequest.status != CallbackStatus.DONE).values(**values)
+                    .execution_options(synchronize_session=False))
+    session.commit()
