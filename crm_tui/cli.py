@@ -3,7 +3,7 @@
 import json
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,6 +19,8 @@ app = typer.Typer(help="Terminal CRM console for the call centre of an online sh
                   no_args_is_help=False, add_completion=False)
 staff_app = typer.Typer(help="Who may use the console: add, list, disable staff.")
 app.add_typer(staff_app, name="staff")
+callbacks_app = typer.Typer(help="The callback queue: list it, add a request.")
+app.add_typer(callbacks_app, name="callbacks")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -241,6 +243,62 @@ def _print_import_summary(summary, dry_run: bool, strict: bool) -> None:
         err.print("[bold red]--strict: rejected rows, so nothing was written.[/]")
     elif not summary.committed and not dry_run:
         err.print("[bold red]nothing was written.[/]")
+
+
+@callbacks_app.command("list")
+def callbacks_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The callbacks waiting, in the order they are offered."""
+    from crm_tui.services.callbacks import queue
+
+    engine = _engine(db)
+    with Session(engine) as session:
+        entries = queue(session, limit=500, include_claimed=True)
+    if as_json:
+        print(json.dumps([asdict(e) | {"requested_at": e.requested_at.isoformat(),
+                                       "window_from": e.window_from.isoformat() if e.window_from else None,
+                                       "window_to": e.window_to.isoformat() if e.window_to else None}
+                          for e in entries]))
+        return
+    table = Table("id", "customer", "phone", "requested", "waiting", "window", "attempts", "priority", "held by",
+                  "note")
+    for e in entries:
+        window = (f"{e.window_from:%H:%M}-{e.window_to:%H:%M} UTC" if e.window_from else "asap")
+        table.add_row(str(e.callback_id), e.customer_name or "unknown caller", e.phone,
+                      f"{e.requested_at:%Y-%m-%d %H:%M} UTC", f"{e.age_minutes:.0f} min", window, str(e.attempts),
+                      str(e.priority), e.claimed_by or "", e.note)
+    out.print(table)
+
+
+@callbacks_app.command("add")
+def callbacks_add(
+    phone: Annotated[str, typer.Argument(help="The number to call back, in any format.")],
+    note: Annotated[str, typer.Option(help="What the caller wants.")] = "",
+    at: Annotated[Optional[datetime], typer.Option(
+        "--at", help="Call at this local time (the customer's zone), for one hour; default: as soon as possible.")] = None,
+    country: Annotated[str, typer.Option(help="Country of a number written without +code.")] = "ES",
+    db: DbOption = None,
+) -> None:
+    """Add a callback request, as the web shop's callback box does."""
+    from store.operations import request_callback
+    from store.validation import InvalidField
+
+    engine = _engine(db)
+    window = None
+    if at is not None:
+        end = (datetime.combine(at.date(), at.time()) + timedelta(hours=1)).time()
+        window = (at.time(), end if end > at.time() else at.time().replace(hour=23, minute=59))
+    with Session(engine) as session:
+        try:
+            callback = request_callback(session, phone, country=country, window=window,
+                                        window_date=at.replace(tzinfo=timezone.utc) if at else None, note=note,
+                                        source="crm-tui")
+        except InvalidField as exc:
+            fail(str(exc))
+        session.commit()
+        out.print(f"Callback {callback.id} for {callback.phone}"
+                  + (f" (customer {callback.customer_id})" if callback.customer_id else " (unknown caller)")
+                  + (f", window {callback.window_from:%Y-%m-%d %H:%M}-{callback.window_to:%H:%M} UTC" if window
+                     else ", as soon as possible"), highlight=False)
 
 
 def main() -> None:

@@ -162,7 +162,8 @@ class OrderLine(SQLModel, table=True):
 
 class CallbackRequest(SQLModel, table=True):
     __tablename__ = "callback_request"
-    __table_args__ = (Index("ix_callback_status_requested", "status", "requested_at"),)
+    __table_args__ = (Index("ix_callback_status_requested", "status", "requested_at"),
+                      Index("ix_callback_status_window", "status", "window_from"))
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int | None = Field(

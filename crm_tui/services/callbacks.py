@@ -16,9 +16,10 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
 from sqlmodel import Session
 
 from crm_tui.models import CallbackAttempt
@@ -27,6 +28,7 @@ from store.models import CallbackRequest, CallbackStatus, Customer, Order
 from store.types import utc_now
 
 CANDIDATES = 50
+CLAIM_CANDIDATES = 12  # enough for agents racing for the same head of the queue
 RETRIED = ("no_answer", "busy", "voicemail")
 OUTCOMES = ("resolved", "ordered", "no_answer", "busy", "voicemail", "wrong_number", "call_later", "declined")
 
@@ -79,40 +81,55 @@ def _open_condition(now: datetime):
         and_(CallbackRequest.status == CallbackStatus.CLAIMED, CallbackRequest.claimed_until < now))
 
 
-def _due(now: datetime, settings: QueueSettings):
-    target = now - timedelta(minutes=settings.target_minutes)
-    return or_(and_(CallbackRequest.window_from.is_not(None), CallbackRequest.window_from <= now),
-               and_(CallbackRequest.window_from.is_(None), CallbackRequest.requested_at <= target),
-               CallbackRequest.next_attempt_at.is_not(None))
+@lru_cache(maxsize=4)
+def _queue_reads(include_claimed: bool):
+    """The reads of the queue, built once (a claim runs them thousands of times)."""
+    now, limit = bindparam("now"), bindparam("limit")
+    columns = (CallbackRequest.id, CallbackRequest.customer_id, Customer.first_name, Customer.last_name,
+               CallbackRequest.phone, CallbackRequest.requested_at, CallbackRequest.window_from,
+               CallbackRequest.window_to, CallbackRequest.time_zone, CallbackRequest.note, CallbackRequest.attempts,
+               CallbackRequest.claimed_by, CallbackRequest.status, CallbackRequest.claimed_until,
+               CallbackRequest.next_attempt_at)
+    retry_ok = or_(CallbackRequest.next_attempt_at.is_(None), CallbackRequest.next_attempt_at <= now)
+    pending = CallbackRequest.status == CallbackStatus.PENDING
+    reads = [
+        select(*columns).where(pending, CallbackRequest.window_from.is_not(None), CallbackRequest.window_from <= now,
+                               retry_ok).order_by(CallbackRequest.window_from),
+        select(*columns).where(pending, CallbackRequest.window_from.is_(None), retry_ok)
+        .order_by(CallbackRequest.requested_at, CallbackRequest.id),
+        select(*columns).where(CallbackRequest.status == CallbackStatus.CLAIMED,
+                               true() if include_claimed else CallbackRequest.claimed_until < now)
+        .order_by(CallbackRequest.requested_at),
+    ]
+    if include_claimed:  # the whole picture: also what is held, and windows still to come
+        reads.append(select(*columns).where(pending, CallbackRequest.window_from > now)
+                     .order_by(CallbackRequest.window_from))
+    return [read.outerjoin(Customer, Customer.id == CallbackRequest.customer_id).limit(limit) for read in reads]
 
 
 def queue(session: Session, now: datetime | None = None, settings: QueueSettings = QueueSettings(),
           limit: int = CANDIDATES, include_claimed: bool = False) -> list[QueuedCallback]:
-    """The queue in the order callbacks are offered (see the module's rules)."""
+    """The queue in the order callbacks are offered (see the module's rules); with
+    include_claimed, also the callbacks agents hold and windows that open later.
+
+    Three index-ordered reads, merged: windows open now, the oldest ASAP requests, and claims
+    that expired; each stops at `limit`, so a claim costs the same with 10 or 10,000 waiting."""
     now = now or utc_now()
-    due = _due(now, settings)
-    condition = _open_condition(now)
-    if include_claimed:
-        condition = or_(condition, CallbackRequest.status == CallbackStatus.CLAIMED)
-    rows = session.execute(
-        select(CallbackRequest.id, CallbackRequest.customer_id, Customer.first_name, Customer.last_name,
-               CallbackRequest.phone, CallbackRequest.requested_at, CallbackRequest.window_from,
-               CallbackRequest.window_to, CallbackRequest.time_zone, CallbackRequest.note,
-               CallbackRequest.attempts, case((due, 1), else_=0).label("due"), CallbackRequest.claimed_by,
-               CallbackRequest.status, CallbackRequest.claimed_until)
-        .outerjoin(Customer, Customer.id == CallbackRequest.customer_id)
-        .where(condition)
-        .order_by(case((due, 0), else_=1), CallbackRequest.requested_at, CallbackRequest.id)
-        .limit(limit)).all()
-    values = _customer_values(session, {r.customer_id for r in rows if r.customer_id})
+    rows = {}
+    for read in _queue_reads(include_claimed):
+        for r in session.execute(read, {"now": now, "limit": limit}):
+            rows[r.id] = r
+    values = _customer_values(session, {r.customer_id for r in rows.values() if r.customer_id})
+    target = now - timedelta(minutes=settings.target_minutes)
     entries = []
-    for r in rows:
+    for r in rows.values():
         name = f"{r.first_name or ''} {r.last_name or ''}".strip()
-        value = values.get(r.customer_id, 0)
+        due = (r.window_from is not None and r.window_from <= now) or (r.window_from is None and r.requested_at <= target) \
+            or r.next_attempt_at is not None
         expired = r.status == CallbackStatus.CLAIMED and r.claimed_until is not None and r.claimed_until < now
         entries.append(QueuedCallback(
             r.id, r.customer_id, name, r.phone, r.requested_at, r.window_from, r.window_to, r.time_zone, r.note,
-            r.attempts, priority_for(value), bool(r.due),
+            r.attempts, priority_for(values.get(r.customer_id, 0)), due,
             callable_now(r.window_from, r.window_to, r.time_zone, now, settings),
             None if expired else r.claimed_by, (now - r.requested_at).total_seconds() / 60))
     entries.sort(key=lambda e: (not e.due, -e.priority, e.requested_at, e.callback_id))
@@ -137,7 +154,7 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime | No
                         settings: QueueSettings = QueueSettings()) -> QueuedCallback | None:
     """Take the next callable callback for this agent, or None when there is none."""
     now = now or utc_now()
-    candidates = [c for c in queue(session, now, settings) if c.callable_now]
+    candidates = [c for c in queue(session, now, settings, limit=CLAIM_CANDIDATES) if c.callable_now]
     session.commit()  # end the read: each claim below is its own short write transaction
     for candidate in candidates:
         if _try_claim(session, staff, candidate.callback_id, now, settings):

@@ -3,7 +3,7 @@
 import multiprocessing
 
 
-def race(target, argument_sets: list[tuple], results_expected: int) -> list:
+def race(target, argument_sets: list[tuple], results_expected: int, timeout: float = 60) -> list:
     """Start one spawned process per argument set as target(*args, barrier, results); collect
     `results_expected` results from them and check that every process ended cleanly."""
     ctx = multiprocessing.get_context("spawn")
@@ -11,8 +11,8 @@ def race(target, argument_sets: list[tuple], results_expected: int) -> list:
     procs = [ctx.Process(target=target, args=(*args, barrier, results)) for args in argument_sets]
     for proc in procs:
         proc.start()
-    outcomes = [results.get(timeout=60) for _ in range(results_expected)]
+    outcomes = [results.get(timeout=timeout) for _ in range(results_expected)]
     for proc in procs:
-        proc.join(timeout=30)
+        proc.join(timeout=timeout)
         assert proc.exitcode == 0
     return outcomes

@@ -43,10 +43,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('next_attempt_at', store.types.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
         batch_op.add_column(sa.Column('closed_at', store.types.UTCDateTime(), nullable=True))
+        batch_op.create_index('ix_callback_status_window', ['status', 'window_from'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('callback_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_callback_status_window')
         for column in ('closed_at', 'outcome', 'next_attempt_at', 'claimed_until', 'claimed_by', 'attempts'):
             batch_op.drop_column(column)
     op.drop_table('callback_attempt')

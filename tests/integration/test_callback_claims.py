@@ -1,0 +1,88 @@
+"""Eight agents in eight processes work a queue of 10,000 callbacks as fast as they can."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, insert, select
+from sqlmodel import Session
+
+from crm_tui.db import make_engine, read_session, write_session
+from crm_tui.models import CallbackAttempt, Role
+from crm_tui.services.callbacks import QueueSettings, claim_next_callback, finish_callback
+from crm_tui.services.staff import StaffMember
+from store.models import CallbackRequest
+from tests.integration.processes import race
+
+QUEUE = 10_000
+AGENTS = 8
+# Calling hours wide open: the test is about claims, not the clock.
+ALWAYS = QueueSettings(calling_hours=(datetime.min.time(), datetime.max.time()))
+
+
+def fill_queue(engine, count: int) -> None:
+    requested = datetime.now(timezone.utc) - timedelta(hours=1)
+    with write_session(engine) as session:
+        session.execute(insert(CallbackRequest), [
+            dict(phone=f"+3469{i:07d}", requested_at=requested + timedelta(seconds=i), time_zone="Europe/Madrid",
+                 note="", source="web", status="pending", attempts=0) for i in range(count)])
+
+
+def agent(url: str, login: str, barrier, results) -> None:
+    engine = make_engine(url)
+    staff = StaffMember(login, login, Role.AGENT, 10, True)
+    handled = []
+    barrier.wait(timeout=60)
+    with Session(engine) as session:
+        while (claimed := claim_next_callback(session, staff, settings=ALWAYS)) is not None:
+            finish_callback(session, staff, claimed.callback_id, "resolved", started_at=datetime.now(timezone.utc),
+                            settings=ALWAYS)
+            handled.append(claimed.callback_id)
+    results.put((login, handled))
+    engine.dispose()
+
+
+def test_eight_agents_never_claim_one_callback_twice_and_lose_none(engine):
+    fill_queue(engine, QUEUE)
+    outcomes = race(agent, [(str(engine.url), f"agent{n}") for n in range(AGENTS)], AGENTS, timeout=300)
+    handled = [cid for _, ids in outcomes for cid in ids]
+    assert len(handled) == len(set(handled)) == QUEUE
+    print("callbacks handled per agent:", sorted(len(ids) for _, ids in outcomes))
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).where(CallbackRequest.status != "done")) == 0
+        attempts = session.execute(select(CallbackAttempt.callback_id, func.count()).group_by(
+            CallbackAttempt.callback_id)).all()
+    assert len(attempts) == QUEUE and {n for _, n in attempts} == {1}
+
+
+CLAIMER = """
+import sys, time
+from datetime import timedelta
+from sqlmodel import Session
+from crm_tui.db import make_engine
+from crm_tui.models import Role
+from crm_tui.services.callbacks import QueueSettings, claim_next_callback
+from crm_tui.services.staff import StaffMember
+settings = QueueSettings(claim_minutes=float(sys.argv[2]) / 60, calling_hours=(__import__('datetime').time.min, __import__('datetime').time.max))
+with Session(make_engine(sys.argv[1])) as session:
+    claimed = claim_next_callback(session, StaffMember("doomed", "Doomed", Role.AGENT, 10, True), settings=settings)
+print(claimed.callback_id, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_agents_claim_expires_and_the_callback_returns(engine):
+    fill_queue(engine, 1)
+    proc = subprocess.Popen([sys.executable, "-c", CLAIMER, str(engine.url), "2"], stdout=subprocess.PIPE, text=True,
+                            env=os.environ)
+    callback_id = int(proc.stdout.readline())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    luis = StaffMember("luis", "Luis", Role.AGENT, 10, True)
+    with Session(engine) as session:
+        assert claim_next_callback(session, luis, settings=ALWAYS) is None  # still held by the dead console
+        time.sleep(2.2)
+        assert claim_next_callback(session, luis, settings=ALWAYS).callback_id == callback_id
