@@ -17,6 +17,7 @@ class HomeScreen(Screen):
     CSS_PATH = "home.tcss"
     BINDINGS = [
         Binding("escape", "focus_search", "Search box"),
+        Binding("f4", "callbacks", "Callbacks"),
         Binding("down", "focus_results", "Results", show=False),
     ]
 
@@ -106,6 +107,11 @@ class HomeScreen(Screen):
     @on(DataTable.RowSelected, "#results")
     def open_selected(self, event: DataTable.RowSelected) -> None:
         self.open_card(int(event.row_key.value))
+
+    def action_callbacks(self) -> None:
+        from screens.callback_queue import CallbackQueueScreen
+
+        self.app.push_screen(CallbackQueueScreen(self.context))
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

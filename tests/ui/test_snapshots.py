@@ -103,3 +103,25 @@ def test_phone_order(snap_compare, console_factory, lang):
         await settle(pilot)
 
     assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=run)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_callback_queue(snap_compare, console_factory, lang):
+    from datetime import time
+
+    from crm_tui.services.callbacks import QueueSettings
+    from screens.callback_queue import CallbackQueueScreen
+
+    async def run(pilot):
+        await settle(pilot)
+        from datetime import timedelta
+
+        from tests.conftest import AS_OF
+
+        pilot.app.push_screen(CallbackQueueScreen(pilot.app.context, QueueSettings(calling_hours=(time.min, time.max)),
+                                                  clock=lambda: AS_OF + timedelta(minutes=20)))
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+
+    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=run)

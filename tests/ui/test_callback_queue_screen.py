@@ -1,0 +1,65 @@
+"""The queue screen: take the next callback, record an outcome, see new requests arrive."""
+
+from datetime import datetime, time, timezone
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+from textual.widgets import DataTable, Static
+
+from crm_tui.db import open_database, write_session
+from crm_tui.models import CallbackAttempt
+from crm_tui.services.callbacks import QueueSettings
+from screens.callback_queue import CallbackQueueScreen
+from store.operations import request_callback
+from tests.ui.test_search_and_card import settle
+
+ALWAYS = QueueSettings(calling_hours=(time.min, time.max))
+
+
+async def open_queue(app, pilot) -> CallbackQueueScreen:
+    await settle(pilot)
+    app.push_screen(CallbackQueueScreen(app.context, ALWAYS))
+    await settle(pilot)
+    return app.screen
+
+
+async def test_take_the_next_callback_and_record_no_answer(console_factory, demo_db):
+    app = console_factory(login="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(app, pilot)
+        waiting = screen.query_one("#queue", DataTable).row_count
+        assert waiting > 0
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen.current is not None
+        assert "Call:" in str(screen.query_one("#call", Static).render())
+        held = [r for r in range(screen.query_one("#queue", DataTable).row_count)
+                if str(screen.query_one("#queue", DataTable).get_row_at(r)[6]) == "ana"]
+        assert len(held) == 1
+        taken = screen.current.callback_id
+        await pilot.press("3")
+        await settle(pilot)
+        assert screen.current is None
+        assert "Recorded: no answer" in str(screen.query_one("#call", Static).render())
+    engine = open_database(demo_db)
+    with Session(engine) as session:
+        attempts = session.scalar(select(func.count()).select_from(CallbackAttempt)
+                                  .where(CallbackAttempt.callback_id == taken, CallbackAttempt.outcome == "no_answer"))
+    engine.dispose()
+    assert attempts == 1
+
+
+async def test_a_request_from_the_shop_appears_without_a_key_press(console_factory, demo_db):
+    app = console_factory(login="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(app, pilot)
+        before = screen.query_one("#queue", DataTable).row_count
+        engine = open_database(demo_db)
+        with write_session(engine) as session:
+            request_callback(session, "611 22 33 44", note="new from the web", now=datetime.now(timezone.utc))
+        engine.dispose()
+        await pilot.pause(2.0)  # the screen polls every second
+        await settle(pilot)
+        table = screen.query_one("#queue", DataTable)
+        assert table.row_count == before + 1
+        assert any("new from the web" in str(table.get_row_at(r)[7]) for r in range(table.row_count))
