@@ -15,7 +15,7 @@
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -232,3 +232,55 @@ def release_callback(session: Session, staff: StaffMember, callback_id: int, to_
                                                   CallbackRequest.status != CallbackStatus.DONE).values(**values)
                     .execution_options(synchronize_session=False))
     session.commit()
+
+
+@dataclass(frozen=True)
+class AgentFigures:
+    login: str
+    handled: int
+    average_handling_seconds: float
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    waiting: int
+    oldest_waiting_minutes: float | None
+    share_within_target: float | None  # of callbacks first called in the period
+    agents: list[AgentFigures]
+    satisfaction_average: float | None
+
+
+def queue_figures(session: Session, since: datetime, now: datetime | None = None,
+                  settings: QueueSettings = QueueSettings()) -> QueueFigures:
+    """For supervisors: depth, oldest waiting, share called within the target (first attempt
+    after the request, among requests first called since `since`), per-agent handled count and
+    average handling time, and the average satisfaction, all since `since`."""
+    now = now or utc_now()
+    open_ = CallbackRequest.status.in_([CallbackStatus.PENDING, CallbackStatus.CLAIMED])
+    waiting, oldest = session.execute(select(func.count(), func.min(CallbackRequest.requested_at))
+                                      .where(open_)).one()
+    first_attempts = (select(CallbackAttempt.callback_id, func.min(CallbackAttempt.started_at).label("first"))
+                      .group_by(CallbackAttempt.callback_id).subquery())
+    firsts = session.execute(select(CallbackRequest.requested_at, CallbackRequest.window_from, first_attempts.c.first)
+                             .join(first_attempts, first_attempts.c.callback_id == CallbackRequest.id)
+                             .where(first_attempts.c.first >= since)).all()
+    target = timedelta(minutes=settings.target_minutes)
+    within = [_as_utc(first) - max(_as_utc(window) if window else _as_utc(requested), _as_utc(requested)) <= target
+              for requested, window, first in firsts]
+    rows = session.execute(select(CallbackAttempt.staff_login, CallbackAttempt.started_at, CallbackAttempt.ended_at)
+                           .where(CallbackAttempt.ended_at >= since)).all()
+    per_agent: dict[str, list[float]] = {}
+    for login, started, ended in rows:
+        per_agent.setdefault(login, []).append((_as_utc(ended) - _as_utc(started)).total_seconds())
+    satisfaction = session.scalar(select(func.avg(CallbackAttempt.satisfaction))
+                                  .where(CallbackAttempt.ended_at >= since, CallbackAttempt.satisfaction.is_not(None)))
+    return QueueFigures(
+        waiting, (now - _as_utc(oldest)).total_seconds() / 60 if oldest else None,
+        sum(within) / len(within) if within else None,
+        sorted((AgentFigures(login, len(times), sum(times) / len(times)) for login, times in per_agent.items()),
+               key=lambda a: (-a.handled, a.login)),
+        float(satisfaction) if satisfaction is not None else None)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -111,3 +111,24 @@ def test_outcomes_are_validated(engine):
                 finish_callback(session, ANA, cid, outcome, started_at=NOON, now=NOON, **kwargs)
         assert finish_callback(session, ANA, cid, "resolved", started_at=NOON, now=NOON, satisfaction=5,
                                feedback_kind="suggestion", feedback="More colours") == "done"
+
+
+def test_supervisor_figures(engine):
+    from crm_tui.services.callbacks import queue_figures
+
+    fast, slow, waiting = add_callbacks(engine, dict(phone="699 000 041", now=NOON), dict(phone="699 000 042", now=NOON),
+                                        dict(phone="699 000 043", now=NOON))
+    with Session(engine) as session:
+        claim_callback(session, ANA, fast, now=NOON + timedelta(minutes=5))
+        finish_callback(session, ANA, fast, "resolved", started_at=NOON + timedelta(minutes=5),
+                        now=NOON + timedelta(minutes=9), satisfaction=4)
+        claim_callback(session, LUIS, slow, now=NOON + timedelta(minutes=40))
+        finish_callback(session, LUIS, slow, "ordered", started_at=NOON + timedelta(minutes=40),
+                        now=NOON + timedelta(minutes=42), satisfaction=2)
+        figures = queue_figures(session, since=NOON - timedelta(hours=1), now=NOON + timedelta(minutes=60))
+    assert figures.waiting == 1 and round(figures.oldest_waiting_minutes) == 60
+    assert figures.share_within_target == 0.5
+    assert [(a.login, a.handled, a.average_handling_seconds) for a in figures.agents] == [
+        ("ana", 1, 240.0), ("luis", 1, 120.0)]
+    assert figures.satisfaction_average == 3.0
+    assert waiting
