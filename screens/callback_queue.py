@@ -1,5 +1,6 @@
 """The callback queue: who is waiting, for how long; one key takes the next; outcome hotkeys."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import text
@@ -18,6 +19,7 @@ from crm_tui.services.callbacks import (
     claim_callback,
     claim_next_callback,
     finish_callback,
+    match_caller,
     queue,
 )
 from crm_tui.widgets.translated_bindings import translate_bindings
@@ -142,6 +144,11 @@ class CallbackQueueScreen(Screen):
                 taken = claim_callback(session, self.context.staff, callback_id, self.clock(), settings=self.settings)
                 entry = next((e for e in self.entries if e.callback_id == callback_id), None) if taken else None
                 note = "" if taken else tr("Someone else took that callback.")
+            if entry is not None and entry.customer_id is None:
+                matched = match_caller(session, entry.callback_id)
+                if matched is not None:
+                    entry = replace(entry, customer_id=matched)
+                    note = tr("The number belongs to a registered customer: linked.")
         self.post_message(self.Claimed(entry, note))
 
     @on(Claimed)
@@ -156,7 +163,7 @@ class CallbackQueueScreen(Screen):
             e = message.entry
             panel.update(
                 f"[b]{tr('Call')}: {national_phone(e.phone)}[/b]   ({e.phone})   "
-                f"{e.customer_name or tr('unknown caller')}   {e.note}\n"
+                f"{e.customer_name or tr('unknown caller')}   {e.note}  {message.note}\n"
                 + tr("1 resolved · 2 order placed · 3 no answer · 4 busy · 5 voicemail · 6 wrong number · "
                      "8 declined · c card"))
         self.load_queue()

@@ -284,3 +284,23 @@ def queue_figures(session: Session, since: datetime, now: datetime | None = None
 
 def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def match_caller(session: Session, callback_id: int) -> int | None:
+    """An unknown caller's number may belong to a registered customer: link them. Returns the
+    customer's id (known before or matched now), or None."""
+    callback = session.get(CallbackRequest, callback_id)
+    if callback is None:
+        return None
+    if callback.customer_id is None:
+        match = session.scalar(select(Customer.id).where(Customer.phone == callback.phone).order_by(Customer.id)
+                               .limit(1))
+        session.commit()  # end the read: the link below is its own write transaction
+        if match is not None:
+            session.connection(execution_options={"sqlite_immediate": True})
+            session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
+                                                          CallbackRequest.customer_id.is_(None))
+                            .values(customer_id=match).execution_options(synchronize_session=False))
+            session.commit()
+        return match
+    return callback.customer_id

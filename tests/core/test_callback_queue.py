@@ -132,3 +132,15 @@ def test_supervisor_figures(engine):
         ("ana", 1, 240.0), ("luis", 1, 120.0)]
     assert figures.satisfaction_average == 3.0
     assert waiting
+
+
+def test_an_unknown_callers_number_is_matched_to_a_registered_customer(engine):
+    from crm_tui.services.callbacks import match_caller
+
+    [cid] = add_callbacks(engine, dict(phone="612 34 56 78", now=NOON))  # nobody has this number yet
+    with write_session(engine) as session:
+        customer = register_customer(session, REGISTRATION)  # registers +34612345678
+    with Session(engine) as session:
+        assert session.get(CallbackRequest, cid).customer_id is None
+        assert match_caller(session, cid) == customer.id
+        assert session.get(CallbackRequest, cid, populate_existing=True).customer_id == customer.id
