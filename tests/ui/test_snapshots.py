@@ -7,9 +7,14 @@ from screens.customer_card import CustomerCardScreen
 
 
 async def settle(pilot):
+    """Let every worker finish and every message land; stop text cursors blinking, so that a
+    snapshot never catches one half-way (seen under load in CI)."""
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    for text_input in pilot.app.screen.query(Input):
+        text_input.cursor_blink = False
+    await pilot.pause()
 
 
 def search_for(text):
