@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -110,8 +111,8 @@ class CallbackQueueScreen(Screen):
         for e in message.entries:
             minutes = (now - e.requested_at).total_seconds() / 60
             colour = "green" if minutes < target / 2 else "yellow" if minutes < target else "red"
-            window = (f"{e.window_from.astimezone(_zone(e.time_zone)):%H:%M}–"
-                      f"{e.window_to.astimezone(_zone(e.time_zone)):%H:%M}" if e.window_from else tr("asap"))
+            window = (f"{e.window_from.astimezone(ZoneInfo(e.time_zone)):%H:%M}–"
+                      f"{e.window_to.astimezone(ZoneInfo(e.time_zone)):%H:%M}" if e.window_from else tr("asap"))
             if not e.callable_now and not e.window_from:
                 window += " (" + tr("outside calling hours") + ")"
             table.add_row(e.customer_name or tr("unknown caller"), national_phone(e.phone),
@@ -194,8 +195,3 @@ class CallbackQueueScreen(Screen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)

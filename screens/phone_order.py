@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
-from crm_tui.services.customers import DiscountCapExceeded, ReasonRequired, load_card
+from crm_tui.services.customers import CustomerCard, DiscountCapExceeded, ReasonRequired, load_card
 from crm_tui.services.orders import ProductOffer, find_products, place_phone_order
 from crm_tui.widgets.translated_bindings import translate_bindings
 from store.models import StockLight
@@ -40,6 +40,11 @@ class PhoneOrderScreen(Screen[PlacedOrder | None]):
         def __init__(self, number: int, offers: list[ProductOffer]):
             super().__init__()
             self.number, self.offers = number, offers
+
+    class CustomerLoaded(Message):
+        def __init__(self, card: CustomerCard):
+            super().__init__()
+            self.card = card
 
     class OrderDone(Message):
         def __init__(self, placed: PlacedOrder | None, error: str = "", refresh: bool = False):
@@ -87,9 +92,11 @@ class PhoneOrderScreen(Screen[PlacedOrder | None]):
     def load_customer(self) -> None:
         with Session(self.context.engine) as session:
             card = load_card(session, self.customer_id)
-        self.app.call_from_thread(self._show_customer, card)
+        self.post_message(self.CustomerLoaded(card))
 
-    def _show_customer(self, card) -> None:
+    @on(CustomerLoaded)
+    def show_customer(self, message: CustomerLoaded) -> None:
+        card = message.card
         self.customer_discount = card.discount_percent
         self.query_one("#order-title", Static).update(
             self.context.tr("Phone order for [b]{name}[/b] · {number} · their discount: {discount} %").format(

@@ -15,7 +15,7 @@
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -220,14 +220,15 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
     return str(values["status"])
 
 
-def release_callback(session: Session, staff: StaffMember, callback_id: int, to_login: str | None = None) -> None:
+def release_callback(session: Session, staff: StaffMember, callback_id: int, to_login: str | None = None,
+                     settings: QueueSettings = QueueSettings()) -> None:
     """Supervisors: put a claimed callback back in the queue, or hand it to another agent."""
     if staff.role.value not in ("supervisor", "ops"):
         raise PermissionError("only supervisors can release or reassign a callback")
     session.connection(execution_options={"sqlite_immediate": True})
     values = ({"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
               else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
-                    "claimed_until": utc_now() + timedelta(minutes=QueueSettings().claim_minutes)})
+                    "claimed_until": utc_now() + timedelta(minutes=settings.claim_minutes)})
     session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
                                                   CallbackRequest.status != CallbackStatus.DONE).values(**values)
                     .execution_options(synchronize_session=False))
@@ -265,25 +266,22 @@ def queue_figures(session: Session, since: datetime, now: datetime | None = None
                              .join(first_attempts, first_attempts.c.callback_id == CallbackRequest.id)
                              .where(first_attempts.c.first >= since)).all()
     target = timedelta(minutes=settings.target_minutes)
-    within = [_as_utc(first) - max(_as_utc(window) if window else _as_utc(requested), _as_utc(requested)) <= target
+    within = [first - max(window or requested, requested) <= target
               for requested, window, first in firsts]
     rows = session.execute(select(CallbackAttempt.staff_login, CallbackAttempt.started_at, CallbackAttempt.ended_at)
                            .where(CallbackAttempt.ended_at >= since)).all()
     per_agent: dict[str, list[float]] = {}
     for login, started, ended in rows:
-        per_agent.setdefault(login, []).append((_as_utc(ended) - _as_utc(started)).total_seconds())
+        per_agent.setdefault(login, []).append((ended - started).total_seconds())
     satisfaction = session.scalar(select(func.avg(CallbackAttempt.satisfaction))
                                   .where(CallbackAttempt.ended_at >= since, CallbackAttempt.satisfaction.is_not(None)))
     return QueueFigures(
-        waiting, (now - _as_utc(oldest)).total_seconds() / 60 if oldest else None,
+        waiting, (now - oldest).total_seconds() / 60 if oldest else None,
         sum(within) / len(within) if within else None,
         sorted((AgentFigures(login, len(times), sum(times) / len(times)) for login, times in per_agent.items()),
                key=lambda a: (-a.handled, a.login)),
         float(satisfaction) if satisfaction is not None else None)
 
-
-def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def match_caller(session: Session, callback_id: int) -> int | None:

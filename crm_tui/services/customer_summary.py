@@ -28,7 +28,7 @@ from store.models import (
     Product,
     ProductKind,
 )
-from store.types import UTCDateTime, utc_now
+from store.types import utc_now
 
 OVERDUE_FACTOR = 1.5
 FAVOURITES = 5
@@ -82,13 +82,6 @@ def segment_for(purchases: int, days_since_last: int | None, lifetime_value_cent
     return "occasional"
 
 
-def _aware(value) -> datetime | None:
-    if value is None or getattr(value, "tzinfo", None) is not None:
-        return value
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return UTCDateTime().process_result_value(value, None)
-
 
 def customer_summary(session: Session, customer_id: int, now: datetime | None = None) -> CustomerSummary:
     now = now or utc_now()
@@ -96,7 +89,7 @@ def customer_summary(session: Session, customer_id: int, now: datetime | None = 
     orders = session.execute(select(Order.placed_at, Order.total_cents)
                              .where(Order.customer_id == customer_id).order_by(Order.placed_at)).all()
     lifetime = sum(total for _, total in orders)
-    purchase_dates = [_aware(when) for when, total in orders if total > 0]
+    purchase_dates = [when for when, total in orders if total > 0]
     gross = sum(total for _, total in orders if total > 0)
     purchases = len(purchase_dates)
     gaps = [(b - a).total_seconds() / 86400 for a, b in zip(purchase_dates, purchase_dates[1:])]
@@ -111,7 +104,7 @@ def customer_summary(session: Session, customer_id: int, now: datetime | None = 
                                   .where(ContactMessage.customer_id == customer_id))
     last_callback = session.scalar(select(func.max(CallbackRequest.requested_at))
                                    .where(CallbackRequest.customer_id == customer_id))
-    contacts = [c for c in (_aware(last_message), _aware(last_callback)) if c]
+    contacts = [c for c in (last_message, last_callback) if c]
     return CustomerSummary(
         customer_id, card.name, card.customer_number, card.discount_percent, first, last, days_since, purchases,
         lifetime, (gross // purchases) if purchases else None, interval, overdue,

@@ -7,11 +7,10 @@ from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from crm_tui.services.customers import DiscountCapExceeded, ReasonRequired, load_card, save_card
+from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.staff import StaffMember
 from store.models import Order, OrderChannel, OrderLine, Product, ProductKind, StockLight, stock_light
 from store.operations import OrderItem, PlacedOrder, place_order
-from store.types import UTCDateTime
 
 PAGE = 50
 
@@ -49,11 +48,6 @@ class ProductOffer:
     light: StockLight
 
 
-def _aware(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return UTCDateTime().process_result_value(value.replace(tzinfo=None), None)
-
 
 def order_history(session: Session, customer_id: int, after: tuple[datetime, int] | None = None,
                   page: int = PAGE) -> list[OrderRow]:
@@ -73,7 +67,7 @@ def order_history(session: Session, customer_id: int, after: tuple[datetime, int
         when, order_id = after
         query = query.where(tuple_(Order.placed_at, Order.id) < tuple_(when, order_id))
     rows = session.execute(query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(page)).all()
-    return [OrderRow(r[0], r[1], _aware(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
+    return [OrderRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
 
 
 def order_lines(session: Session, order_id: int) -> list[LineRow]:
@@ -107,10 +101,7 @@ def place_phone_order(session: Session, staff: StaffMember, customer_id: int, it
     try:
         card = load_card(session, customer_id)
         if discount_percent is not None and discount_percent != card.discount_percent:
-            if discount_percent > staff.discount_cap_percent:
-                raise DiscountCapExceeded(discount_percent, staff.discount_cap_percent, staff.login)
-            if not reason.strip():
-                raise ReasonRequired()
+            # The card's rules (cap, reason, audit) apply, in this same transaction.
             card = save_card(session, staff, card, {"discount_percent": discount_percent}, reason, commit=False)
         placed = place_order(session, customer_id, items, channel=OrderChannel.PHONE,
                              discount_percent=card.discount_percent, taken_by=staff.login)

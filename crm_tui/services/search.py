@@ -17,7 +17,6 @@ from sqlalchemy import func, or_, select, text
 from sqlmodel import Session
 
 from store.models import CallbackRequest, CallbackStatus, Customer, Order
-from store.types import UTCDateTime
 from store.validation import national_phone
 
 LIMIT = 50
@@ -151,14 +150,12 @@ def _hits(session: Session, ranked: dict[int, tuple[int, str | None]]) -> list[C
         select(Customer.id, Customer.first_name, Customer.last_name, Customer.customer_number, Customer.phone,
                Customer.city, Customer.discount_percent, last_purchase.label("last"), open_callbacks.label("open"))
         .where(Customer.id.in_(ids))).all()
-    decode = UTCDateTime().process_result_value
     hits = []
     for r in rows:
         rank, via = ranked[r.id]
         name = f"{r.first_name} {r.last_name}".strip() or f"#{r.customer_number}"
-        last = r.last if isinstance(r.last, datetime) or r.last is None else datetime.fromisoformat(r.last)
         hits.append((rank, fold(name), CustomerHit(
             r.id, name, r.customer_number, national_phone(r.phone), r.city,
-            decode(last.replace(tzinfo=None), None) if last else None, r.discount_percent, r.open, rank == 3, via)))
+            r.last, r.discount_percent, r.open, rank == 3, via)))
     hits.sort(key=lambda h: (h[0], h[1]))
     return [h[2] for h in hits]
