@@ -46,7 +46,10 @@ def detect_encoding(path: Path) -> str:
             raise UnreadableFile(f"{path}: UTF-16 text; save the export as UTF-8 or Windows-1252 CSV")
         handle.seek(0)
         first = handle.read(_CHUNK)
-        if b"\x00" in first.split(b"\n", 1)[0] or first.count(b"\x00") > len(first) // 100:
+        # A NUL in the header line means binary (or BOM-less UTF-16); NULs further down only
+        # cost their own rows, which are rejected one by one: a valid row is never lost to them.
+        # Other binaries fail at the header, which then has no delimited column names.
+        if b"\x00" in first.split(b"\n", 1)[0]:
             raise UnreadableFile(f"{path}: binary data (NUL bytes); expected a CSV text export")
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()

@@ -80,3 +80,10 @@ def test_garbage_in_the_crm_customers_file_never_crashes(rows):
     summary, _ = import_rows(CUSTOMER_HEADER, [valid, *rows], name="customers.csv")
     assert summary.accounted() == summary.rows_read
     assert summary.imported >= 1
+
+
+def test_nul_bytes_below_the_header_reject_only_their_rows():
+    valid = ["Z1", "Ana", "Ruiz", "ana@example.com", "612345678", "ES", "2024-01-01", "yes"]
+    summary, reject_rows = import_rows(CUSTOMER_HEADER, [valid, ["", "", "", "", "", "", "", "\x00\x00"]],
+                                       name="customers.csv")
+    assert (summary.imported, summary.rejected, reject_rows) == (1, 1, 1)
