@@ -154,11 +154,14 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime | No
                         settings: QueueSettings = QueueSettings()) -> QueuedCallback | None:
     """Take the next callable callback for this agent, or None when there is none."""
     now = now or utc_now()
-    candidates = [c for c in queue(session, now, settings, limit=CLAIM_CANDIDATES) if c.callable_now]
-    session.commit()  # end the read: each claim below is its own short write transaction
-    for candidate in candidates:
-        if _try_claim(session, staff, candidate.callback_id, now, settings):
-            return candidate
+    # Losing every candidate to other agents does not mean the queue is empty: read again.
+    # Each lost race is someone else's claim, so this ends.
+    while candidates := [c for c in queue(session, now, settings, limit=CLAIM_CANDIDATES) if c.callable_now]:
+        session.commit()  # end the read: each claim below is its own short write transaction
+        for candidate in candidates:
+            if _try_claim(session, staff, candidate.callback_id, now, settings):
+                return candidate
+    session.commit()
     return None
 
 
