@@ -1,5 +1,7 @@
 """The Textual App: modes, global bindings, nothing else."""
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -10,6 +12,7 @@ from textual.binding import Binding
 from crm_tui.db import describe_database, open_database
 from crm_tui.i18n import Localizer
 from crm_tui.models import Role
+from crm_tui.services.callbacks import CallbackError, QueueSettings, settings_from
 from crm_tui.services.staff import NotStaff, StaffMember, active_staff
 from crm_tui.settings import Settings
 from crm_tui.widgets.translated_bindings import translate_bindings
@@ -39,6 +42,7 @@ class ConsoleContext:
     staff: StaffMember
     tr: Localizer
     database: str
+    queue: QueueSettings = QueueSettings()
 
 
 class CrmApp(App):
@@ -72,8 +76,12 @@ class CrmApp(App):
         self.push_screen(CustomerCardScreen(self.context, customer_id))
 
 
-def make_app(settings: Settings) -> CrmApp:
+def make_app(settings: Settings, environ: Mapping[str, str] | None = None) -> CrmApp:
     """Settings -> engine -> who is logged in -> the App. Used by the CLI and the tests."""
+    try:
+        queue = settings_from(os.environ if environ is None else environ)
+    except CallbackError as exc:
+        raise ConsoleRefused(str(exc)) from None
     engine = open_database(settings.db)
     with Session(engine) as session:
         try:
@@ -81,5 +89,4 @@ def make_app(settings: Settings) -> CrmApp:
         except NotStaff as exc:
             engine.dispose()
             raise ConsoleRefused(str(exc)) from None
-    return CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang),
-                                     describe_database(str(engine.url))))
+    return CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue))

@@ -37,9 +37,14 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _engine(db: str | None):
+def _db(ctx: typer.Context, db: str | None) -> str | None:
+    """The command's own --db, else the one given before the command (crm-tui --db X import ...)."""
+    return db if db is not None else (ctx.find_root().obj or {}).get("db")
+
+
+def _engine(ctx: typer.Context, db: str | None):
     try:
-        return open_database(db)
+        return open_database(_db(ctx, db))
     except DatabaseError as exc:
         fail(str(exc))
 
@@ -63,6 +68,7 @@ def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None) ->
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     db: DbOption = None,
     customers: Annotated[int, typer.Option(min=10, help="How many customers (about 10 order lines each).")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed and --as-of give the same database.")] = 7,
@@ -77,7 +83,7 @@ def demo(
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=timezone.utc)
     try:
-        result = create_demo_database(db, customers=customers, seed=seed, force=force, login=current_login(),
+        result = create_demo_database(_db(ctx, db), customers=customers, seed=seed, force=force, login=current_login(),
                                       as_of=as_of, progress=lambda msg: err.print(f"  {msg}", highlight=False))
     except (DatabaseExists, DatabaseError) as exc:
         fail(str(exc))
@@ -90,6 +96,7 @@ def demo(
 
 @staff_app.command("add")
 def staff_add(
+    ctx: typer.Context,
     login: Annotated[str, typer.Argument(help="The operating-system login of the staff member.")],
     role: Annotated[str, typer.Option(help="agent, supervisor or ops.")],
     discount_cap: Annotated[Optional[int], typer.Option(
@@ -100,7 +107,7 @@ def staff_add(
     """Register a staff member."""
     from crm_tui.services.staff import StaffError, add_staff
 
-    engine = _engine(db)
+    engine = _engine(ctx, db)
     with Session(engine) as session:
         try:
             member = add_staff(session, login, role, display_name=name, discount_cap=discount_cap,
@@ -112,11 +119,11 @@ def staff_add(
 
 
 @staff_app.command("list")
-def staff_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+def staff_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """List staff members."""
     from crm_tui.services.staff import list_staff
 
-    engine = _engine(db)
+    engine = _engine(ctx, db)
     with Session(engine) as session:
         members = list_staff(session)
     if as_json:
@@ -129,11 +136,11 @@ def staff_list(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 @staff_app.command("disable")
-def staff_disable(login: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
+def staff_disable(ctx: typer.Context, login: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
     """Disable a staff member: they can no longer open the console."""
     from crm_tui.services.staff import StaffError, disable_staff
 
-    engine = _engine(db)
+    engine = _engine(ctx, db)
     with Session(engine) as session:
         try:
             member = disable_staff(session, login, acting_login=current_login())
@@ -145,6 +152,7 @@ def staff_disable(login: Annotated[str, typer.Argument()], db: DbOption = None) 
 
 @app.command("import")
 def import_command(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Export files: transaction lines, or the crm CSV set.")],
     db: DbOption = None,
     file_format: Annotated[str, typer.Option("--format", help="auto, crm or lines.")] = "auto",
@@ -176,7 +184,7 @@ def import_command(
         mapping[column.strip()] = field_name.strip()
     options = ImportOptions(format=file_format, dry_run=dry_run, strict=strict, decimal_comma=decimal_comma,
                             dayfirst=dayfirst, column_map=mapping, reject_file=reject_file, shop_zone=shop_zone)
-    engine = _engine(db)
+    engine = _engine(ctx, db)
     with Session(engine) as session:
         try:
             importer = active_staff(session, current_login())
@@ -246,11 +254,11 @@ def _print_import_summary(summary, dry_run: bool, strict: bool) -> None:
 
 
 @callbacks_app.command("list")
-def callbacks_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+def callbacks_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """The callbacks waiting, in the order they are offered."""
     from crm_tui.services.callbacks import queue
 
-    engine = _engine(db)
+    engine = _engine(ctx, db)
     with Session(engine) as session:
         entries = queue(session, limit=500, include_claimed=True)
     if as_json:
@@ -271,6 +279,7 @@ def callbacks_list(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @callbacks_app.command("add")
 def callbacks_add(
+    ctx: typer.Context,
     phone: Annotated[str, typer.Argument(help="The number to call back, in any format.")],
     note: Annotated[str, typer.Option(help="What the caller wants.")] = "",
     at: Annotated[Optional[datetime], typer.Option(
@@ -282,7 +291,7 @@ def callbacks_add(
     from store.operations import request_callback
     from store.validation import InvalidField
 
-    engine = _engine(db)
+    engine = _engine(ctx, db)
     window = None
     if at is not None:
         end = (datetime.combine(at.date(), at.time()) + timedelta(hours=1)).time()

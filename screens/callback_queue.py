@@ -1,7 +1,6 @@
 """The callback queue: who is waiting, for how long; one key takes the next; outcome hotkeys."""
 
 from dataclasses import replace
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -14,12 +13,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.services.callbacks import (
-    CallbackError,
     QueuedCallback,
     QueueSettings,
     claim_callback,
     claim_next_callback,
-    finish_callback,
     match_caller,
     queue,
 )
@@ -27,8 +24,6 @@ from crm_tui.widgets.translated_bindings import translate_bindings
 from store.types import utc_now
 from store.validation import national_phone
 
-OUTCOME_KEYS = {"1": "resolved", "2": "ordered", "3": "no_answer", "4": "busy", "5": "voicemail",
-                "6": "wrong_number", "8": "declined"}
 POLL_SECONDS = 1.0
 
 
@@ -37,9 +32,7 @@ class CallbackQueueScreen(Screen):
     BINDINGS = [
         Binding("n", "claim_next", "Take next"),
         Binding("enter", "claim_selected", "Take this one", show=False),
-        Binding("c", "open_card", "Card"),
-        *[Binding(key, f"finish('{outcome}')", outcome.replace("_", " "), show=False)
-          for key, outcome in OUTCOME_KEYS.items()],
+        Binding("s", "supervise", "Supervise"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -53,12 +46,11 @@ class CallbackQueueScreen(Screen):
             super().__init__()
             self.entry, self.note = entry, note
 
-    def __init__(self, context, settings: QueueSettings = QueueSettings(), clock=utc_now):
+    def __init__(self, context, settings: QueueSettings | None = None, clock=utc_now):
         super().__init__()
-        self.context, self.settings, self.clock = context, settings, clock
+        self.context, self.settings, self.clock = context, settings or context.queue, clock
         self.entries: list[QueuedCallback] = []
-        self.current: QueuedCallback | None = None
-        self.started_at: datetime | None = None
+        self.calling = False
         self._version: tuple | None = None
         translate_bindings(self, context.tr)
 
@@ -113,7 +105,10 @@ class CallbackQueueScreen(Screen):
             colour = "green" if minutes < target / 2 else "yellow" if minutes < target else "red"
             window = (f"{e.window_from.astimezone(ZoneInfo(e.time_zone)):%H:%M}–"
                       f"{e.window_to.astimezone(ZoneInfo(e.time_zone)):%H:%M}" if e.window_from else tr("asap"))
-            if not e.callable_now and not e.window_from:
+            missed = e.window_to is not None and e.window_to <= now
+            if missed:
+                window += " " + tr("missed")
+            if not e.callable_now and (missed or not e.window_from):
                 window += " (" + tr("outside calling hours") + ")"
             table.add_row(e.customer_name or tr("unknown caller"), national_phone(e.phone),
                           f"[{colour}]{int(minutes)} min[/]", window, str(e.attempts), "★" * e.priority,
@@ -126,12 +121,14 @@ class CallbackQueueScreen(Screen):
     # --- claiming -------------------------------------------------------------------------------
 
     def action_claim_next(self) -> None:
-        if self.current is None:
+        if not self.calling:
+            self.calling = True  # until the claim comes back: one key press, one claim
             self.claim(None)
 
     def action_claim_selected(self) -> None:
         table = self.query_one("#queue", DataTable)
-        if self.current is None and self.entries:
+        if not self.calling and self.entries:
+            self.calling = True
             self.claim(self.entries[table.cursor_row].callback_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
@@ -154,43 +151,29 @@ class CallbackQueueScreen(Screen):
 
     @on(Claimed)
     def show_call(self, message: Claimed) -> None:
-        tr = self.context.tr
-        self.current = message.entry
-        self.started_at = self.clock() if message.entry else None
-        panel = self.query_one("#call", Static)
+        self.load_queue()
         if message.entry is None:
-            panel.update(message.note)
+            self.calling = False
+            self.query_one("#call", Static).update(message.note)
         else:
-            e = message.entry
-            panel.update(
-                f"[b]{tr('Call')}: {national_phone(e.phone)}[/b]   ({e.phone})   "
-                f"{e.customer_name or tr('unknown caller')}   {e.note}  {message.note}\n"
-                + tr("1 resolved · 2 order placed · 3 no answer · 4 busy · 5 voicemail · 6 wrong number · "
-                     "8 declined · c card"))
+            from screens.call import CallScreen
+
+            self.app.push_screen(CallScreen(self.context, message.entry, self.settings, self.clock, message.note),
+                                 self.call_ended)
+
+    def call_ended(self, note: str | None) -> None:
+        self.calling = False
+        self.query_one("#call", Static).update(note or "")
         self.load_queue()
 
-    def action_finish(self, outcome: str) -> None:
-        if self.current is not None:
-            self.finish(self.current, outcome)
+    def action_supervise(self) -> None:
+        if self.context.staff.role.value == "agent":
+            self.query_one("#call", Static).update(
+                self.context.tr("Queue supervision is for supervisors; ask yours to release or reassign a callback."))
+            return
+        from screens.queue_supervision import QueueSupervisionScreen
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
-    def finish(self, entry: QueuedCallback, outcome: str) -> None:
-        tr = self.context.tr
-        try:
-            with Session(self.context.engine) as session:
-                finish_callback(session, self.context.staff, entry.callback_id, outcome, started_at=self.started_at,
-                                now=self.clock(), settings=self.settings)
-            labels = {"resolved": tr("resolved"), "ordered": tr("order placed"), "no_answer": tr("no answer"),
-                      "busy": tr("busy"), "voicemail": tr("voicemail"), "wrong_number": tr("wrong number"),
-                      "declined": tr("declined")}
-            note = tr("Recorded: {outcome}. n takes the next callback.").format(outcome=labels[outcome])
-        except CallbackError as exc:
-            note = str(exc)
-        self.post_message(self.Claimed(None, note))
-
-    def action_open_card(self) -> None:
-        if self.current is not None and self.current.customer_id:
-            self.app.open_customer(self.current.customer_id)
+        self.app.push_screen(QueueSupervisionScreen(self.context, self.settings, self.clock), lambda _: self.load_queue())
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
+from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
 
 
@@ -42,7 +43,7 @@ class Customer360Screen(Screen):
     def compose(self) -> ComposeResult:
         tr = self.context.tr
         yield Header()
-        yield Static(tr("Loading…"), id="summary")
+        yield SummaryPanel(tr("Loading…"), id="summary")
         with Horizontal(id="favourites"):
             with Vertical():
                 yield Static(tr("Favourites by quantity"), classes="section")
@@ -83,27 +84,8 @@ class Customer360Screen(Screen):
 
     @on(SummaryLoaded)
     def show_summary(self, message: SummaryLoaded) -> None:
-        tr, s = self.context.tr, message.summary
-        segments = {"prospect": tr("prospect"), "lapsed": tr("lapsed"), "new": tr("new"),
-                    "champion": tr("champion"), "at risk": tr("at risk"), "loyal": tr("loyal"),
-                    "occasional": tr("occasional")}
-        last = (tr("{date} ({days} days ago)").format(date=tr.date(s.last_purchase), days=s.days_since_last)
-                if s.last_purchase else tr("never"))
-        rhythm = (tr("every {days} days").format(days=round(s.usual_interval_days))
-                  if s.usual_interval_days else "—")
-        if s.overdue:
-            rhythm += " — [b $warning]" + tr("overdue") + "[/]"
-        lines = [
-            f"[b]{s.name}[/b]  ·  {s.customer_number}  ·  {tr('Segment')}: [b]{segments[s.segment]}[/b]  ·  "
-            f"{tr('Discount')}: {s.discount_percent} %",
-            f"{tr('Last purchase')}: {last}  ·  {tr('First purchase')}: "
-            f"{tr.date(s.first_purchase) if s.first_purchase else '—'}  ·  {tr('Rhythm')}: {rhythm}",
-            f"{tr('Purchases')}: {s.purchases}  ·  {tr('Lifetime value')}: {tr.money(s.lifetime_value_cents)}  ·  "
-            f"{tr('Average order')}: {tr.money(s.average_order_cents) if s.average_order_cents else '—'}  ·  "
-            f"{tr('Open callbacks')}: {s.open_callbacks}  ·  {tr('Last contact')}: "
-            f"{tr.date(s.last_contact) if s.last_contact else '—'}",
-        ]
-        self.query_one("#summary", Static).update("\n".join(lines))
+        s = message.summary
+        self.query_one("#summary", SummaryPanel).show(s, self.context.tr)
         for table_id, favourites in (("#by-quantity", s.favourites_by_quantity), ("#by-orders", s.favourites_by_orders)):
             table = self.query_one(table_id, DataTable)
             table.clear()

@@ -14,17 +14,19 @@
   as unreachable.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
 from sqlmodel import Session
 
 from crm_tui.models import CallbackAttempt
-from crm_tui.services.staff import StaffMember
+from crm_tui.services.staff import StaffMember, active_staff
 from store.models import CallbackRequest, CallbackStatus, Customer, Order
+from store.operations import register_customer
 from store.types import utc_now
 
 CANDIDATES = 50
@@ -44,6 +46,54 @@ class QueueSettings:
     calling_hours: tuple[time, time] = (time(9), time(21))
     max_attempts: int = 3
     backoff_minutes: tuple[int, ...] = (15, 60, 240)
+    dial_command: str = ""  # e.g. "linphonecsh dial {number}"; empty: the agent dials by hand
+    time_zone: str = "Europe/Madrid"  # the call centre's: where "today" and "this week" begin
+
+
+SETTINGS_ENV = {
+    "CRM_TUI_TARGET_MINUTES": "target_minutes", "CRM_TUI_CLAIM_MINUTES": "claim_minutes",
+    "CRM_TUI_CALLING_HOURS": "calling_hours", "CRM_TUI_MAX_ATTEMPTS": "max_attempts",
+    "CRM_TUI_BACKOFF_MINUTES": "backoff_minutes", "CRM_TUI_DIAL": "dial_command",
+    "CRM_TUI_TIME_ZONE": "time_zone",
+}
+
+
+def settings_from(environ: Mapping[str, str]) -> QueueSettings:
+    """The queue's settings from CRM_TUI_* variables (see README); a bad value is refused
+    with the variable's name, what it holds and what was expected."""
+    values: dict = {}
+    for variable, name in SETTINGS_ENV.items():
+        raw = environ.get(variable, "").strip()
+        if not raw:
+            continue
+        try:
+            if name in ("target_minutes", "claim_minutes", "max_attempts"):
+                values[name] = int(raw)
+                if values[name] < 1:
+                    raise ValueError
+            elif name == "calling_hours":
+                start, end = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+                if start >= end:
+                    raise ValueError
+                values[name] = (start, end)
+            elif name == "backoff_minutes":
+                values[name] = tuple(int(part) for part in raw.split(","))
+                if any(minutes < 1 for minutes in values[name]):
+                    raise ValueError
+            elif name == "time_zone":
+                try:
+                    ZoneInfo(raw)
+                except (ZoneInfoNotFoundError, ValueError):
+                    raise ValueError from None
+                values[name] = raw
+            else:
+                values[name] = raw
+        except ValueError:
+            expected = {"calling_hours": "two times like 09:00-21:00",
+                        "backoff_minutes": "minutes separated by commas, like 15,60,240",
+                        "time_zone": "a time zone like Europe/Madrid"}.get(name, "a whole number above 0")
+            raise CallbackError(f"{variable}={raw!r} is not valid: expected {expected}") from None
+    return QueueSettings(**values)
 
 
 @dataclass(frozen=True)
@@ -66,9 +116,10 @@ class QueuedCallback:
 
 
 def callable_now(window_from, window_to, zone: str, now: datetime, settings: QueueSettings) -> bool:
-    """Inside the customer's window, or (ASAP) inside calling hours in their time zone."""
-    if window_from is not None:
-        return window_from <= now < (window_to or window_from + timedelta(hours=1))
+    """Inside the customer's window, or (ASAP, or a window that passed without a call) inside
+    calling hours in their time zone."""
+    if window_from is not None and now < (window_to or window_from + timedelta(hours=1)):
+        return window_from <= now
     local = now.astimezone(ZoneInfo(zone)).time()
     start, end = settings.calling_hours
     return start <= local < end
@@ -228,6 +279,9 @@ def release_callback(session: Session, staff: StaffMember, callback_id: int, to_
     """Supervisors: put a claimed callback back in the queue, or hand it to another agent."""
     if staff.role.value not in ("supervisor", "ops"):
         raise PermissionError("only supervisors can release or reassign a callback")
+    if to_login is not None:
+        active_staff(session, to_login)  # NotStaff says who to add
+        session.commit()
     session.connection(execution_options={"sqlite_immediate": True})
     values = ({"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
               else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
@@ -291,17 +345,68 @@ def match_caller(session: Session, callback_id: int) -> int | None:
     """An unknown caller's number may belong to a registered customer: link them. Returns the
     customer's id (known before or matched now), or None."""
     callback = session.get(CallbackRequest, callback_id)
+    if callback is None or callback.customer_id is not None:
+        return callback.customer_id if callback else None
+    match = session.scalar(select(Customer.id).where(Customer.phone == callback.phone).order_by(Customer.id).limit(1))
+    session.commit()  # end the read: the link below is its own write transaction
+    if match is not None:
+        session.connection(execution_options={"sqlite_immediate": True})
+        _link(session, callback_id, match)
+        session.commit()
+    return match
+
+
+def register_caller(session: Session, callback_id: int, form: Mapping[str, object]) -> int:
+    """Register an unknown caller from the call (the shop's registration rules; the phone is
+    the callback's unless the form gives another) and link the callback and its attempts to
+    them. Raises InvalidInput like the shop's form. Returns the new customer's id."""
+    session.connection(execution_options={"sqlite_immediate": True})
+    callback = session.get(CallbackRequest, callback_id)
     if callback is None:
-        return None
-    if callback.customer_id is None:
-        match = session.scalar(select(Customer.id).where(Customer.phone == callback.phone).order_by(Customer.id)
-                               .limit(1))
-        session.commit()  # end the read: the link below is its own write transaction
-        if match is not None:
-            session.connection(execution_options={"sqlite_immediate": True})
-            session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
-                                                          CallbackRequest.customer_id.is_(None))
-                            .values(customer_id=match).execution_options(synchronize_session=False))
-            session.commit()
-        return match
-    return callback.customer_id
+        session.rollback()
+        raise CallbackError(f"callback {callback_id} does not exist")
+    try:
+        customer = register_customer(session, {"phone": callback.phone, **form})
+        _link(session, callback_id, customer.id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return customer.id
+
+
+def _link(session: Session, callback_id: int, customer_id: int) -> None:
+    session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
+                                                  CallbackRequest.customer_id.is_(None))
+                    .values(customer_id=customer_id).execution_options(synchronize_session=False))
+    session.execute(update(CallbackAttempt).where(CallbackAttempt.callback_id == callback_id,
+                                                  CallbackAttempt.customer_id.is_(None))
+                    .values(customer_id=customer_id).execution_options(synchronize_session=False))
+
+
+def call_back_time(text: str, now: datetime, zone: str) -> datetime:
+    """When to call back, as the agent types it in the customer's own time: "18:30" (today, or
+    tomorrow when that has passed), "tomorrow 10:00" / "mañana 10:00", "+30m" / "+2h", or
+    "2026-11-24 10:00". Returns UTC; raises CallbackError for anything else or a past time."""
+    local_now = now.astimezone(ZoneInfo(zone))
+    words = text.strip().lower().split()
+    try:
+        if len(words) == 1 and words[0].startswith("+") and words[0][-1] in "mh":
+            amount = int(words[0][1:-1])
+            when = now + (timedelta(minutes=amount) if words[0][-1] == "m" else timedelta(hours=amount))
+        elif len(words) == 2 and words[0] in ("tomorrow", "mañana", "manana"):
+            day = local_now.date() + timedelta(days=1)
+            when = datetime.combine(day, time.fromisoformat(words[1]), ZoneInfo(zone))
+        elif len(words) == 1:
+            when = datetime.combine(local_now.date(), time.fromisoformat(words[0]), ZoneInfo(zone))
+            if when <= local_now:
+                when += timedelta(days=1)
+        elif len(words) == 2:
+            when = datetime.fromisoformat(f"{words[0]} {words[1]}").replace(tzinfo=ZoneInfo(zone))
+        else:
+            raise ValueError
+    except ValueError:
+        raise CallbackError(f"{text!r} is not a time: type 18:30, tomorrow 10:00, +30m or 2026-11-24 10:00") from None
+    if when <= now:
+        raise CallbackError(f"{text!r} has already passed")
+    return when.astimezone(ZoneInfo("UTC"))

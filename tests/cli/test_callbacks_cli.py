@@ -22,3 +22,10 @@ def test_add_and_list_callbacks(db):
 def test_a_bad_number_is_refused(db):
     result = runner.invoke(app, ["callbacks", "add", "12", "--db", db])
     assert result.exit_code == 1 and "not a valid phone number" in result.output
+
+
+def test_db_given_before_the_command_is_the_one_used(db):
+    added = runner.invoke(app, ["--db", db, "callbacks", "add", "699 12 34 57"])
+    assert added.exit_code == 0, added.output
+    listed = json.loads(runner.invoke(app, ["callbacks", "list", "--json", "--db", db]).stdout)
+    assert [entry["phone"] for entry in listed] == ["+34699123457"]

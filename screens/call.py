@@ -1,0 +1,257 @@
+"""One claimed callback: the number large, the customer's card and summary, their timeline,
+and the outcome keys that end the call."""
+
+from datetime import datetime
+
+from sqlmodel import Session
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Digits, Footer, Header, Static
+
+from crm_tui.services.callbacks import CallbackError, QueuedCallback, QueueSettings, finish_callback
+from crm_tui.services.customer_summary import CustomerSummary, customer_summary
+from crm_tui.services.customers import CustomerCard, load_card
+from crm_tui.services.dialling import dial
+from crm_tui.services.timeline import TimelineEntry, customer_timeline
+from crm_tui.widgets.summary_panel import SummaryPanel
+from crm_tui.widgets.translated_bindings import translate_bindings
+from store.types import utc_now
+from store.validation import national_phone
+
+OUTCOME_KEYS = {"1": "resolved", "2": "ordered", "3": "no_answer", "4": "busy", "5": "voicemail",
+                "6": "wrong_number", "7": "call_later", "8": "declined"}
+REACHED = ("resolved", "ordered")
+
+
+def outcome_labels(tr) -> dict[str, str]:
+    return {"resolved": tr("resolved"), "ordered": tr("order placed"), "no_answer": tr("no answer"),
+            "busy": tr("busy"), "voicemail": tr("voicemail"), "wrong_number": tr("wrong number"),
+            "call_later": tr("call back later"), "declined": tr("declined"), "unreachable": tr("unreachable")}
+
+
+class CallScreen(Screen[str]):
+    """Dismissed with what was recorded, for the queue screen to show."""
+
+    CSS_PATH = "call.tcss"
+    BINDINGS = [
+        *[Binding(key, f"outcome('{outcome}')", outcome, show=False) for key, outcome in OUTCOME_KEYS.items()],
+        Binding("c", "card", "Edit card"),
+        Binding("f2", "summary", "Summary & orders"),
+        Binding("f3", "phone_order", "New phone order"),
+        Binding("r", "register", "Register caller"),
+        Binding("d", "dial", "Dial again"),
+        Binding("escape", "must_end", "Back", show=False),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, card: CustomerCard | None, summary: CustomerSummary | None,
+                     timeline: list[TimelineEntry]):
+            super().__init__()
+            self.card, self.summary, self.timeline = card, summary, timeline
+
+    class Dialled(Message):
+        def __init__(self, note: str):
+            super().__init__()
+            self.note = note
+
+    class Finished(Message):
+        def __init__(self, note: str, error: str = ""):
+            super().__init__()
+            self.note, self.error = note, error
+
+    def __init__(self, context, entry: QueuedCallback, settings: QueueSettings = QueueSettings(),
+                 clock=utc_now, note: str = ""):
+        super().__init__()
+        self.context, self.entry, self.settings, self.clock = context, entry, settings, clock
+        self.customer_id = entry.customer_id
+        self.started_at: datetime = clock()
+        self._note = note
+        self._finishing = False
+        translate_bindings(self, context.tr)
+
+    def compose(self) -> ComposeResult:
+        tr, e = self.context.tr, self.entry
+        yield Header()
+        with Horizontal(id="dial") as dial_box:
+            dial_box.border_title = tr("Call")
+            yield Digits(national_phone(e.phone), id="number")
+            yield Static(self._call_facts(), id="call-facts")
+        yield Static(tr("1 resolved · 2 order placed · 3 no answer · 4 busy · 5 voicemail · 6 wrong number · "
+                        "7 call back later · 8 declined"), id="outcome-keys")
+        yield SummaryPanel(tr("Loading…") if self.customer_id else self._unknown_caller(), id="summary")
+        with Horizontal(id="details"):
+            yield Static("", id="card-facts")
+            with Vertical(id="timeline-box"):
+                yield Static(tr("Timeline"), classes="section")
+                yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def _call_facts(self, dial_note: str = "") -> str:
+        tr, e = self.context.tr, self.entry
+        lines = [f"[b]{e.phone}[/b]   {e.customer_name or tr('unknown caller')}",
+                 tr("Requested {when} · attempt {n}").format(
+                     when=self.context.tr.datetime(e.requested_at, e.time_zone), n=e.attempts + 1)]
+        if e.note:
+            lines.append(f"“{e.note}”")
+        if self._note:
+            lines.append(self._note)
+        if dial_note:
+            lines.append(dial_note)
+        return "\n".join(lines)
+
+    def _unknown_caller(self) -> str:
+        return self.context.tr("Unknown caller: no customer has this number. r registers them from the call.")
+
+    def on_mount(self) -> None:
+        tr = self.context.tr
+        self.query_one("#timeline", DataTable).add_columns(tr("When"), tr("What"), tr("Who"), tr("Outcome"),
+                                                           tr("Length"), tr("Satisfaction"), tr("Note"))
+        if self.settings.dial_command:
+            self.run_dial()
+        self.load()
+        self.query_one("#timeline").focus()
+
+    # --- loading ------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def load(self) -> None:
+        if self.customer_id is None:
+            self.post_message(self.Loaded(None, None, []))
+            return
+        with Session(self.context.engine) as session:
+            card = load_card(session, self.customer_id)
+            summary = customer_summary(session, self.customer_id)
+            timeline = customer_timeline(session, self.customer_id, limit=50)
+        self.post_message(self.Loaded(card, summary, timeline))
+
+    @on(Loaded)
+    def show_customer(self, message: Loaded) -> None:
+        tr = self.context.tr
+        if message.summary is not None:
+            self.query_one("#summary", SummaryPanel).show(message.summary, tr)
+        card = message.card
+        if card is not None:
+            yes_no = {True: tr("yes"), False: tr("no")}
+            self.query_one("#card-facts", Static).update("\n".join([
+                f"[b]{card.name}[/b]", card.email, f"{card.street}", f"{card.postcode} {card.city} ({card.country})",
+                f"{tr('Language')}: {card.preferred_language}  ·  {card.time_zone}",
+                f"{tr('Discount')}: {card.discount_percent} %",
+                f"{tr('E-mail marketing')}: {yes_no[card.consent_email]}",
+                f"{tr('Phone marketing')}: {yes_no[card.consent_phone]}",
+                f"{tr('Chat marketing')}: {yes_no[card.consent_chat]}",
+            ]))
+        kinds = {"request": tr("callback request"), "call": tr("call"), "message": tr("message")}
+        labels = outcome_labels(tr) | {"pending": tr("waiting"), "claimed": tr("being called"), "done": tr("done"),
+                                       "question": tr("question"), "complaint": tr("complaint"),
+                                       "suggestion": tr("suggestion")}
+        table = self.query_one("#timeline", DataTable)
+        table.clear()
+        for entry in message.timeline:
+            length = f"{entry.duration_seconds // 60}:{entry.duration_seconds % 60:02d}" \
+                if entry.duration_seconds is not None else ""
+            table.add_row(tr.datetime(entry.at), kinds[entry.kind], entry.who, labels.get(entry.what, entry.what),
+                          length, "★" * entry.satisfaction if entry.satisfaction else "", entry.detail)
+
+    # --- dialling -----------------------------------------------------------------------------
+
+    def action_dial(self) -> None:
+        if self.settings.dial_command:
+            self.run_dial()
+        else:
+            self.query_one("#call-facts", Static).update(self._call_facts(
+                self.context.tr("No dial command is configured (CRM_TUI_DIAL): dial the number yourself.")))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dial")
+    def run_dial(self) -> None:
+        tr = self.context.tr
+        dialled = dial(self.settings.dial_command, self.entry.phone)
+        self.post_message(self.Dialled(
+            f"[red]{tr('Dialling failed')}: {dialled.error}[/]" if dialled.error
+            else tr("Dialling with {command}").format(command=dialled.command[0])))
+
+    @on(Dialled)
+    def show_dialled(self, message: Dialled) -> None:
+        self.query_one("#call-facts", Static).update(self._call_facts(message.note))
+
+    # --- the customer -------------------------------------------------------------------------
+
+    def action_card(self) -> None:
+        if self.customer_id:
+            self.app.open_customer(self.customer_id)
+
+    def action_summary(self) -> None:
+        if self.customer_id:
+            from screens.customer_360 import Customer360Screen
+
+            self.app.push_screen(Customer360Screen(self.context, self.customer_id))
+
+    def action_phone_order(self) -> None:
+        if self.customer_id:
+            from screens.phone_order import PhoneOrderScreen
+
+            self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.load())
+
+    def action_register(self) -> None:
+        if self.customer_id is None:
+            from screens.register_caller import RegisterCallerScreen
+
+            self.app.push_screen(RegisterCallerScreen(self.context, self.entry), self._registered)
+
+    def _registered(self, customer_id: int | None) -> None:
+        if customer_id is not None:
+            self.customer_id = customer_id
+            self.load()
+
+    # --- ending the call ----------------------------------------------------------------------
+
+    def action_outcome(self, outcome: str) -> None:
+        if self._finishing:
+            return
+        if outcome in REACHED or outcome == "call_later":
+            from screens.call_wrap_up import WrapUpScreen
+
+            self.app.push_screen(WrapUpScreen(self.context, self.entry, outcome, self.clock),
+                                 lambda details: self._wrapped_up(outcome, details))
+        else:
+            self._finishing = True
+            self.finish(outcome, {})
+
+    def _wrapped_up(self, outcome: str, details: dict | None) -> None:
+        if details is not None:  # None: Esc, back to the call
+            self._finishing = True
+            self.finish(outcome, details)
+
+    def action_must_end(self) -> None:
+        self.query_one("#call-facts", Static).update(self._call_facts(
+            "[b $warning]" + self.context.tr("End the call with an outcome, 1 to 8.") + "[/]"))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="finish")
+    def finish(self, outcome: str, details: dict) -> None:
+        tr = self.context.tr
+        try:
+            with Session(self.context.engine) as session:
+                status = finish_callback(session, self.context.staff, self.entry.callback_id, outcome,
+                                         started_at=self.started_at, now=self.clock(), settings=self.settings,
+                                         **details)
+        except CallbackError as exc:
+            self.post_message(self.Finished("", str(exc)))
+            return
+        labels = outcome_labels(tr)
+        note = tr("Recorded: {outcome}. n takes the next callback.").format(outcome=labels[outcome])
+        if status == "pending" and outcome != "call_later":
+            note += " " + tr("It will be tried again later.")
+        elif status == "done" and outcome not in ("resolved", "ordered", "wrong_number", "declined"):
+            note += " " + tr("No more attempts: closed as unreachable.")
+        self.post_message(self.Finished(note))
+
+    @on(Finished)
+    def finished(self, message: Finished) -> None:
+        self._finishing = False
+        if message.error:
+            self.query_one("#call-facts", Static).update(self._call_facts(f"[red]{message.error}[/]"))
+        else:
+            self.dismiss(message.note)

@@ -1,0 +1,89 @@
+"""The end of a call: a note; for a reached customer their satisfaction and any complaint or
+suggestion; for "call back later" the time, typed in the customer's own time."""
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static
+
+from crm_tui.services.callbacks import CallbackError, QueuedCallback, call_back_time
+from crm_tui.widgets.translated_bindings import translate_bindings
+
+FEEDBACK_KINDS = ("complaint", "suggestion")
+
+
+class WrapUpScreen(ModalScreen[dict | None]):
+    """Dismissed with finish_callback's keyword arguments, or None (Esc: back to the call)."""
+
+    CSS_PATH = "call.tcss"
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Back to the call")]
+
+    def __init__(self, context, entry: QueuedCallback, outcome: str, clock):
+        super().__init__()
+        self.context, self.entry, self.outcome, self.clock = context, entry, outcome, clock
+        translate_bindings(self, context.tr)
+
+    def compose(self) -> ComposeResult:
+        tr = self.context.tr
+        with Vertical(id="wrap-up"):
+            if self.outcome == "call_later":
+                yield Static(tr("[b]Call back later[/b] — when did the customer ask for?"))
+                yield from self._field("call-back-at", tr("Time in the customer's zone ({zone})").format(
+                    zone=self.entry.time_zone), tr("18:30 · tomorrow 10:00 · +30m · 2026-11-24 10:00"))
+            else:
+                yield Static(tr("[b]Call reached[/b] — the customer's view, if they gave it (all optional)"))
+                yield from self._field("satisfaction", tr("Satisfaction, 1 (bad) to 5 (very good)"), "1–5")
+                with Vertical(classes="field"):
+                    yield Label(tr("Complaint or suggestion"))
+                    yield Select([(tr("complaint"), "complaint"), (tr("suggestion"), "suggestion")],
+                                 prompt=tr("neither"), id="feedback-kind")
+                yield from self._field("feedback", tr("What they said"), "")
+            yield from self._field("note", tr("Note for the timeline"), "")
+            yield Static(tr("Enter or ctrl+s saves · Esc goes back to the call"), classes="hint")
+
+    def _field(self, name: str, label: str, placeholder: str) -> ComposeResult:
+        with Vertical(classes="field"):
+            yield Label(label)
+            yield Input(placeholder=placeholder, id=name)
+            yield Static("", id=f"error-{name}", classes="error")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        tr = self.context.tr
+        errors: dict[str, str] = {}
+        values = {"note": self.query_one("#note", Input).value}
+        if self.outcome == "call_later":
+            try:
+                values["call_back_at"] = call_back_time(self.query_one("#call-back-at", Input).value, self.clock(),
+                                                        self.entry.time_zone)
+            except CallbackError:
+                errors["call-back-at"] = tr("Type a time to come: 18:30, tomorrow 10:00, +30m or 2026-11-24 10:00.")
+        else:
+            satisfaction = self.query_one("#satisfaction", Input).value.strip()
+            if satisfaction:
+                if satisfaction in ("1", "2", "3", "4", "5"):
+                    values["satisfaction"] = int(satisfaction)
+                else:
+                    errors["satisfaction"] = tr("A whole number from 1 to 5, or nothing.")
+            kind = self.query_one("#feedback-kind", Select).value
+            feedback = self.query_one("#feedback", Input).value.strip()
+            if feedback and kind not in FEEDBACK_KINDS:
+                errors["feedback"] = tr("Choose whether it is a complaint or a suggestion.")
+            elif kind in FEEDBACK_KINDS and not feedback:
+                errors["feedback"] = tr("Write down what they said.")
+            elif feedback:
+                values |= {"feedback_kind": kind, "feedback": feedback}
+        for error in self.query(".error"):
+            error.update(errors.get(error.id.removeprefix("error-"), ""))
+        if errors:
+            self.query_one(f"#{next(iter(errors))}").focus()
+        else:
+            self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
