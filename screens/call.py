@@ -1,6 +1,7 @@
 """One claimed callback: the number large, the customer's card and summary, their timeline,
 and the outcome keys that end the call."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -37,6 +38,8 @@ class CallScreen(Screen[str]):
     """Dismissed with what was recorded, for the queue screen to show."""
 
     CSS_PATH = "call.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         *[Binding(key, f"outcome('{outcome}')", outcome, show=False) for key, outcome in OUTCOME_KEYS.items()],
         Binding("c", "card", "Edit card"),
@@ -70,6 +73,7 @@ class CallScreen(Screen[str]):
         self.customer_id = entry.customer_id
         self.started_at: datetime = clock()
         self._note = note
+        self._dial_note = ""
         self._finishing = False
         translate_bindings(self, context.tr)
 
@@ -77,11 +81,11 @@ class CallScreen(Screen[str]):
         tr, e = self.context.tr, self.entry
         yield Header()
         with Horizontal(id="dial") as dial_box:
-            dial_box.border_title = tr("Call")
+            dial_box.border_title = tr("Call in progress")
             yield Digits(national_phone(e.phone), id="number")
             yield Static(self._call_facts(), id="call-facts")
-        yield Static(tr("1 resolved · 2 order placed · 3 no answer · 4 busy · 5 voicemail · 6 wrong number · "
-                        "7 call back later · 8 declined"), id="outcome-keys")
+        yield Static(tr("End with: 1 resolved · 2 ordered · 3 no answer · 4 busy · 5 voicemail · 6 wrong number · "
+                        "7 later · 8 declined"), id="outcome-keys")
         yield SummaryPanel(tr("Loading…") if self.customer_id else self._unknown_caller(), id="summary")
         with Horizontal(id="details"):
             yield Static("", id="card-facts")
@@ -90,17 +94,16 @@ class CallScreen(Screen[str]):
                 yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
-    def _call_facts(self, dial_note: str = "") -> str:
+    def _call_facts(self, warning: str = "") -> str:
         tr, e = self.context.tr, self.entry
-        lines = [f"[b]{e.phone}[/b]   {e.customer_name or tr('unknown caller')}",
-                 tr("Requested {when} · attempt {n}").format(
+        lines = [f"[b]{e.phone}[/b]  ·  {e.customer_name or tr('unknown caller')}",
+                 tr("Requested {when} (their time) · attempt {n}").format(
                      when=self.context.tr.datetime(e.requested_at, e.time_zone), n=e.attempts + 1)]
         if e.note:
             lines.append(f"“{e.note}”")
         if self._note:
             lines.append(self._note)
-        if dial_note:
-            lines.append(dial_note)
+        lines += [line for line in (self._dial_note, warning) if line]
         return "\n".join(lines)
 
     def _unknown_caller(self) -> str:
@@ -109,11 +112,19 @@ class CallScreen(Screen[str]):
     def on_mount(self) -> None:
         tr = self.context.tr
         self.query_one("#timeline", DataTable).add_columns(tr("When"), tr("What"), tr("Who"), tr("Outcome"),
-                                                           tr("Length"), tr("Satisfaction"), tr("Note"))
+                                                           tr("Duration"), tr("Note"))
         if self.settings.dial_command:
             self.run_dial()
         self.load()
         self.query_one("#timeline").focus()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """The customer's keys once they are known; registering only while they are not."""
+        if action in ("card", "summary", "phone_order"):
+            return self.customer_id is not None
+        if action == "register":
+            return self.customer_id is None
+        return True
 
     # --- loading ------------------------------------------------------------------------------
 
@@ -136,25 +147,30 @@ class CallScreen(Screen[str]):
         card = message.card
         if card is not None:
             yes_no = {True: tr("yes"), False: tr("no")}
-            self.query_one("#card-facts", Static).update("\n".join([
-                f"[b]{card.name}[/b]", card.email, f"{card.street}", f"{card.postcode} {card.city} ({card.country})",
+            self.entry = replace(self.entry, customer_id=card.customer_id, customer_name=card.name)
+            self.query_one("#call-facts", Static).update(self._call_facts())
+            place = " ".join(part for part in (card.postcode, card.city) if part)
+            self.query_one("#card-facts", Static).update("\n".join(line for line in [
+                f"[b]{card.name}[/b]", card.email, card.street, f"{place} ({card.country})" if place else card.country,
                 f"{tr('Language')}: {card.preferred_language}  ·  {card.time_zone}",
                 f"{tr('Discount')}: {card.discount_percent} %",
                 f"{tr('E-mail marketing')}: {yes_no[card.consent_email]}",
                 f"{tr('Phone marketing')}: {yes_no[card.consent_phone]}",
                 f"{tr('Chat marketing')}: {yes_no[card.consent_chat]}",
-            ]))
+            ] if line))
         kinds = {"request": tr("callback request"), "call": tr("call"), "message": tr("message")}
         labels = outcome_labels(tr) | {"pending": tr("waiting"), "claimed": tr("being called"), "done": tr("done"),
                                        "question": tr("question"), "complaint": tr("complaint"),
                                        "suggestion": tr("suggestion")}
+        zone = card.time_zone if card is not None else self.entry.time_zone  # one clock on the screen: theirs
         table = self.query_one("#timeline", DataTable)
         table.clear()
         for entry in message.timeline:
             length = f"{entry.duration_seconds // 60}:{entry.duration_seconds % 60:02d}" \
                 if entry.duration_seconds is not None else ""
-            table.add_row(tr.datetime(entry.at), kinds[entry.kind], entry.who, labels.get(entry.what, entry.what),
-                          length, "★" * entry.satisfaction if entry.satisfaction else "", entry.detail)
+            stars = "★" * entry.satisfaction if entry.satisfaction else ""
+            table.add_row(tr.datetime(entry.at, zone), kinds[entry.kind], entry.who, labels.get(entry.what, entry.what),
+                          f"{length} {stars}".strip(), entry.detail)
 
     # --- dialling -----------------------------------------------------------------------------
 
@@ -175,7 +191,8 @@ class CallScreen(Screen[str]):
 
     @on(Dialled)
     def show_dialled(self, message: Dialled) -> None:
-        self.query_one("#call-facts", Static).update(self._call_facts(message.note))
+        self._dial_note = message.note
+        self.query_one("#call-facts", Static).update(self._call_facts())
 
     # --- the customer -------------------------------------------------------------------------
 
@@ -204,6 +221,7 @@ class CallScreen(Screen[str]):
     def _registered(self, customer_id: int | None) -> None:
         if customer_id is not None:
             self.customer_id = customer_id
+            self.refresh_bindings()
             self.load()
 
     # --- ending the call ----------------------------------------------------------------------

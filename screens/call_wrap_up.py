@@ -79,7 +79,9 @@ class WrapUpScreen(ModalScreen[dict | None]):
             elif feedback:
                 values |= {"feedback_kind": kind, "feedback": feedback}
         for error in self.query(".error"):
-            error.update(errors.get(error.id.removeprefix("error-"), ""))
+            problem = errors.get(error.id.removeprefix("error-"), "")
+            error.update(problem)
+            error.set_class(bool(problem), "-shown")
         if errors:
             self.query_one(f"#{next(iter(errors))}").focus()
         else:

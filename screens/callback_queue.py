@@ -31,7 +31,6 @@ class CallbackQueueScreen(Screen):
     CSS_PATH = "callback_queue.tcss"
     BINDINGS = [
         Binding("n", "claim_next", "Take next"),
-        Binding("enter", "claim_selected", "Take this one", show=False),
         Binding("s", "supervise", "Supervise"),
         Binding("escape", "back", "Back"),
     ]
@@ -125,11 +124,11 @@ class CallbackQueueScreen(Screen):
             self.calling = True  # until the claim comes back: one key press, one claim
             self.claim(None)
 
-    def action_claim_selected(self) -> None:
-        table = self.query_one("#queue", DataTable)
-        if not self.calling and self.entries:
+    @on(DataTable.RowSelected, "#queue")
+    def claim_selected(self, event: DataTable.RowSelected) -> None:
+        if not self.calling:
             self.calling = True
-            self.claim(self.entries[table.cursor_row].callback_id)
+            self.claim(int(event.row_key.value))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
     def claim(self, callback_id: int | None) -> None:

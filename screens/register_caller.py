@@ -74,9 +74,10 @@ class RegisterCallerScreen(ModalScreen[int | None]):
         hints = _field_hints(self.context.tr)
         for name in TEXT_FIELDS:
             problem = message.errors.get(name)
-            self.query_one(f"#error-{name}", Static).update(
-                "" if problem is None else hints.get(name, problem) if "already registered" not in problem
-                else self.context.tr("This e-mail is already registered: search for that customer instead."))
+            error = self.query_one(f"#error-{name}", Static)
+            error.update("" if problem is None else hints.get(name, problem) if "already registered" not in problem
+                         else self.context.tr("This e-mail is already registered: search for that customer instead."))
+            error.set_class(problem is not None, "-shown")
         first = next((name for name in TEXT_FIELDS if name in message.errors), None)
         if first:
             self.query_one(f"#field-{first}").focus()

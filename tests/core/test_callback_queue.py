@@ -144,3 +144,100 @@ def test_an_unknown_callers_number_is_matched_to_a_registered_customer(engine):
         assert session.get(CallbackRequest, cid).customer_id is None
         assert match_caller(session, cid) == customer.id
         assert session.get(CallbackRequest, cid, populate_existing=True).customer_id == customer.id
+
+
+def test_a_window_that_passed_without_a_call_is_offered_in_calling_hours(engine):
+    with write_session(engine) as session:
+        register_customer(session, REGISTRATION)  # Madrid
+    [cid] = add_callbacks(engine, dict(phone=REGISTRATION["phone"], window=(time(10), time(11)), now=NOON))
+    evening = datetime(2026, 3, 11, 19, 0, tzinfo=timezone.utc)  # next day, 20:00 in Madrid
+    night = datetime(2026, 3, 11, 22, 0, tzinfo=timezone.utc)  # 23:00 in Madrid
+    with Session(engine) as session:
+        assert claim_next_callback(session, ANA, now=night) is None
+        assert claim_next_callback(session, ANA, now=evening).callback_id == cid
+
+
+def test_call_back_time_is_read_in_the_customers_zone():
+    from crm_tui.services.callbacks import call_back_time
+
+    now = datetime(2026, 3, 28, 17, 0, tzinfo=timezone.utc)  # Saturday 18:00 in Madrid, 17:00 in the Canaries
+    madrid, canaries = "Europe/Madrid", "Atlantic/Canary"
+    assert call_back_time("18:30", now, madrid) == datetime(2026, 3, 28, 17, 30, tzinfo=timezone.utc)
+    assert call_back_time("18:30", now, canaries) == datetime(2026, 3, 28, 18, 30, tzinfo=timezone.utc)
+    # 10:00 today has passed: tomorrow, which is after the change to summer time (UTC+2)
+    assert call_back_time("10:00", now, madrid) == datetime(2026, 3, 29, 8, 0, tzinfo=timezone.utc)
+    assert call_back_time("mañana 10:00", now, madrid) == datetime(2026, 3, 29, 8, 0, tzinfo=timezone.utc)
+    assert call_back_time("+30m", now, madrid) == now + timedelta(minutes=30)
+    assert call_back_time("+2h", now, madrid) == now + timedelta(hours=2)
+    assert call_back_time("2026-04-01 09:15", now, madrid) == datetime(2026, 4, 1, 7, 15, tzinfo=timezone.utc)
+    for bad in ("", "soon", "25:00", "+m", "2026-03-01 09:00", "+0m"):
+        with pytest.raises(CallbackError):
+            call_back_time(bad, now, madrid)
+
+
+def test_queue_settings_from_the_environment():
+    from crm_tui.services.callbacks import settings_from
+
+    settings = settings_from({"CRM_TUI_TARGET_MINUTES": "5", "CRM_TUI_CALLING_HOURS": "08:30-20:00",
+                              "CRM_TUI_BACKOFF_MINUTES": "10,30", "CRM_TUI_DIAL": "softphone {number}",
+                              "CRM_TUI_TIME_ZONE": "Atlantic/Canary"})
+    assert (settings.target_minutes, settings.calling_hours, settings.backoff_minutes, settings.dial_command,
+            settings.time_zone) == (5, (time(8, 30), time(20)), (10, 30), "softphone {number}", "Atlantic/Canary")
+    assert settings_from({}) == QueueSettings()
+    for variable, value in (("CRM_TUI_TARGET_MINUTES", "soon"), ("CRM_TUI_CALLING_HOURS", "21:00-09:00"),
+                            ("CRM_TUI_MAX_ATTEMPTS", "0"), ("CRM_TUI_BACKOFF_MINUTES", "10,x"),
+                            ("CRM_TUI_TIME_ZONE", "Mars/Olympus")):
+        with pytest.raises(CallbackError, match=f"{variable}={value!r} is not valid: expected"):
+            settings_from({variable: value})
+
+
+def test_registering_a_caller_links_the_callback_and_its_earlier_attempts(engine):
+    from crm_tui.services.callbacks import register_caller
+    from store.validation import InvalidInput
+
+    [cid] = add_callbacks(engine, dict(phone="+34 699 000 111", now=NOON))
+    with Session(engine) as session:
+        claim_callback(session, ANA, cid, now=NOON)
+        finish_callback(session, ANA, cid, "no_answer", started_at=NOON, now=NOON + timedelta(minutes=1))
+        claim_callback(session, ANA, cid, now=NOON + timedelta(hours=1))
+        with pytest.raises(InvalidInput) as refused:
+            register_caller(session, cid, {"first_name": "Eva", "last_name": "", "email": "eva@example.com"})
+        assert set(refused.value.by_field()) == {"last_name"}
+        assert session.scalar(select(CallbackRequest.customer_id).where(CallbackRequest.id == cid)) is None
+        session.commit()
+        customer_id = register_caller(session, cid, {"first_name": "Eva", "last_name": "Gil",
+                                                     "email": "eva@example.com"})
+        assert session.scalar(select(CallbackRequest.customer_id).where(CallbackRequest.id == cid)) == customer_id
+        assert session.scalars(select(CallbackAttempt.customer_id)).all() == [customer_id]
+
+
+def test_the_timeline_merges_requests_calls_and_messages_newest_first(engine):
+    from crm_tui.services.timeline import customer_timeline
+    from store.operations import send_contact_message
+
+    with write_session(engine) as session:
+        customer = register_customer(session, REGISTRATION)
+        message = send_contact_message(session, name="Ana", text="Where is my parcel?", phone=REGISTRATION["phone"],
+                                       kind="complaint", now=NOON - timedelta(days=2))
+        message.customer_id = customer.id
+    [cid] = add_callbacks(engine, dict(phone=REGISTRATION["phone"], note="parcel", now=NOON - timedelta(hours=1)))
+    with Session(engine) as session:
+        claim_callback(session, ANA, cid, now=NOON)
+        finish_callback(session, ANA, cid, "resolved", started_at=NOON, now=NOON + timedelta(seconds=95),
+                        satisfaction=4, feedback_kind="suggestion", feedback="SMS when shipped", note="found it")
+        timeline = customer_timeline(session, customer.id)
+    assert [(e.kind, e.what) for e in timeline] == [("call", "resolved"), ("request", "resolved"),
+                                                    ("message", "complaint")]
+    call = timeline[0]
+    assert (call.who, call.duration_seconds, call.satisfaction) == ("ana", 95, 4)
+    assert call.detail == "found it · suggestion: SMS when shipped"
+
+
+def test_dial_arguments_are_split_like_a_shell_and_filled_per_argument():
+    from crm_tui.services.dialling import dial, dial_arguments
+
+    assert dial_arguments("softphone --call '{number}' --label 'CRM call'", "+34612345678") == [
+        "softphone", "--call", "+34612345678", "--label", "CRM call"]
+    assert dial_arguments("sip {digits} {national}", "+34612345678") == ["sip", "34612345678", "612345678"]
+    assert "could not be started" in dial("/nonexistent/softphone {number}", "+34612345678").error
+    assert "not valid" in dial("softphone {unknown}", "+34612345678").error

@@ -4,13 +4,15 @@ from datetime import datetime, time, timezone
 
 from sqlalchemy import func, select
 from sqlmodel import Session
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Digits, Static
 
 from crm_tui.db import open_database, write_session
 from crm_tui.models import CallbackAttempt
 from crm_tui.services.callbacks import QueueSettings
+from screens.call import CallScreen
 from screens.callback_queue import CallbackQueueScreen
 from store.operations import request_callback
+from store.validation import national_phone
 from tests.ui.test_search_and_card import settle
 
 ALWAYS = QueueSettings(calling_hours=(time.min, time.max))
@@ -26,21 +28,20 @@ async def open_queue(app, pilot) -> CallbackQueueScreen:
 async def test_take_the_next_callback_and_record_no_answer(console_factory, demo_db):
     app = console_factory(login="ana")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_queue(app, pilot)
-        waiting = screen.query_one("#queue", DataTable).row_count
-        assert waiting > 0
+        queue_screen = await open_queue(app, pilot)
+        assert queue_screen.query_one("#queue", DataTable).row_count > 0
         await pilot.press("n")
         await settle(pilot)
-        assert screen.current is not None
-        assert "Call:" in str(screen.query_one("#call", Static).render())
-        held = [r for r in range(screen.query_one("#queue", DataTable).row_count)
-                if str(screen.query_one("#queue", DataTable).get_row_at(r)[6]) == "ana"]
-        assert len(held) == 1
-        taken = screen.current.callback_id
+        call = app.screen
+        assert isinstance(call, CallScreen)
+        taken = call.entry.callback_id
+        assert call.query_one("#number", Digits).value == national_phone(call.entry.phone)
+        assert call.entry.phone in str(call.query_one("#call-facts", Static).render())
         await pilot.press("3")
         await settle(pilot)
-        assert screen.current is None
-        assert "Recorded: no answer" in str(screen.query_one("#call", Static).render())
+        assert app.screen is queue_screen
+        assert "Recorded: no answer" in str(queue_screen.query_one("#call", Static).render())
+        assert "tried again later" in str(queue_screen.query_one("#call", Static).render())
     engine = open_database(demo_db)
     with Session(engine) as session:
         attempts = session.scalar(select(func.count()).select_from(CallbackAttempt)

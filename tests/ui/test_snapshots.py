@@ -110,23 +110,47 @@ def test_phone_order(snap_compare, console_factory, lang):
     assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=run)
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_callback_queue(snap_compare, console_factory, lang):
-    from datetime import time
-
-    from crm_tui.services.callbacks import QueueSettings
-    from screens.callback_queue import CallbackQueueScreen
-
+def in_the_queue(*keys, login_screen=None):
+    """Open the queue with a fixed clock and wide calling hours, then press keys."""
     async def run(pilot):
-        await settle(pilot)
-        from datetime import timedelta
+        from datetime import time, timedelta
 
+        from crm_tui.services.callbacks import QueueSettings
+        from screens.callback_queue import CallbackQueueScreen
         from tests.conftest import AS_OF
 
+        await settle(pilot)
         pilot.app.push_screen(CallbackQueueScreen(pilot.app.context, QueueSettings(calling_hours=(time.min, time.max)),
                                                   clock=lambda: AS_OF + timedelta(minutes=20)))
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+    return run
 
-    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=run)
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_callback_queue(snap_compare, console_factory, lang):
+    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=in_the_queue())
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_call(snap_compare, console_factory, lang):
+    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=in_the_queue("n"))
+
+
+def test_call_at_80x24(snap_compare, console_factory):
+    assert snap_compare(console_factory(login="ana"), terminal_size=(80, 24), run_before=in_the_queue("n"))
+
+
+def test_call_wrap_up(snap_compare, console_factory):
+    assert snap_compare(console_factory(login="ana"), terminal_size=(120, 40), run_before=in_the_queue("n", "1"))
+
+
+def test_call_back_later(snap_compare, console_factory):
+    assert snap_compare(console_factory(lang="es", login="ana"), terminal_size=(120, 40),
+                        run_before=in_the_queue("n", "7"))
+
+
+def test_queue_supervision(snap_compare, console_factory):
+    assert snap_compare(console_factory(login="tester"), terminal_size=(120, 40), run_before=in_the_queue("n", "3", "s"))
