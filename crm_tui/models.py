@@ -63,3 +63,61 @@ class CallbackAttempt(SQLModel, table=True):
     satisfaction: int | None = Field(default=None)
     feedback_kind: str | None = Field(default=None, max_length=16)
     feedback: str = Field(default="", max_length=2000)
+
+
+class CustomerRfm(SQLModel, table=True):
+    """Recency, frequency and monetary scores (1-5, quintiles over all buying customers) and
+    the named segment; recomputed after an import and on demand."""
+
+    __tablename__ = "customer_rfm"
+    __table_args__ = (Index("ix_customer_rfm_segment", "segment", "monetary_cents"),)
+
+    customer_id: int = Field(primary_key=True)
+    recency_days: int | None = Field(default=None)
+    frequency: int = Field(default=0)
+    monetary_cents: int = Field(default=0)
+    r: int = Field(default=0)
+    f: int = Field(default=0)
+    m: int = Field(default=0)
+    segment: str = Field(max_length=32)
+    computed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ProductAffinity(SQLModel, table=True):
+    """Item-to-item co-purchase: of the baskets with product_id, the share (per mille) that
+    also held other_id. The strongest few per product, learnt from all customers' orders."""
+
+    __tablename__ = "product_affinity"
+
+    product_id: int = Field(primary_key=True)
+    other_id: int = Field(primary_key=True)
+    confidence_permille: int
+    baskets: int
+
+
+class ProductPopularity(SQLModel, table=True):
+    """The products most customers bought lately, per category ("" = the whole shop), and
+    the products first sold lately (new)."""
+
+    __tablename__ = "product_popularity"
+
+    category: str = Field(primary_key=True, max_length=100)
+    product_id: int = Field(primary_key=True)
+    buyers: int
+    first_sold_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OfferMade(SQLModel, table=True):
+    """An offer made to a customer; it counts as accepted when they order the product within
+    the acceptance window."""
+
+    __tablename__ = "offer_made"
+    __table_args__ = (Index("ix_offer_made_customer", "customer_id", "made_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int
+    product_id: int
+    rule: str = Field(max_length=16)
+    channel: str = Field(max_length=8)
+    made_by: str = Field(max_length=64)
+    made_at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -30,3 +30,13 @@ class UTCDateTime(TypeDecorator):
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def db_datetime(conn, value: datetime | None):
+    """What the driver needs for a UTC timestamp in raw SQL, matching UTCDateTime."""
+    if value is None:
+        return None
+    naive = value.astimezone(timezone.utc).replace(tzinfo=None)
+    if conn.dialect.name == "sqlite":
+        return naive.isoformat(" ", "microseconds")
+    return naive

@@ -5,21 +5,10 @@ with ON CONFLICT now, and is where COPY (through a staging table) can follow.
 """
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
 
 from sqlalchemy import Connection, text
 
 LINE_COLUMNS = ("order_id", "product_id", "quantity", "unit_price_cents", "line_total_cents")
-
-
-def db_datetime(conn: Connection, value: datetime | None):
-    """What the driver needs for a UTC timestamp column, matching store.types.UTCDateTime."""
-    if value is None:
-        return None
-    naive = value.astimezone(timezone.utc).replace(tzinfo=None)
-    if conn.dialect.name == "sqlite":
-        return naive.isoformat(" ", "microseconds")
-    return naive
 
 
 def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple],

@@ -13,7 +13,6 @@ from pathlib import Path
 from sqlalchemy import text
 
 from crm_tui.importing.accounting import ImportSummary, RejectLog
-from crm_tui.importing.bulk import db_datetime
 from crm_tui.importing.shop_writer import ShopWriter
 from crm_tui.importing.sniff import FileDialect
 from crm_tui.importing.values import (
@@ -24,7 +23,7 @@ from crm_tui.importing.values import (
 )
 from crm_tui.services.audit import FieldChange, record_changes
 from store.models import OrderChannel, OrderStatus, ProductKind
-from store.types import utc_now
+from store.types import db_datetime, utc_now
 from store.validation import (
     InvalidField,
     normalise_country,

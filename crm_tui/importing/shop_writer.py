@@ -15,10 +15,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, text
 
-from crm_tui.importing.bulk import LINE_COLUMNS, Writes, db_datetime, next_id
+from crm_tui.importing.bulk import LINE_COLUMNS, Writes, next_id
 from crm_tui.importing.product_codes import product_kind
 from store.models import ProductKind
-from store.types import utc_now
+from store.types import db_datetime, utc_now
 from store.validation import time_zone_for
 
 _SPANISH_SPEAKING = {"ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY",

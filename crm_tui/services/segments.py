@@ -1,0 +1,115 @@
+"""RFM scores and named marketing segments for every customer, computed in one SQL pass.
+
+Scores are quintiles (1 = lowest, 5 = best) over the customers who bought anything:
+R by days since their last purchase (fewer is better), F by number of purchases, M by net
+value. A purchase is an order with a positive total; value nets cancellations (README).
+Segments, first rule that holds:
+- prospect: never bought;
+- new: one purchase, within the last 90 days;
+- champion: R >= 4 and F >= 4;
+- loyal: R >= 3 and F >= 3;
+- at risk: R <= 2 and F >= 3 (they used to buy often);
+- lapsed: R = 1 (the fifth who bought longest ago) or no purchase for a year;
+- promising: R >= 4 (recent, not yet frequent);
+- needs attention: everyone else.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, text
+from sqlmodel import Session
+
+from crm_tui.models import CustomerRfm
+from store.models import Customer
+from store.types import db_datetime, utc_now
+
+SEGMENTS = ("champion", "loyal", "promising", "new", "needs attention", "at risk", "lapsed", "prospect")
+
+_COMPUTE = """
+WITH purchases AS (
+    SELECT customer_id,
+           max(CASE WHEN total_cents > 0 THEN placed_at END) AS last_purchase,
+           sum(total_cents > 0) AS frequency,
+           sum(total_cents) AS monetary
+    FROM shop_order WHERE customer_id IS NOT NULL AND placed_at < :now
+    GROUP BY customer_id
+), buyers AS (
+    SELECT customer_id, frequency, monetary,
+           {recency} AS recency
+    FROM purchases WHERE frequency > 0
+), scored AS (
+    SELECT customer_id, recency, frequency, monetary,
+           ntile(5) OVER (ORDER BY recency DESC) AS r,
+           ntile(5) OVER (ORDER BY frequency) AS f,
+           ntile(5) OVER (ORDER BY monetary) AS m
+    FROM buyers
+)
+INSERT INTO customer_rfm (customer_id, recency_days, frequency, monetary_cents, r, f, m, segment, computed_at)
+SELECT c.id, s.recency, coalesce(s.frequency, 0), coalesce(s.monetary, 0), coalesce(s.r, 0), coalesce(s.f, 0),
+       coalesce(s.m, 0),
+       CASE
+           WHEN s.customer_id IS NULL THEN 'prospect'
+           WHEN s.frequency = 1 AND s.recency <= 90 THEN 'new'
+           WHEN s.r >= 4 AND s.f >= 4 THEN 'champion'
+           WHEN s.r >= 3 AND s.f >= 3 THEN 'loyal'
+           WHEN s.r <= 2 AND s.f >= 3 THEN 'at risk'
+           WHEN s.r = 1 OR s.recency > 365 THEN 'lapsed'
+           WHEN s.r >= 4 THEN 'promising'
+           ELSE 'needs attention'
+       END,
+       :now
+FROM customer c LEFT JOIN scored s ON s.customer_id = c.id
+"""
+
+
+def recompute_segments(session: Session, now: datetime | None = None) -> int:
+    """Replace every customer's RFM row; returns how many customers were scored. The caller
+    commits (one transaction: readers see the old segments or the new ones, never a mix)."""
+    now = now or utc_now()
+    session.execute(delete(CustomerRfm))
+    conn = session.connection()
+    recency = ("CAST(julianday(:now) - julianday(last_purchase) AS INTEGER)" if conn.dialect.name == "sqlite"
+               else "CAST(EXTRACT(DAY FROM CAST(:now AS timestamp) - last_purchase) AS INTEGER)")
+    return session.execute(text(_COMPUTE.replace("{recency}", recency)), {"now": db_datetime(conn, now)}).rowcount
+
+
+@dataclass(frozen=True)
+class SegmentCount:
+    segment: str
+    customers: int
+    average_value_cents: int
+
+
+def segment_counts(session: Session) -> list[SegmentCount]:
+    rows = dict((segment, (count, value)) for segment, count, value in session.execute(
+        select(CustomerRfm.segment, func.count(), func.avg(CustomerRfm.monetary_cents)).group_by(CustomerRfm.segment)))
+    return [SegmentCount(s, rows.get(s, (0, 0))[0], int(rows.get(s, (0, 0))[1] or 0)) for s in SEGMENTS]
+
+
+@dataclass(frozen=True)
+class SegmentMember:
+    customer_id: int
+    customer_number: str
+    name: str
+    recency_days: int | None
+    frequency: int
+    monetary_cents: int
+    rfm: str
+
+
+def segment_members(session: Session, segment: str, limit: int = 200, offset: int = 0) -> list[SegmentMember]:
+    """The segment's customers, most valuable first (the segment index)."""
+    rows = session.execute(
+        select(CustomerRfm.customer_id, Customer.customer_number, Customer.first_name, Customer.last_name,
+               CustomerRfm.recency_days, CustomerRfm.frequency, CustomerRfm.monetary_cents, CustomerRfm.r,
+               CustomerRfm.f, CustomerRfm.m)
+        .join(Customer, Customer.id == CustomerRfm.customer_id)
+        .where(CustomerRfm.segment == segment)
+        .order_by(CustomerRfm.monetary_cents.desc(), CustomerRfm.customer_id).limit(limit).offset(offset))
+    return [SegmentMember(cid, number, f"{first} {last}".strip(), recency, frequency, monetary, f"{r}{f}{m}")
+            for cid, number, first, last, recency, frequency, monetary, r, f, m in rows]
+
+
+def computed_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(CustomerRfm.computed_at)))
