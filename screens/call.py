@@ -45,6 +45,7 @@ class CallScreen(Screen[str]):
         Binding("c", "card", "Edit card"),
         Binding("f2", "summary", "Summary & orders"),
         Binding("f3", "phone_order", "New phone order"),
+        Binding("f5", "offers", "Offers"),
         Binding("r", "register", "Register caller"),
         Binding("d", "dial", "Dial again"),
         Binding("escape", "must_end", "Back", show=False),
@@ -120,7 +121,7 @@ class CallScreen(Screen[str]):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """The customer's keys once they are known; registering only while they are not."""
-        if action in ("card", "summary", "phone_order"):
+        if action in ("card", "summary", "phone_order", "offers"):
             return self.customer_id is not None
         if action == "register":
             return self.customer_id is None
@@ -211,6 +212,12 @@ class CallScreen(Screen[str]):
             from screens.phone_order import PhoneOrderScreen
 
             self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.load())
+
+    def action_offers(self) -> None:
+        if self.customer_id:
+            from screens.offers import OffersScreen
+
+            self.app.push_screen(OffersScreen(self.context, self.customer_id, channel_in_use="phone"))
 
     def action_register(self) -> None:
         if self.customer_id is None:

@@ -19,6 +19,7 @@ class Customer360Screen(Screen):
     CSS_PATH = "customer_360.tcss"
     BINDINGS = [
         Binding("f3", "phone_order", "New phone order"),
+        Binding("f5", "offers", "Offers"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -130,6 +131,11 @@ class Customer360Screen(Screen):
         from screens.phone_order import PhoneOrderScreen
 
         self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.refresh_all())
+
+    def action_offers(self) -> None:
+        from screens.offers import OffersScreen
+
+        self.app.push_screen(OffersScreen(self.context, self.customer_id))
 
     def action_back(self) -> None:
         self.app.pop_screen()

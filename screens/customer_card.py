@@ -51,6 +51,7 @@ class CustomerCardScreen(Screen):
         Binding("ctrl+r", "reload", "Reload", priority=True),
         Binding("f2", "summary", "Summary & orders"),
         Binding("f3", "phone_order", "New phone order"),
+        Binding("f5", "offers", "Offers"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -235,6 +236,11 @@ class CustomerCardScreen(Screen):
         if reason:
             self._keep_edits["reason"] = reason
         self.load(self.context.tr("Reloaded: the latest values, with your edits on top. Check and save again."))
+
+    def action_offers(self) -> None:
+        from screens.offers import OffersScreen
+
+        self.app.push_screen(OffersScreen(self.context, self.customer_id))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -18,6 +18,7 @@ class HomeScreen(Screen):
     BINDINGS = [
         Binding("escape", "focus_search", "Search box"),
         Binding("f4", "callbacks", "Callbacks"),
+        Binding("f6", "segments", "Segments"),
         Binding("down", "focus_results", "Results", show=False),
     ]
 
@@ -112,6 +113,11 @@ class HomeScreen(Screen):
         from screens.callback_queue import CallbackQueueScreen
 
         self.app.push_screen(CallbackQueueScreen(self.context))
+
+    def action_segments(self) -> None:
+        from screens.segments import SegmentsScreen
+
+        self.app.push_screen(SegmentsScreen(self.context))
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

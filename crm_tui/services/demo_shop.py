@@ -15,6 +15,7 @@ from crm_tui.db import (
     sqlite_file,
 )
 from crm_tui.models import Role
+from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.staff import add_staff
 from store.demo import DEMO_AGENTS, DemoSummary, build_demo
 
@@ -69,6 +70,9 @@ def create_demo_database(db: str | None, *, customers: int, seed: int, force: bo
             if login != "ops":
                 add_staff(session, "ops", Role.OPS, display_name="Operations", acting_login=login)
             session.commit()
+            if progress:
+                progress("segments and offers")
+            refresh_marketing(session, as_of)
     finally:
         engine.dispose()
     return DemoResult(url, summary, login)

@@ -1,7 +1,8 @@
 """Offers one customer will answer, ranked, each with its reason ("Show outputs").
 
 Rules, strongest first (README, "Offers"):
-- reorder: bought on 2+ different days and the usual interval has (nearly) passed;
+- reorder: bought on 2+ different days at least a week apart (median), and 0.8 to 3 times
+  that usual interval has passed since the last time;
 - win-back: no purchase for LAPSED_DAYS: their own favourites, to bring them back;
 - together: often in the same basket as what they buy (item-to-item, all customers' baskets);
 - new / popular: first sold lately, or bought by the most customers lately, in their favourite
@@ -28,6 +29,8 @@ from store.types import db_datetime, utc_now
 JUST_BOUGHT_DAYS = 30
 LAPSED_DAYS = 180
 DUE_RATIO = 0.8  # of the usual interval: close enough to offer the reorder
+OVERDUE_RATIO = 3  # past this they have stopped buying it: not a reorder any more
+MIN_INTERVAL = 7  # days; two purchases closer than this are one shopping spree, not a rhythm
 SEEDS = 10  # the customer's products whose basket partners are looked at
 TEMPLATES = Path(__file__).resolve().parents[2] / "data" / "marketing" / "templates.toml"
 CHANNELS = ("email", "phone", "chat")
@@ -86,9 +89,9 @@ def offers_for(session: Session, customer_id: int, source, now: datetime | None 
     for pid, h in history.items():
         if len(h.days) >= 2:
             days = sorted(h.days)
-            interval = max(statistics.median((b - a).days for a, b in zip(days, days[1:])), 1)
+            interval = statistics.median((b - a).days for a, b in zip(days, days[1:]))
             since = (now - h.last).days
-            if since >= DUE_RATIO * interval:
+            if interval >= MIN_INTERVAL and DUE_RATIO * interval <= since <= OVERDUE_RATIO * interval:
                 propose(pid, 4 + min(since / interval, 2) / 4 + min(len(days), 10) / 40, "reorder",
                         {"interval": round(interval), "since": since, "times": len(days)})
     if last_purchase is not None and (now - last_purchase).days >= LAPSED_DAYS:
@@ -220,3 +223,50 @@ def acceptance(session: Session, since: datetime, days: int = ACCEPTANCE_DAYS) -
         {"since": db_datetime(conn, since), "days": int(days)}).all()
     by_rule = {rule: (made, accepted or 0) for rule, made, accepted in rows}
     return Acceptance(sum(m for m, _ in by_rule.values()), sum(a for _, a in by_rule.values()), by_rule)
+
+
+# --- one customer, ready to use --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerOffers:
+    customer_id: int
+    customer_number: str
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    language: str
+    consents: dict[str, bool]
+    channel: str | None  # the suggested one; None: no marketing consent at all
+    offers: list[Offer]
+    messages: list[str]  # one per offer, in the customer's language
+
+
+def customer_offers(session: Session, customer_id: int, templates: dict[str, dict[str, str]],
+                    now: datetime | None = None, limit: int = 10) -> CustomerOffers:
+    from crm_tui.i18n import Localizer
+    from crm_tui.services.affinity import StoredAffinity
+
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise LookupError(f"customer {customer_id} does not exist")
+    offers = offers_for(session, customer_id, StoredAffinity(session), now=now, limit=limit)
+    money = Localizer(customer.preferred_language if customer.preferred_language in ("en", "es") else "en").money
+    messages = [message_for(o, customer.first_name, customer.preferred_language, templates, money(o.unit_price_cents))
+                for o in offers]
+    return CustomerOffers(customer.id, customer.customer_number, customer.first_name, customer.last_name,
+                          customer.email, customer.phone, customer.preferred_language, consented_channels(customer),
+                          suggested_channel(customer), offers, messages)
+
+
+def find_customer(session: Session, reference: str) -> int | None:
+    """A customer number (CU0000123), an id, an e-mail or a phone in E.164."""
+    reference = reference.strip()
+    for column in (Customer.customer_number, Customer.email, Customer.phone):
+        found = session.scalar(select(Customer.id).where(column == reference))
+        if found is not None:
+            return found
+    if reference.isdigit():
+        return session.scalar(select(Customer.id).where(Customer.id == int(reference)))
+    return None

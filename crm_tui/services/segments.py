@@ -1,14 +1,14 @@
 """RFM scores and named marketing segments for every customer, computed in one SQL pass.
 
-Scores are quintiles (1 = lowest, 5 = best) over the customers who bought anything:
-R by days since their last purchase (fewer is better), F by number of purchases, M by net
-value. A purchase is an order with a positive total; value nets cancellations (README).
-Segments, first rule that holds:
+Scores are quintiles (1 = lowest, 5 = best) over the customers who bought anything, by
+cumulative share so that equal values get equal scores: R by days since their last purchase
+(fewer is better), F by number of purchases, M by net value. A purchase is an order with a
+positive total; value nets cancellations (README). Segments, first rule that holds:
 - prospect: never bought;
 - new: one purchase, within the last 90 days;
-- champion: R >= 4 and F >= 4;
-- loyal: R >= 3 and F >= 3;
-- at risk: R <= 2 and F >= 3 (they used to buy often);
+- champion: R >= 4 and F >= 4, bought within 180 days;
+- loyal: R >= 3 and F >= 3, bought within 180 days;
+- at risk: F >= 3 (they used to buy often, not lately);
 - lapsed: R = 1 (the fifth who bought longest ago) or no purchase for a year;
 - promising: R >= 4 (recent, not yet frequent);
 - needs attention: everyone else.
@@ -40,9 +40,9 @@ WITH purchases AS (
     FROM purchases WHERE frequency > 0
 ), scored AS (
     SELECT customer_id, recency, frequency, monetary,
-           ntile(5) OVER (ORDER BY recency DESC) AS r,
-           ntile(5) OVER (ORDER BY frequency) AS f,
-           ntile(5) OVER (ORDER BY monetary) AS m
+           CAST(cume_dist() OVER (ORDER BY recency DESC) * 5 - 0.000001 AS INTEGER) + 1 AS r,
+           CAST(cume_dist() OVER (ORDER BY frequency) * 5 - 0.000001 AS INTEGER) + 1 AS f,
+           CAST(cume_dist() OVER (ORDER BY monetary) * 5 - 0.000001 AS INTEGER) + 1 AS m
     FROM buyers
 )
 INSERT INTO customer_rfm (customer_id, recency_days, frequency, monetary_cents, r, f, m, segment, computed_at)
@@ -51,9 +51,9 @@ SELECT c.id, s.recency, coalesce(s.frequency, 0), coalesce(s.monetary, 0), coale
        CASE
            WHEN s.customer_id IS NULL THEN 'prospect'
            WHEN s.frequency = 1 AND s.recency <= 90 THEN 'new'
-           WHEN s.r >= 4 AND s.f >= 4 THEN 'champion'
-           WHEN s.r >= 3 AND s.f >= 3 THEN 'loyal'
-           WHEN s.r <= 2 AND s.f >= 3 THEN 'at risk'
+           WHEN s.r >= 4 AND s.f >= 4 AND s.recency <= 180 THEN 'champion'
+           WHEN s.r >= 3 AND s.f >= 3 AND s.recency <= 180 THEN 'loyal'
+           WHEN s.f >= 3 THEN 'at risk'
            WHEN s.r = 1 OR s.recency > 365 THEN 'lapsed'
            WHEN s.r >= 4 THEN 'promising'
            ELSE 'needs attention'
@@ -71,7 +71,8 @@ def recompute_segments(session: Session, now: datetime | None = None) -> int:
     conn = session.connection()
     recency = ("CAST(julianday(:now) - julianday(last_purchase) AS INTEGER)" if conn.dialect.name == "sqlite"
                else "CAST(EXTRACT(DAY FROM CAST(:now AS timestamp) - last_purchase) AS INTEGER)")
-    return session.execute(text(_COMPUTE.replace("{recency}", recency)), {"now": db_datetime(conn, now)}).rowcount
+    session.execute(text(_COMPUTE.replace("{recency}", recency)), {"now": db_datetime(conn, now)})
+    return session.scalar(select(func.count()).select_from(CustomerRfm))
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
-from crm_tui.db import DatabaseError, open_database
+from crm_tui.db import DatabaseError
 from crm_tui.settings import LANGUAGES, Settings, current_login
 
 app = typer.Typer(help="Terminal CRM console for the call centre of an online shop.",
@@ -22,31 +21,7 @@ app.add_typer(staff_app, name="staff")
 callbacks_app = typer.Typer(help="The callback queue: list it, add a request.")
 app.add_typer(callbacks_app, name="callbacks")
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[Optional[str], typer.Option(
-    "--db", envvar="CRM_TUI_DB",
-    help="Database: a SQLAlchemy URL or a SQLite file path (default: a file in your data directory).")]
-LangOption = Annotated[Optional[str], typer.Option("--lang", help="Interface language: en or es.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _db(ctx: typer.Context, db: str | None) -> str | None:
-    """The command's own --db, else the one given before the command (crm-tui --db X import ...)."""
-    return db if db is not None else (ctx.find_root().obj or {}).get("db")
-
-
-def _engine(ctx: typer.Context, db: str | None):
-    try:
-        return open_database(_db(ctx, db))
-    except DatabaseError as exc:
-        fail(str(exc))
+from crm_tui.cli.common import DbOption, JsonOption, LangOption, _db, _engine, err, fail, out
 
 
 @app.callback(invoke_without_command=True)
@@ -168,6 +143,8 @@ def import_command(
     dayfirst: Annotated[Optional[bool], typer.Option(
         "--dayfirst/--monthfirst", help="Dates are day-first (default: detected).")] = None,
     shop_zone: Annotated[str, typer.Option("--timezone", help="Zone of times written without one.")] = "Europe/Madrid",
+    refresh: Annotated[bool, typer.Option(
+        "--refresh/--no-refresh", help="Recompute segments and offers afterwards (default: yes).")] = True,
 ) -> None:
     """Load shop exports: validated, idempotent, all or nothing. Exit 0 done, 1 refused, 2 usage."""
     from crm_tui.importing.runner import FORMATS, ImportOptions, run_import
@@ -208,10 +185,20 @@ def import_command(
                 summary = run_import(engine, paths, options, importer.login, progress=report)
     except UnreadableFile as exc:
         fail(str(exc))
+    refreshed = None
+    if refresh and summary.committed and not dry_run:
+        from crm_tui.services.marketing import refresh_marketing
+
+        with Session(engine) as session:
+            refreshed = refresh_marketing(session)
     if as_json:
-        print(json.dumps(summary.as_json()))
+        print(json.dumps(summary.as_json() | (
+            {"marketing_refresh_seconds": round(refreshed.seconds, 2)} if refreshed else {})))
     else:
         _print_import_summary(summary, dry_run, strict)
+        if refreshed:
+            out.print(f"Segments and offers refreshed: {refreshed.customers:,} customers, "
+                      f"{refreshed.products_with_partners:,} products with basket partners ({refreshed.seconds:.1f} s).")
     if strict and summary.rejected:
         raise typer.Exit(1)
 
@@ -308,6 +295,11 @@ def callbacks_add(
                   + (f" (customer {callback.customer_id})" if callback.customer_id else " (unknown caller)")
                   + (f", window {callback.window_from:%Y-%m-%d %H:%M}-{callback.window_to:%H:%M} UTC" if window
                      else ", as soon as possible"), highlight=False)
+
+
+from crm_tui.cli import marketing  # noqa: E402  (registers `crm-tui marketing`)
+
+app.add_typer(marketing.marketing_app, name="marketing")
 
 
 def main() -> None:

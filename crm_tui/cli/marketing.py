@@ -1,0 +1,142 @@
+"""`crm-tui marketing`: offers for one customer, segments, campaign exports, acceptance."""
+
+import json
+import sys
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from sqlmodel import Session
+
+from crm_tui.cli.common import DbOption, JsonOption, _engine, err, fail, out
+from store.types import utc_now
+
+marketing_app = typer.Typer(help="Direct marketing: offers, segments, campaign lists.")
+
+
+def _templates():
+    from crm_tui.services.offers import TemplateError, load_templates
+
+    try:
+        return load_templates()
+    except TemplateError as exc:
+        fail(str(exc))
+
+
+@marketing_app.command("offers")
+def offers_command(ctx: typer.Context,
+                   customer: Annotated[str, typer.Argument(help="Customer number (CU0000123), id, e-mail or phone.")],
+                   db: DbOption = None, as_json: JsonOption = False,
+                   limit: Annotated[int, typer.Option(min=1, max=50, help="How many offers.")] = 10) -> None:
+    """Ranked offers for one customer, with the reason, the channel they consented to, and the message."""
+    from crm_tui.services.offers import customer_offers, find_customer
+
+    templates = _templates()
+    with Session(_engine(ctx, db)) as session:
+        customer_id = find_customer(session, customer)
+        if customer_id is None:
+            fail(f"no customer {customer!r} (give a customer number like CU0000123, an id, an e-mail or a phone)")
+        found = customer_offers(session, customer_id, templates, limit=limit)
+    if as_json:
+        print(json.dumps({"customer_number": found.customer_number, "channel": found.channel,
+                          "consents": found.consents,
+                          "offers": [asdict(o) | {"message": m} for o, m in zip(found.offers, found.messages)]},
+                         default=str, ensure_ascii=False))
+        return
+    consents = ", ".join(f"{c}: {'yes' if ok else 'no'}" for c, ok in found.consents.items())
+    out.print(f"[b]{found.first_name} {found.last_name}[/b] {found.customer_number} · consents {consents} · "
+              + (f"suggested channel: [b]{found.channel}[/b]" if found.channel
+                 else "[b red]no marketing consent: do not send offers[/]"), highlight=False)
+    from crm_tui.i18n import Localizer
+    from crm_tui.widgets.offer_reason import reason_text, rule_label
+
+    tr = Localizer("en")
+    table = Table("#", "sku", "product", "offer", "why", "message", show_lines=True)
+    for n, (offer, message) in enumerate(zip(found.offers, found.messages), 1):
+        table.add_row(str(n), offer.sku, offer.name, rule_label(offer.rule, tr), reason_text(offer, tr), message)
+    out.print(table)
+
+
+@marketing_app.command("refresh")
+def refresh_command(ctx: typer.Context, db: DbOption = None) -> None:
+    """Recompute every customer's segment and relearn the baskets (import does it by itself)."""
+    from crm_tui.services.marketing import refresh_marketing
+
+    with Session(_engine(ctx, db)) as session:
+        done = refresh_marketing(session)
+    out.print(f"Segments for {done.customers:,} customers, basket partners for {done.products_with_partners:,} "
+              f"products ({done.seconds:.1f} s).")
+
+
+@marketing_app.command("segments")
+def segments_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False,
+                     refresh: Annotated[bool, typer.Option("--refresh", help="Recompute first.")] = False) -> None:
+    """How many customers each segment holds."""
+    from crm_tui.services.marketing import refresh_marketing
+    from crm_tui.services.segments import computed_at, segment_counts
+
+    with Session(_engine(ctx, db)) as session:
+        if refresh:
+            refresh_marketing(session)
+        counts, when = segment_counts(session), computed_at(session)
+    if as_json:
+        print(json.dumps({"computed_at": str(when) if when else None, "segments": [asdict(c) for c in counts]}))
+        return
+    if when is None:
+        err.print("Segments were never computed: run `crm-tui marketing refresh`.")
+    table = Table("segment", "customers", "average value (cents)", title=f"computed {when:%Y-%m-%d %H:%M} UTC"
+                  if when else None)
+    for c in counts:
+        table.add_row(c.segment, f"{c.customers:,}", f"{c.average_value_cents:,}")
+    out.print(table)
+
+
+@marketing_app.command("export")
+def export_command(ctx: typer.Context,
+                   segment: Annotated[str, typer.Option("--segment", help="e.g. champion, at risk, lapsed.")],
+                   channel: Annotated[str, typer.Option("--channel", help="email, phone or chat.")],
+                   out_file: Annotated[Optional[Path], typer.Option("--out", help="CSV file (default: stdout).")] = None,
+                   db: DbOption = None) -> None:
+    """A CSV of the segment's customers who consented to the channel, with their best offer and message."""
+    from crm_tui.services.campaigns import CampaignCounts, CampaignError, campaign, write_campaign
+
+    templates = _templates()
+    counts = CampaignCounts()
+    with Session(_engine(ctx, db)) as session:
+        try:
+            rows = campaign(session, segment, channel, templates, counts=counts)
+            if out_file is None:
+                write_campaign(rows, sys.stdout)
+            else:
+                with out_file.open("w", newline="", encoding="utf-8") as handle:
+                    write_campaign(rows, handle)
+        except CampaignError as exc:
+            fail(str(exc), 2)
+    err.print(f"{counts.exported:,} customers exported ({counts.in_segment_with_consent:,} in {segment} consented to "
+              f"{channel}; {counts.without_offer:,} had no offer to make)."
+              + (f" Written to {out_file}." if out_file else ""), highlight=False)
+
+
+@marketing_app.command("acceptance")
+def acceptance_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False,
+                       days: Annotated[int, typer.Option(help="Offers made in the last DAYS days.")] = 90,
+                       window: Annotated[int, typer.Option(help="Accepted if ordered within WINDOW days.")] = 14
+                       ) -> None:
+    """How many offers made were accepted (the customer ordered the product within the window)."""
+    from crm_tui.services.offers import acceptance
+
+    with Session(_engine(ctx, db)) as session:
+        result = acceptance(session, utc_now() - timedelta(days=days), window)
+    if as_json:
+        print(json.dumps({"made": result.made, "accepted": result.accepted, "rate": result.rate,
+                          "by_rule": result.by_rule}))
+        return
+    table = Table("rule", "made", "accepted", "rate")
+    for rule, (made, accepted) in sorted(result.by_rule.items()):
+        table.add_row(rule, str(made), str(accepted), f"{accepted / made:.0%}")
+    table.add_row("all", str(result.made), str(result.accepted), f"{result.rate:.0%}" if result.rate is not None
+                  else "—")
+    out.print(table)

@@ -1,0 +1,68 @@
+"""Campaign lists: a segment's customers who consented to the channel, with their best offer
+and its message. Consent is checked in the query that picks the customers, and again per row."""
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from crm_tui.models import CustomerRfm
+from crm_tui.services.offers import CHANNELS, CustomerOffers, customer_offers
+from crm_tui.services.segments import SEGMENTS
+from store.models import Customer
+
+COLUMNS = ("customer_number", "first_name", "last_name", "contact", "language", "segment", "sku", "product", "rule",
+           "message")
+
+
+class CampaignError(ValueError):
+    pass
+
+
+@dataclass
+class CampaignCounts:
+    in_segment_with_consent: int = 0
+    exported: int = 0
+    without_offer: int = 0
+
+
+def _consenting(channel: str):
+    if channel == "email":
+        return (Customer.consent_email_at.is_not(None), Customer.email.is_not(None), Customer.email != "")
+    column = Customer.consent_phone_at if channel == "phone" else Customer.consent_chat_at
+    return (column.is_not(None), Customer.phone.is_not(None), Customer.phone != "")
+
+
+def campaign(session: Session, segment: str, channel: str, templates, now: datetime | None = None,
+             counts: CampaignCounts | None = None) -> Iterator[tuple]:
+    if segment not in SEGMENTS:
+        raise CampaignError(f"unknown segment {segment!r}; one of {', '.join(SEGMENTS)}")
+    if channel not in CHANNELS:
+        raise CampaignError(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
+    counts = counts if counts is not None else CampaignCounts()
+    ids = session.scalars(select(CustomerRfm.customer_id).join(Customer, Customer.id == CustomerRfm.customer_id)
+                          .where(CustomerRfm.segment == segment, *_consenting(channel))
+                          .order_by(CustomerRfm.monetary_cents.desc(), CustomerRfm.customer_id)).all()
+    for customer_id in ids:
+        counts.in_segment_with_consent += 1
+        found: CustomerOffers = customer_offers(session, customer_id, templates, now=now, limit=1)
+        if not found.consents[channel]:  # never trust one check with someone's consent
+            continue
+        if not found.offers:
+            counts.without_offer += 1
+            continue
+        offer = found.offers[0]
+        counts.exported += 1
+        yield (found.customer_number, found.first_name, found.last_name,
+               found.email if channel == "email" else found.phone, found.language, segment, offer.sku, offer.name,
+               offer.rule, found.messages[0])
+
+
+def write_campaign(rows: Iterator[tuple], out: TextIO) -> None:
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)

@@ -1,0 +1,30 @@
+"""Keep the marketing figures in step with the shop: segments and what the baskets teach."""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from crm_tui.services.affinity import relearn
+from crm_tui.services.segments import recompute_segments
+from store.types import utc_now
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    customers: int
+    products_with_partners: int
+    seconds: float
+
+
+def refresh_marketing(session: Session, now: datetime | None = None) -> Refreshed:
+    """Recompute every customer's segment and relearn the baskets, in one write transaction
+    (readers keep the previous figures until it commits)."""
+    started = time.perf_counter()
+    now = now or utc_now()
+    session.connection(execution_options={"sqlite_immediate": True})
+    customers = recompute_segments(session, now)
+    affinity = relearn(session, now)
+    session.commit()
+    return Refreshed(customers, len(affinity.together), time.perf_counter() - started)

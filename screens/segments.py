@@ -1,0 +1,131 @@
+"""Marketing segments: how many customers each holds; their customers, most valuable first."""
+
+from sqlmodel import Session
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from crm_tui.services.marketing import refresh_marketing
+from crm_tui.services.segments import SegmentCount, SegmentMember, computed_at, segment_counts, segment_members
+from crm_tui.widgets.translated_bindings import translate_bindings
+
+
+def segment_labels(tr) -> dict[str, str]:
+    return {"champion": tr("champion"), "loyal": tr("loyal"), "promising": tr("promising"), "new": tr("new"),
+            "needs attention": tr("needs attention"), "at risk": tr("at risk"), "lapsed": tr("lapsed"),
+            "prospect": tr("prospect")}
+
+
+class SegmentsScreen(Screen):
+    CSS_PATH = "segments.tcss"
+    BINDINGS = [
+        Binding("r", "recompute", "Recompute"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    class CountsLoaded(Message):
+        def __init__(self, counts: list[SegmentCount], when, note: str = ""):
+            super().__init__()
+            self.counts, self.when, self.note = counts, when, note
+
+    class MembersLoaded(Message):
+        def __init__(self, segment: str, members: list[SegmentMember]):
+            super().__init__()
+            self.segment, self.members = segment, members
+
+    def __init__(self, context):
+        super().__init__()
+        self.context = context
+        self.counts: list[SegmentCount] = []
+        translate_bindings(self, context.tr)
+
+    def compose(self) -> ComposeResult:
+        tr = self.context.tr
+        yield Header()
+        yield Static("", id="computed")
+        with Horizontal():
+            with Vertical(id="segments-box"):
+                yield Static(tr("Segments"), classes="section")
+                yield DataTable(id="segments", cursor_type="row")
+            with Vertical(id="members-box"):
+                yield Static(tr("Customers, most valuable first — Enter opens the card"), classes="section")
+                yield DataTable(id="members", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tr = self.context.tr
+        self.query_one("#segments", DataTable).add_columns(tr("Segment"), tr("Customers"), tr("Average value"))
+        members = self.query_one("#members", DataTable)
+        members.add_column(tr("Number"), width=9)
+        members.add_column(tr("Name"), width=22)
+        for label, width in ((tr("Days since"), 10), (tr("Purchases"), 9), (tr("Value"), 11), ("RFM", 3)):
+            members.add_column(label, width=width)
+        self.load_counts()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
+    def load_counts(self, note: str = "") -> None:
+        with Session(self.context.engine) as session:
+            self.post_message(self.CountsLoaded(segment_counts(session), computed_at(session), note))
+
+    @on(CountsLoaded)
+    def show_counts(self, message: CountsLoaded) -> None:
+        tr = self.context.tr
+        self.counts = message.counts
+        labels = segment_labels(tr)
+        self.query_one("#computed", Static).update(
+            (tr("Computed {when}").format(when=tr.datetime(message.when)) if message.when
+             else tr("Never computed: press r to compute the segments."))
+            + (f"  ·  {message.note}" if message.note else "")
+            + "\n" + tr("RFM: recency, frequency and value, each scored 1–5 against all customers who bought."))
+        table = self.query_one("#segments", DataTable)
+        table.clear()
+        for c in message.counts:
+            table.add_row(labels[c.segment], tr.number(c.customers), tr.money(c.average_value_cents), key=c.segment)
+        table.focus()
+
+    @on(DataTable.RowHighlighted, "#segments")
+    def segment_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.load_members(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#segments")
+    def segment_selected(self) -> None:
+        self.query_one("#members", DataTable).focus()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="members")
+    def load_members(self, segment: str) -> None:
+        with Session(self.context.engine) as session:
+            self.post_message(self.MembersLoaded(segment, segment_members(session, segment)))
+
+    @on(MembersLoaded)
+    def show_members(self, message: MembersLoaded) -> None:
+        tr = self.context.tr
+        table = self.query_one("#members", DataTable)
+        table.clear()
+        for m in message.members:
+            table.add_row(m.customer_number, m.name, "—" if m.recency_days is None else tr.number(m.recency_days),
+                          tr.number(m.frequency), tr.money(m.monetary_cents), m.rfm, key=str(m.customer_id))
+
+    @on(DataTable.RowSelected, "#members")
+    def open_member(self, event: DataTable.RowSelected) -> None:
+        self.app.open_customer(int(event.row_key.value))
+
+    def action_recompute(self) -> None:
+        if self.context.staff.role.value == "agent":
+            self.query_one("#computed", Static).update(self.context.tr("Recomputing segments is for supervisors."))
+            return
+        self.query_one("#computed", Static).update(self.context.tr("Recomputing…"))
+        self.recompute()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recompute")
+    def recompute(self) -> None:
+        with Session(self.context.engine) as session:
+            done = refresh_marketing(session)
+        self.load_counts(self.context.tr("{customers} customers in {seconds} s").format(
+            customers=self.context.tr.number(done.customers), seconds=f"{done.seconds:.1f}"))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
