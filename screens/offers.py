@@ -59,8 +59,8 @@ class OffersScreen(Screen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        self.query_one("#offers", DataTable).add_columns(tr("Product"), tr("Offer"), tr("Why"), tr("Price"),
-                                                         tr("Stock"))
+        self.query_one("#offers", DataTable).add_columns(tr("Product"), tr("Price"), tr("Stock"), tr("Offer"),
+                                                         tr("Why"))
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="offers")
@@ -89,7 +89,7 @@ class OffersScreen(Screen):
             return
         found = self.found = message.found
         names = {"email": tr("e-mail"), "phone": tr("phone"), "chat": tr("chat")}
-        consents = "  ".join(f"{names[c]} {'[green]✔[/]' if ok else '[red]✘[/]'}" for c, ok in found.consents.items())
+        consents = " · ".join(f"{names[c]} {'[green]✔[/]' if ok else '[red]✘[/]'}" for c, ok in found.consents.items())
         channel = (tr("suggested channel: {channel}").format(channel=f"[b]{names[found.channel]}[/b]") if found.channel
                    else "[b $error]" + tr("No marketing consent on any channel: offer only what they ask for.") + "[/]")
         self.query_one("#who", Static).update(
@@ -98,8 +98,8 @@ class OffersScreen(Screen):
         table = self.query_one("#offers", DataTable)
         table.clear()
         for offer in found.offers:
-            table.add_row(offer.name, rule_label(offer.rule, tr), reason_text(offer, tr),
-                          tr.money(offer.unit_price_cents), tr.number(offer.stock), key=str(offer.product_id))
+            table.add_row(offer.name, tr.money(offer.unit_price_cents), tr.number(offer.stock),
+                          rule_label(offer.rule, tr), reason_text(offer, tr), key=str(offer.product_id))
         if not found.offers:
             self.query_one("#message", Static).update(tr("Nothing to offer this customer right now."))
         self.query_one("#offers-status", Static).update(message.rate)

@@ -61,8 +61,8 @@ class SegmentsScreen(Screen):
         self.query_one("#segments", DataTable).add_columns(tr("Segment"), tr("Customers"), tr("Average value"))
         members = self.query_one("#members", DataTable)
         members.add_column(tr("Number"), width=9)
-        members.add_column(tr("Name"), width=22)
-        for label, width in ((tr("Days since"), 10), (tr("Purchases"), 9), (tr("Value"), 11), ("RFM", 3)):
+        members.add_column(tr("Name"), width=20)
+        for label, width in ((tr("Days"), 5), (tr("Purchases"), 9), (tr("Value"), 12), ("RFM", 3)):
             members.add_column(label, width=width)
         self.load_counts()
 

@@ -154,3 +154,35 @@ def test_call_back_later(snap_compare, console_factory):
 
 def test_queue_supervision(snap_compare, console_factory):
     assert snap_compare(console_factory(login="tester"), terminal_size=(120, 40), run_before=in_the_queue("n", "3", "s"))
+
+
+def offers_of_the_top_champion(pilot):
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from crm_tui.models import CustomerRfm
+
+    with Session(pilot.app.context.engine) as session:
+        return session.scalar(select(CustomerRfm.customer_id).where(CustomerRfm.segment == "champion")
+                              .order_by(CustomerRfm.monetary_cents.desc()))
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_offers(snap_compare, console_factory, lang):
+    async def run(pilot):
+        from screens.offers import OffersScreen
+
+        await settle(pilot)
+        pilot.app.push_screen(OffersScreen(pilot.app.context, offers_of_the_top_champion(pilot)))
+        await settle(pilot)
+
+    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=run)
+
+
+def test_segments(snap_compare, console_factory):
+    async def run(pilot):
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+
+    assert snap_compare(console_factory(lang="es", login="ana"), terminal_size=(120, 40), run_before=run)
