@@ -132,7 +132,7 @@ class Order(SQLModel, table=True):
     status: OrderStatus = Field(default=OrderStatus.PLACED, sa_type=String(16))
     channel: OrderChannel = Field(default=OrderChannel.WEB, sa_type=String(8))
     discount_percent: int = Field(default=0)
-    taken_by: str | None = Field(default=None, max_length=64)  # staff login, phone orders
+    taken_by: str | None = Field(default=None, max_length=64, index=True)  # staff login, phone orders
     cancels_order_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("shop_order.id"), nullable=True, index=True)
     )

@@ -65,9 +65,15 @@ class Writes:
     def __init__(self, conn: Connection, on_lines: Callable[[int, int, int, int], None]):
         self.conn = conn
         self.on_lines = on_lines  # (lines of new orders, written), (lines of older orders, written)
+        self._days: list[str] = []  # the first and last day of the orders written (roll-ups)
+        self._older_orders: set[int] = set()
 
     def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
         bulk_insert(self.conn, table, columns, rows)
+        if table == "shop_order" and rows:
+            at = columns.index("placed_at")
+            days = [str(row[at])[:10] for row in rows]
+            self._days = [min(days + self._days[:1]), max(days + self._days[1:])]
 
     def execute(self, sql: str, params: dict | list[dict] | None = None) -> None:
         self.conn.execute(text(sql), params if params is not None else {})
@@ -77,9 +83,30 @@ class Writes:
         identity index are skipped: for new orders they were duplicates within the import,
         for orders that existed before, already there."""
         new_rows, old_rows = _rows(new_order_lines), _rows(older_order_lines)
+        self._older_orders.update(row[0] for row in old_rows)
         written_new = bulk_insert(self.conn, "order_line", LINE_COLUMNS, new_rows, skip_conflicts=True)
         written_old = bulk_insert(self.conn, "order_line", LINE_COLUMNS, old_rows, skip_conflicts=True)
         self.on_lines(len(new_rows), written_new, len(old_rows), written_old)
+
+
+    def touch_order(self, order_id: int) -> None:
+        """An existing order changed in a way the roll-ups count (its status)."""
+        self._older_orders.add(order_id)
+
+    def touched_days(self) -> tuple[str, str] | None:
+        """The first and last day of every order this import wrote or added lines to."""
+        days = list(self._days)
+        for batch in _batches(sorted(self._older_orders)):
+            first, last = self.conn.execute(text(
+                "SELECT min(placed_at), max(placed_at) FROM shop_order WHERE id IN ({})".format(
+                    ", ".join(map(str, batch))))).one()
+            days += [str(first)[:10], str(last)[:10]]
+        return (min(days), max(days)) if days else None
+
+
+def _batches(ids: list[int], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 def _rows(flat: Sequence[int]) -> list[tuple]:

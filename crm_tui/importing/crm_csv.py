@@ -248,6 +248,7 @@ class _Loader:
             elif current["status"] != status:
                 self.conn.execute(text("UPDATE shop_order SET status = :s WHERE id = :id"),
                                   {"s": status, "id": current["id"]})
+                self.writer.writes.touch_order(current["id"])
                 current["status"] = status
                 self.summary.updated += 1
             else:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from crm_tui import rollups
 from crm_tui.importing import crm_csv, parallel
 from crm_tui.importing.accounting import ImportSummary, RejectLog
 from crm_tui.importing.bulk import Writes, fix_sequences
@@ -107,6 +108,8 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                 conn.connection.driver_connection.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
             transaction = conn.begin()
             try:
+                if sqlite:
+                    rollups.suspend(conn)  # rebuilt set-based below, for the months touched
                 writes = Writes(conn, summary.count_lines)
                 if reader is not None:
                     counts = reader.run(writes, summary, rejects, options.shop_zone, progress)
@@ -116,6 +119,10 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                     writer.finish()
                     counts = writer.counts
                 fix_sequences(conn, ("product", "customer", "shop_order"))
+                if sqlite:
+                    if (touched := writes.touched_days()) is not None:
+                        rollups.rebuild(conn, *touched)
+                    rollups.resume(conn)
                 _copy_counts(counts, summary)
                 if options.dry_run or (options.strict and summary.rejected):
                     transaction.rollback()

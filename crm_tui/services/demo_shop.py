@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
+from crm_tui import rollups
 from crm_tui.db import (
     database_exists,
     make_engine,
@@ -61,7 +62,10 @@ def create_demo_database(db: str | None, *, customers: int, seed: int, force: bo
     engine = open_database(url)
     try:
         with engine.begin() as conn:
+            rollups.suspend(conn)  # set-based once at the end instead of row by row
             summary = build_demo(conn, customers=customers, seed=seed, as_of=as_of, progress=progress)
+            rollups.rebuild(conn)
+            rollups.resume(conn)
         with Session(engine) as session:
             add_staff(session, login, Role.SUPERVISOR, display_name=login, acting_login=login)
             for agent_login, name in DEMO_AGENTS:

@@ -1,0 +1,173 @@
+"""Sales roll-ups: per day, product and customer, kept equal to the raw order lines.
+
+Every writer keeps them: SQLite triggers on shop_order and order_line (the web shop, phone
+orders, cancellations), and on a customer's country (their figures move with them). A large
+import drops the line triggers inside its own transaction and rebuilds the months it touched
+set-based instead (`suspend` / `rebuild`); a crash leaves the triggers as they were.
+
+Definitions: a day or month is UTC; a document whose status is cancelled or returned is a
+cancellation, any other an order; gross is the sum of line totals (quantity x unit price) with
+a positive quantity, cancellations those with a negative one, net their sum; country is the
+customer's ('' for guests).
+"""
+
+from sqlalchemy import Connection, text
+
+TABLES = {
+    "sales_day": "day TEXT NOT NULL, country TEXT NOT NULL, channel TEXT NOT NULL, orders INTEGER NOT NULL, "
+                 "cancellations INTEGER NOT NULL, units INTEGER NOT NULL, gross_cents INTEGER NOT NULL, "
+                 "cancel_cents INTEGER NOT NULL, net_cents INTEGER NOT NULL, PRIMARY KEY (day, country, channel)",
+    "sales_product_day": "day TEXT NOT NULL, product_id INTEGER NOT NULL, country TEXT NOT NULL, "
+                         "units INTEGER NOT NULL, net_cents INTEGER NOT NULL, PRIMARY KEY (day, product_id, country)",
+    "sales_product_month": "month TEXT NOT NULL, product_id INTEGER NOT NULL, country TEXT NOT NULL, "
+                           "units INTEGER NOT NULL, net_cents INTEGER NOT NULL, "
+                           "PRIMARY KEY (month, product_id, country)",
+    "sales_customer_day": "day TEXT NOT NULL, customer_id INTEGER NOT NULL, orders INTEGER NOT NULL, "
+                          "net_cents INTEGER NOT NULL, PRIMARY KEY (day, customer_id)",
+    "sales_customer_month": "month TEXT NOT NULL, customer_id INTEGER NOT NULL, orders INTEGER NOT NULL, "
+                            "net_cents INTEGER NOT NULL, PRIMARY KEY (month, customer_id)",
+    "customer_first_purchase": "customer_id INTEGER NOT NULL PRIMARY KEY, month TEXT NOT NULL",
+}
+INDEXES = ["CREATE INDEX ix_customer_first_purchase_month ON customer_first_purchase (month)"]
+
+IS_ORDER = "(o.status NOT IN ('cancelled', 'returned'))"
+COUNTRY = "coalesce(c.country, '')"
+DAY = "substr(o.placed_at, 1, 10)"
+MONTH = "substr(o.placed_at, 1, 7)"
+
+
+def _line_upserts(sign: str, line: str) -> list[str]:
+    """The statements one order line (NEW or OLD) adds to (+) or takes from (-) the roll-ups."""
+    source = (f"FROM shop_order o LEFT JOIN customer c ON c.id = o.customer_id WHERE o.id = {line}.order_id")
+    q, total = f"{line}.quantity", f"{line}.line_total_cents"
+    return [
+        f"INSERT INTO sales_day SELECT {DAY}, {COUNTRY}, o.channel, 0, 0, {sign}max({q}, 0), "
+        f"{sign}(CASE WHEN {q} > 0 THEN {total} ELSE 0 END), {sign}(CASE WHEN {q} < 0 THEN {total} ELSE 0 END), "
+        f"{sign}{total} {source} ON CONFLICT DO UPDATE SET units = units + excluded.units, "
+        "gross_cents = gross_cents + excluded.gross_cents, cancel_cents = cancel_cents + excluded.cancel_cents, "
+        "net_cents = net_cents + excluded.net_cents",
+        *[f"INSERT INTO sales_product_{grain} SELECT {key}, {line}.product_id, {COUNTRY}, {sign}{q}, {sign}{total} "
+          f"{source} ON CONFLICT DO UPDATE SET units = units + excluded.units, "
+          "net_cents = net_cents + excluded.net_cents" for grain, key in (("day", DAY), ("month", MONTH))],
+        *[f"INSERT INTO sales_customer_{grain} SELECT {key}, o.customer_id, 0, {sign}{total} {source} "
+          "AND o.customer_id IS NOT NULL ON CONFLICT DO UPDATE SET net_cents = net_cents + excluded.net_cents"
+          for grain, key in (("day", DAY), ("month", MONTH))],
+    ]
+
+
+def _order_upserts() -> list[str]:
+    source = "FROM shop_order o LEFT JOIN customer c ON c.id = o.customer_id WHERE o.id = NEW.id"
+    return [
+        f"INSERT INTO sales_day SELECT {DAY}, {COUNTRY}, o.channel, {IS_ORDER}, NOT {IS_ORDER}, 0, 0, 0, 0 {source} "
+        "ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, "
+        "cancellations = cancellations + excluded.cancellations",
+        *[f"INSERT INTO sales_customer_{grain} SELECT {key}, o.customer_id, {IS_ORDER}, 0 {source} "
+          "AND o.customer_id IS NOT NULL ON CONFLICT DO UPDATE SET orders = orders + excluded.orders"
+          for grain, key in (("day", DAY), ("month", MONTH))],
+        f"INSERT INTO customer_first_purchase SELECT o.customer_id, {MONTH} {source} AND o.customer_id IS NOT NULL "
+        f"AND {IS_ORDER} ON CONFLICT DO UPDATE SET month = min(month, excluded.month)",
+    ]
+
+
+def _country_moves(sign: str, country: str) -> list[str]:
+    """A customer's figures in the country-keyed roll-ups, taken from (-) or added to (+) `country`."""
+    lines = ("FROM shop_order o JOIN order_line l ON l.order_id = o.id WHERE o.customer_id = NEW.id "
+             "GROUP BY 1, 3")
+    return [
+        f"INSERT INTO sales_day SELECT {DAY}, {country}, o.channel, 0, 0, "
+        f"{sign}sum(max(l.quantity, 0)), {sign}sum(CASE WHEN l.quantity > 0 THEN l.line_total_cents ELSE 0 END), "
+        f"{sign}sum(CASE WHEN l.quantity < 0 THEN l.line_total_cents ELSE 0 END), {sign}sum(l.line_total_cents) "
+        f"{lines} ON CONFLICT DO UPDATE SET units = units + excluded.units, "
+        "gross_cents = gross_cents + excluded.gross_cents, cancel_cents = cancel_cents + excluded.cancel_cents, "
+        "net_cents = net_cents + excluded.net_cents",
+        f"INSERT INTO sales_day SELECT {DAY}, {country}, o.channel, {sign}sum({IS_ORDER}), {sign}sum(NOT {IS_ORDER}), "
+        "0, 0, 0, 0 FROM shop_order o WHERE o.customer_id = NEW.id GROUP BY 1, 3 "
+        "ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, "
+        "cancellations = cancellations + excluded.cancellations",
+        *[f"INSERT INTO sales_product_{grain} SELECT {key}, l.product_id, {country}, {sign}sum(l.quantity), "
+          f"{sign}sum(l.line_total_cents) FROM shop_order o JOIN order_line l ON l.order_id = o.id "
+          "WHERE o.customer_id = NEW.id GROUP BY 1, 2 ON CONFLICT DO UPDATE SET units = units + excluded.units, "
+          "net_cents = net_cents + excluded.net_cents" for grain, key in (("day", DAY), ("month", MONTH))],
+    ]
+
+
+TRIGGERS = {
+    "rollup_order_insert": "AFTER INSERT ON shop_order BEGIN {} END".format(
+        " ".join(s + ";" for s in _order_upserts())),
+    "rollup_line_insert": "AFTER INSERT ON order_line BEGIN {} END".format(
+        " ".join(s + ";" for s in _line_upserts("", "NEW"))),
+    "rollup_line_delete": "AFTER DELETE ON order_line BEGIN {} END".format(
+        " ".join(s + ";" for s in _line_upserts("-", "OLD"))),
+    "rollup_customer_country": ("AFTER UPDATE OF country ON customer WHEN OLD.country IS NOT NEW.country BEGIN {} END"
+                                .format(" ".join(s + ";" for s in _country_moves("-", "coalesce(OLD.country, '')")
+                                                 + _country_moves("", "coalesce(NEW.country, '')")))),
+}
+# The import suspends these: it rebuilds what it touched set-based.
+BULK_TRIGGERS = ("rollup_order_insert", "rollup_line_insert", "rollup_line_delete")
+
+
+def create_tables(conn: Connection) -> None:
+    for name, columns in TABLES.items():
+        conn.execute(text(f"CREATE TABLE {name} ({columns}) WITHOUT ROWID"))
+    for statement in INDEXES:
+        conn.execute(text(statement))
+
+
+def create_triggers(conn: Connection, names=tuple(TRIGGERS)) -> None:
+    for name in names:
+        conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {TRIGGERS[name]}"))
+
+
+def suspend(conn: Connection) -> None:
+    """Inside the caller's transaction: rebuild() and resume() before it commits."""
+    for name in BULK_TRIGGERS:
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+
+
+def resume(conn: Connection) -> None:
+    create_triggers(conn, BULK_TRIGGERS)
+
+
+def _month_bounds(first_day: str | None, last_day: str | None) -> dict[str, str]:
+    """Whole months: from the first day of first_day's month to the first day after last_day's."""
+    if not (first_day and last_day):
+        return {"first": "0000-00", "last": "9999-99", "from": "0000", "to": "9999"}
+    year, month = int(last_day[:4]), int(last_day[5:7])
+    after = f"{year + month // 12:04d}-{month % 12 + 1:02d}-01"
+    return {"first": first_day[:7], "last": last_day[:7], "from": first_day[:7] + "-01", "to": after}
+
+
+def rebuild(conn: Connection, first_day: str | None = None, last_day: str | None = None) -> None:
+    """Recompute the roll-ups of the months from first_day to last_day (all when None) from the
+    raw lines, set-based; then every customer's first purchase."""
+    params = _month_bounds(first_day, last_day)
+    for table, key in (("sales_day", "day"), ("sales_product_day", "day"), ("sales_customer_day", "day"),
+                       ("sales_product_month", "month"), ("sales_customer_month", "month")):
+        conn.execute(text(f"DELETE FROM {table} WHERE substr({key}, 1, 7) BETWEEN :first AND :last"), params)
+    in_range = "o.placed_at >= :from AND o.placed_at < :to"
+    orders = f"FROM shop_order o LEFT JOIN customer c ON c.id = o.customer_id WHERE {in_range}"
+    lines = f"FROM shop_order o JOIN order_line l ON l.order_id = o.id LEFT JOIN customer c ON c.id = o.customer_id " \
+            f"WHERE {in_range}"
+    statements = [
+        f"INSERT INTO sales_day SELECT {DAY}, {COUNTRY}, o.channel, sum({IS_ORDER}), sum(NOT {IS_ORDER}), "
+        f"0, 0, 0, 0 {orders} GROUP BY 1, 2, 3",
+        f"INSERT INTO sales_day SELECT {DAY}, {COUNTRY}, o.channel, 0, 0, sum(max(l.quantity, 0)), "
+        "sum(CASE WHEN l.quantity > 0 THEN l.line_total_cents ELSE 0 END), "
+        "sum(CASE WHEN l.quantity < 0 THEN l.line_total_cents ELSE 0 END), sum(l.line_total_cents) "
+        f"{lines} GROUP BY 1, 2, 3 ON CONFLICT DO UPDATE SET units = excluded.units, "
+        "gross_cents = excluded.gross_cents, cancel_cents = excluded.cancel_cents, net_cents = excluded.net_cents",
+    ]
+    for grain, key in (("day", DAY), ("month", MONTH)):
+        statements += [
+            f"INSERT INTO sales_product_{grain} SELECT {key}, l.product_id, {COUNTRY}, sum(l.quantity), "
+            f"sum(l.line_total_cents) {lines} GROUP BY 1, 2, 3",
+            f"INSERT INTO sales_customer_{grain} SELECT {key}, o.customer_id, sum({IS_ORDER}), 0 {orders} "
+            "AND o.customer_id IS NOT NULL GROUP BY 1, 2",
+            f"INSERT INTO sales_customer_{grain} SELECT {key}, o.customer_id, 0, sum(l.line_total_cents) {lines} "
+            "AND o.customer_id IS NOT NULL GROUP BY 1, 2 ON CONFLICT DO UPDATE SET net_cents = excluded.net_cents",
+        ]
+    for statement in statements:
+        conn.execute(text(statement), params)
+    conn.execute(text("DELETE FROM customer_first_purchase"))
+    conn.execute(text("INSERT INTO customer_first_purchase SELECT customer_id, min(month) FROM sales_customer_month "
+                      "WHERE orders > 0 GROUP BY customer_id"))
