@@ -131,7 +131,8 @@ def resume(conn: Connection) -> None:
 def _month_bounds(first_day: str | None, last_day: str | None) -> dict[str, str]:
     """Whole months: from the first day of first_day's month to the first day after last_day's."""
     if not (first_day and last_day):
-        return {"first": "0000-00", "last": "9999-99", "from": "0000", "to": "9999"}
+        # Not "0000"/"9999": the DATETIME column's numeric affinity would compare those as numbers.
+        return {"first": "0000-01", "last": "9999-12", "from": "0000-01-01", "to": "9999-12-31"}
     year, month = int(last_day[:4]), int(last_day[5:7])
     after = f"{year + month // 12:04d}-{month % 12 + 1:02d}-01"
     return {"first": first_day[:7], "last": last_day[:7], "from": first_day[:7] + "-01", "to": after}

@@ -22,6 +22,7 @@ from store.models import (
     Order,
     OrderChannel,
     OrderLine,
+    OrderStatus,
     Product,
     ProductKind,
 )
@@ -242,6 +243,38 @@ def place_order(
     )
     session.flush()
     return PlacedOrder(order.id, order.number, subtotal, discount, total)
+
+
+def cancel_order(session: Session, order_id: int, *, taken_by: str | None = None,
+                 now: datetime | None = None) -> PlacedOrder:
+    """Cancel a whole order: a cancellation document with every line negated, linked to it by
+    cancels_order_id, its totals the order's negated; the stock goes back. An order can be
+    cancelled once, and a cancellation cannot be cancelled."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise OrderRefused(f"no order with id {order_id}")
+    if order.cancels_order_id is not None or order.total_cents < 0:
+        raise OrderRefused(f"{order.number} is itself a cancellation")
+    if session.scalar(select(Order.number).where(Order.cancels_order_id == order_id)):
+        raise OrderRefused(f"{order.number} is already cancelled")
+    lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)).all()
+    cancellation = Order(
+        number=f"pending-cancel-{order_id}", customer_id=order.customer_id, placed_at=now or utc_now(),
+        status=OrderStatus.CANCELLED, channel=order.channel, discount_percent=order.discount_percent,
+        taken_by=taken_by, cancels_order_id=order_id, subtotal_cents=-order.subtotal_cents,
+        discount_cents=-order.discount_cents, total_cents=-order.total_cents)
+    session.add(cancellation)
+    session.flush()
+    cancellation.number = f"C{order.number}"
+    for line in lines:
+        session.add(OrderLine(order_id=cancellation.id, product_id=line.product_id, quantity=-line.quantity,
+                              unit_price_cents=line.unit_price_cents, line_total_cents=-line.line_total_cents))
+        session.execute(update(Product).where(Product.id == line.product_id)
+                        .values(stock_quantity=Product.stock_quantity + line.quantity)
+                        .execution_options(synchronize_session=False))
+    session.flush()
+    return PlacedOrder(cancellation.id, cancellation.number, cancellation.subtotal_cents,
+                       cancellation.discount_cents, cancellation.total_cents)
 
 
 # --- callbacks and the contact form -----------------------------------------------------

@@ -1,0 +1,190 @@
+"""The sales roll-ups always equal the raw lines (after imports, phone orders, cancellations,
+a customer moving country), and every report equals independent SQL over the raw lines."""
+
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from bench.retail_export import write_export
+from crm_tui import rollups
+from crm_tui.db import make_engine, write_session
+from crm_tui.models import Role
+from crm_tui.services import reports
+from crm_tui.services.customers import load_card, save_card
+from crm_tui.services.orders import place_phone_order
+from crm_tui.services.staff import StaffMember
+from store.operations import OrderItem, cancel_order, place_order
+from tests.import_helpers import SAMPLES, run_import
+
+ANA = StaffMember("ana", "Ana", Role.AGENT, 10, True)
+SUPERVISOR = StaffMember("sue", "Sue", Role.SUPERVISOR, 30, True)
+
+
+def rollup_rows(conn: sqlite3.Connection) -> dict[str, list]:
+    return {t: conn.execute(f"SELECT * FROM {t} WHERE NOT (" + _all_zero(conn, t) + ") ORDER BY 1, 2, 3"
+                            if t != "customer_first_purchase" else f"SELECT * FROM {t} ORDER BY 1").fetchall()
+            for t in rollups.TABLES}
+
+
+def _all_zero(conn, table: str) -> str:
+    """Rows the triggers took back to zero are the same as no row."""
+    columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})") if c[2] == "INTEGER" and c[5] == 0]
+    return " AND ".join(f"{c} = 0" for c in columns) or "0"
+
+
+def assert_rollups_equal_raw(db: str) -> None:
+    """What the roll-ups hold, against a rebuild from the raw lines in a transaction that is
+    rolled back."""
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        kept = rollup_rows(conn.connection.driver_connection)
+        transaction = conn.begin()
+        rollups.rebuild(conn)
+        rebuilt = rollup_rows(conn.connection.driver_connection)
+        transaction.rollback()
+    engine.dispose()
+    for table in rollups.TABLES:
+        assert kept[table] == rebuilt[table], table
+
+
+def raw(db: str, sql: str, *params):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+def imported(db, tmp_path):
+    export = tmp_path / "export.csv"
+    write_export(export, 4000, seed=4, customers=60)
+    code, summary, output = run_import(db, str(export), "--no-refresh")
+    assert code == 0, output
+    return db
+
+
+def test_an_import_leaves_the_rollups_equal_to_the_lines(imported):
+    assert raw(imported, "SELECT count(*) FROM order_line")[0][0] > 3000
+    assert_rollups_equal_raw(imported)
+
+
+def test_a_second_overlapping_import_keeps_them_equal(imported, tmp_path):
+    newer = tmp_path / "newer.csv"
+    write_export(newer, 5000, seed=4, customers=60)  # the same start, more lines
+    assert run_import(imported, str(newer))[0] == 0
+    assert_rollups_equal_raw(imported)
+
+
+def test_phone_orders_cancellations_and_a_move_keep_them_equal(imported):
+    engine = make_engine(f"sqlite:///{imported}")
+    with write_session(engine) as session:
+        sku = session.execute(__import__("sqlalchemy").text(
+            "SELECT sku FROM product WHERE kind = 'product' ORDER BY id LIMIT 1")).scalar()
+        session.execute(__import__("sqlalchemy").text("UPDATE product SET stock_quantity = 100"))
+        customer_id = session.execute(__import__("sqlalchemy").text("SELECT min(id) FROM customer")).scalar()
+    with Session(engine) as session:
+        placed = place_phone_order(session, ANA, customer_id, [OrderItem(sku, 3)], discount_percent=5,
+                                   reason="loyal customer")
+    with write_session(engine) as session:
+        web = place_order(session, None, [OrderItem(sku, 2)])  # a guest in the web shop
+    with write_session(engine) as session:
+        cancel_order(session, placed.order_id, taken_by="ana")
+        cancel_order(session, web.order_id)
+    assert_rollups_equal_raw(imported)
+    with Session(engine) as session:
+        card = load_card(session, customer_id)
+        save_card(session, SUPERVISOR, card, {"country": "FR" if card.country != "FR" else "DE",
+                                              "phone": "+33612345678" if card.country != "FR" else "+4915112345678"},
+                  reason="moved")
+    assert_rollups_equal_raw(imported)
+    engine.dispose()
+
+
+def test_monthly_net_sales_equal_the_lines_of_each_month(imported):
+    with Session(make_engine(f"sqlite:///{imported}")) as session:
+        period = reports.period_of_data(session)
+        rows = reports.monthly(session, period)
+    expected = raw(imported, "SELECT substr(o.placed_at, 1, 7), sum(l.quantity * l.unit_price_cents), "
+                             "sum(CASE WHEN l.quantity > 0 THEN l.quantity * l.unit_price_cents ELSE 0 END), "
+                             "sum(CASE WHEN l.quantity < 0 THEN l.quantity * l.unit_price_cents ELSE 0 END), "
+                             "sum(max(l.quantity, 0)) FROM order_line l JOIN shop_order o ON o.id = l.order_id "
+                             "GROUP BY 1 ORDER BY 1")
+    assert [(r.month, r.net_cents, r.gross_cents, r.cancellations_cents, r.units) for r in rows] == expected
+    assert any(r.cancellations_cents < 0 for r in rows)
+    orders = raw(imported, "SELECT substr(placed_at, 1, 7), sum(status NOT IN ('cancelled', 'returned')), "
+                           "count(DISTINCT CASE WHEN status NOT IN ('cancelled', 'returned') THEN customer_id END) "
+                           "FROM shop_order GROUP BY 1 ORDER BY 1")
+    assert [(r.month, r.orders, r.customers) for r in rows] == orders
+    first = raw(imported, "SELECT m, count(*) FROM (SELECT customer_id, min(substr(placed_at, 1, 7)) AS m "
+                          "FROM shop_order WHERE customer_id IS NOT NULL AND status NOT IN ('cancelled', 'returned') "
+                          "GROUP BY 1) GROUP BY 1 ORDER BY 1")
+    assert [(r.month, r.new_customers) for r in rows if r.new_customers] == first
+
+
+@pytest.mark.parametrize("cut", [(0, 0), (9, 20), (40, 3)])
+def test_top_lists_over_any_range_equal_the_lines(imported, cut):
+    with Session(make_engine(f"sqlite:///{imported}")) as session:
+        whole = reports.period_of_data(session)
+        period = reports.Period(whole.first + timedelta(days=cut[0]), whole.last - timedelta(days=cut[1]))
+        products = reports.top_products(session, period, limit=5)
+        by_quantity = reports.top_products(session, period, by="quantity", limit=5)
+        customers = reports.top_customers(session, period, limit=5)
+        countries = reports.sales_by(session, period, "country")
+    a, b = period.first.isoformat(), (period.last + timedelta(days=1)).isoformat()
+    lines = ("FROM order_line l JOIN shop_order o ON o.id = l.order_id JOIN product p ON p.id = l.product_id "
+             "WHERE o.placed_at >= ? AND o.placed_at < ?")
+    assert [(p.sku, p.net_cents) for p in products] == raw(
+        imported, f"SELECT p.sku, sum(l.line_total_cents) {lines} AND p.kind = 'product' GROUP BY p.id "
+                  "ORDER BY 2 DESC, p.id LIMIT 5", a, b)
+    assert [(p.sku, p.units) for p in by_quantity] == raw(
+        imported, f"SELECT p.sku, sum(l.quantity) {lines} AND p.kind = 'product' GROUP BY p.id "
+                  "ORDER BY 2 DESC, p.id LIMIT 5", a, b)
+    assert [(c.customer_id, c.net_cents) for c in customers] == raw(
+        imported, "SELECT o.customer_id, sum(l.line_total_cents) FROM order_line l JOIN shop_order o "
+                  "ON o.id = l.order_id WHERE o.placed_at >= ? AND o.placed_at < ? AND o.customer_id IS NOT NULL "
+                  "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5", a, b)
+    assert sorted(countries) == sorted(raw(
+        imported, "SELECT coalesce(c.country, ''), sum(l.line_total_cents) FROM order_line l JOIN shop_order o "
+                  "ON o.id = l.order_id LEFT JOIN customer c ON c.id = o.customer_id "
+                  "WHERE o.placed_at >= ? AND o.placed_at < ? GROUP BY 1", a, b))
+
+
+def test_discounts_per_agent_and_callbacks(engine):
+    from datetime import datetime, timezone
+
+    from crm_tui.services.callbacks import QueueSettings, claim_callback, finish_callback
+    from crm_tui.services.customers import load_card as card_of
+    from store.operations import register_customer, request_callback
+    from tests.conftest import REGISTRATION, add_products
+
+    add_products(engine, dict(sku="MUG", name="Mug", unit_price_cents=1000, stock_quantity=50))
+    with write_session(engine) as session:
+        customer = register_customer(session, REGISTRATION)
+    with Session(engine) as session:
+        place_phone_order(session, ANA, customer.id, [OrderItem("MUG", 2)], discount_percent=10, reason="promo")
+        place_phone_order(session, ANA, customer.id, [OrderItem("MUG", 1)])
+        save_card(session, SUPERVISOR, card_of(session, customer.id), {"discount_percent": 20}, reason="vip")
+    now = datetime.now(timezone.utc)
+    with write_session(engine) as session:
+        quick = request_callback(session, "611 00 00 01", now=now - timedelta(minutes=30)).id
+        slow = request_callback(session, "611 00 00 02", now=now - timedelta(minutes=30)).id
+        request_callback(session, "611 00 00 03", now=now - timedelta(minutes=30))
+    with Session(engine) as session:
+        always = QueueSettings(calling_hours=(datetime.min.time(), datetime.max.time()))
+        for callback_id, after in ((quick, 25), (slow, 0)):
+            started = now - timedelta(minutes=after)
+            claim_callback(session, ANA, callback_id, now=started, settings=always)
+            finish_callback(session, ANA, callback_id, "resolved", started_at=started, now=started, settings=always)
+        today = reports.Period(date.today() - timedelta(days=1), date.today() + timedelta(days=1))
+        per_agent = {d.login: d for d in reports.discounts(session, today)}
+        days, hours = reports.callbacks(session, today, target_minutes=15)
+    assert (per_agent["ana"].phone_orders, per_agent["ana"].discounted_orders, per_agent["ana"].discount_cents) == (
+        2, 2, 300)  # the 10 % agreed on the first order became the customer's discount
+    assert per_agent["sue"].card_changes == 1
+    assert sum(d.requests for d in days) == 3 and sum(d.called for d in days) == 2
+    assert sum(d.within_target for d in days) == 1 and sum(hours) == 3
+
+
+def test_the_demo_and_the_sample_start_with_equal_rollups(db):
+    assert run_import(db, str(SAMPLES / "lines" / "online_retail_sample.csv"))[0] == 0
+    assert_rollups_equal_raw(db)
