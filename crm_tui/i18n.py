@@ -57,5 +57,8 @@ class Localizer:
     def datetime(self, value: datetime, zone: str = "Europe/Madrid") -> str:
         return format_datetime(value, "short", tzinfo=ZoneInfo(zone), locale=self.locale)
 
-    def date(self, value: datetime, zone: str = "Europe/Madrid") -> str:
-        return format_date(value.astimezone(ZoneInfo(zone)), "medium", locale=self.locale)
+    def date(self, value, zone: str = "Europe/Madrid") -> str:
+        """A datetime is shown as its day in `zone`; a date as itself."""
+        if isinstance(value, datetime):
+            value = value.astimezone(ZoneInfo(zone))
+        return format_date(value, "medium", locale=self.locale)

@@ -19,6 +19,7 @@ class HomeScreen(Screen):
         Binding("escape", "focus_search", "Search box"),
         Binding("f4", "callbacks", "Callbacks"),
         Binding("f6", "segments", "Segments"),
+        Binding("f7", "dashboard", "Dashboard"),
         Binding("down", "focus_results", "Results", show=False),
     ]
 
@@ -118,6 +119,15 @@ class HomeScreen(Screen):
         from screens.segments import SegmentsScreen
 
         self.app.push_screen(SegmentsScreen(self.context))
+
+    def action_dashboard(self) -> None:
+        if self.context.staff.role.value == "agent":
+            self.notify(self.context.tr("The dashboard is not for your role: it is for supervisors and ops."),
+                        severity="warning")
+            return
+        from screens.dashboard import DashboardScreen
+
+        self.app.push_screen(DashboardScreen(self.context))
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

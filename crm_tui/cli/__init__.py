@@ -297,9 +297,10 @@ def callbacks_add(
                      else ", as soon as possible"), highlight=False)
 
 
-from crm_tui.cli import marketing  # noqa: E402  (registers `crm-tui marketing`)
+from crm_tui.cli import marketing, report  # noqa: E402
 
 app.add_typer(marketing.marketing_app, name="marketing")
+app.command("report")(report.report_command)
 
 
 def main() -> None:

@@ -186,3 +186,25 @@ def test_segments(snap_compare, console_factory):
         await settle(pilot)
 
     assert snap_compare(console_factory(lang="es", login="ana"), terminal_size=(120, 40), run_before=run)
+
+
+def dashboard(tab: str = "tab-sales"):
+    async def run(pilot):
+        from screens.dashboard import DashboardScreen
+        from tests.conftest import AS_OF
+
+        await settle(pilot)
+        pilot.app.push_screen(DashboardScreen(pilot.app.context, today=AS_OF.date()))
+        await settle(pilot)
+        pilot.app.screen.query_one("#tabs").active = tab
+        await settle(pilot)
+    return run
+
+
+@pytest.mark.parametrize("tab", ["tab-sales", "tab-products", "tab-customers", "tab-agents"])
+def test_dashboard(snap_compare, console_factory, tab):
+    assert snap_compare(console_factory(login="tester"), terminal_size=(120, 40), run_before=dashboard(tab))
+
+
+def test_dashboard_at_80x24_in_spanish(snap_compare, console_factory):
+    assert snap_compare(console_factory(lang="es", login="tester"), terminal_size=(80, 24), run_before=dashboard())

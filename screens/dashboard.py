@@ -1,0 +1,306 @@
+"""The supervisors' dashboard: sales, products, customers, agents and the queue as charts
+(one plotext plot per chart, in the console's theme), filtered by dates, country and category.
+Enter on a top-list entry opens that customer or product."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
+from textual_plotext import PlotextPlot
+
+from crm_tui.services import reports
+from crm_tui.widgets.translated_bindings import translate_bindings
+
+
+@dataclass
+class DashboardData:
+    period: reports.Period
+    year_on_year: list
+    trend: list
+    by_country: list
+    by_channel: list
+    top_revenue: list
+    top_quantity: list
+    top_customers: list
+    discounts: list
+    callback_days: list
+    callback_hours: list
+
+
+def load_dashboard(session: Session, period: reports.Period, country: str | None, category: str | None,
+                   target_minutes: int, zone: str) -> DashboardData:
+    days, hours = reports.callbacks(session, period, target_minutes, zone)
+    return DashboardData(
+        period, reports.year_on_year(session, period, country),
+        reports.trend(session, period, "week" if (period.last - period.first).days > 62 else "day", country),
+        reports.sales_by(session, period, "country", country), reports.sales_by(session, period, "channel", country),
+        reports.top_products(session, period, "revenue", country, category, 10),
+        reports.top_products(session, period, "quantity", country, category, 10),
+        reports.top_customers(session, period, country, 10), reports.discounts(session, period), days, hours)
+
+
+def _nice_step(raw: float) -> float:
+    magnitude = 10 ** max(0, len(str(int(raw))) - 1)
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+
+
+class DashboardScreen(Screen):
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [
+        Binding("f5", "reload", "Refresh"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, data: DashboardData | None, note: str = ""):
+            super().__init__()
+            self.data, self.note = data, note
+
+    def __init__(self, context, today: date | None = None):
+        super().__init__()
+        self.context = context
+        self.today = today
+        self.data: DashboardData | None = None
+        translate_bindings(self, context.tr)
+
+    def compose(self) -> ComposeResult:
+        tr = self.context.tr
+        yield Header()
+        with Horizontal(id="filters"):
+            for name, label, width in (("from", tr("From"), 12), ("to", tr("To"), 12), ("country", tr("Country"), 4),
+                                       ("category", tr("Category"), 16)):
+                yield Label(label)
+                yield Input(id=f"filter-{name}", classes=f"w{width}")
+            yield Static(tr("Enter applies"), id="filter-hint")
+        with TabbedContent(id="tabs"):
+            with TabPane(tr("Sales"), id="tab-sales"):
+                with Grid(classes="charts three"):
+                    for name in ("year", "orders", "trend", "country", "channel"):
+                        yield PlotextPlot(id=f"chart-{name}")
+                    yield Static("", id="totals")
+            with TabPane(tr("Products"), id="tab-products"):
+                with Grid(classes="charts"):
+                    yield PlotextPlot(id="chart-revenue")
+                    yield PlotextPlot(id="chart-quantity")
+                    yield DataTable(id="top-revenue", cursor_type="row", classes="top")
+                    yield DataTable(id="top-quantity", cursor_type="row", classes="top")
+            with TabPane(tr("Customers"), id="tab-customers"):
+                with Horizontal():
+                    yield PlotextPlot(id="chart-customers")
+                    yield DataTable(id="top-customers", cursor_type="row", classes="top")
+            with TabPane(tr("Agents & callbacks"), id="tab-agents"):
+                with Grid(classes="charts"):
+                    yield PlotextPlot(id="chart-discounts")
+                    yield PlotextPlot(id="chart-within")
+                    yield PlotextPlot(id="chart-hours")
+                    yield DataTable(id="agents", cursor_type="none", classes="top")
+        yield Static("", id="dashboard-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tr = self.context.tr
+        for table_id in ("#top-revenue", "#top-quantity"):
+            self.query_one(table_id, DataTable).add_columns(tr("Product"), tr("Units"), tr("Net sales"))
+        self.query_one("#top-customers", DataTable).add_columns(tr("Customer"), tr("Country"), tr("Orders"),
+                                                                tr("Net sales"))
+        self.query_one("#agents", DataTable).add_columns(tr("Agent"), tr("Phone orders"), tr("Discounted"),
+                                                         tr("Discounts"), tr("Card changes"))
+        self.first_load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
+    def first_load(self) -> None:
+        """The last twelve months of sales, ending on the last day with sales (or today)."""
+        with Session(self.context.engine) as session:
+            known = reports.period_of_data(session)
+        last = self.today or (known.last if known else date.today())
+        first = (last.replace(day=1) - timedelta(days=335)).replace(day=1)
+        self.app.call_from_thread(self._set_filters, first, last)
+        self.load(reports.Period(first, last), None, None)
+
+    def _set_filters(self, first: date, last: date) -> None:
+        self.query_one("#filter-from", Input).value = first.isoformat()
+        self.query_one("#filter-to", Input).value = last.isoformat()
+
+    @on(Input.Submitted)
+    def action_reload(self) -> None:
+        tr = self.context.tr
+        try:
+            first = date.fromisoformat(self.query_one("#filter-from", Input).value.strip())
+            last = date.fromisoformat(self.query_one("#filter-to", Input).value.strip())
+        except ValueError:
+            self.query_one("#dashboard-status", Static).update(
+                "[b $error]" + tr("Dates are written 2026-01-31.") + "[/]")
+            return
+        if first > last:
+            self.query_one("#dashboard-status", Static).update("[b $error]" + tr("From is after To.") + "[/]")
+            return
+        country = self.query_one("#filter-country", Input).value.strip().upper() or None
+        category = self.query_one("#filter-category", Input).value.strip() or None
+        self.load(reports.Period(first, last), country, category)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
+    def load(self, period: reports.Period, country: str | None, category: str | None) -> None:
+        queue = self.context.queue
+        with Session(self.context.engine) as session:
+            data = load_dashboard(session, period, country, category, queue.target_minutes, queue.time_zone)
+        filters = " · ".join(part for part in (country, category) if part)
+        self.post_message(self.Loaded(data, filters))
+
+    @on(Loaded)
+    def show(self, message: Loaded) -> None:
+        tr, d = self.context.tr, message.data
+        self.data = d
+        euros = 100
+        self.query_one("#dashboard-status", Static).update(
+            tr("{first} to {last}").format(first=tr.date(d.period.first), last=tr.date(d.period.last))
+            + (f"  ·  {message.note}" if message.note else "") + "  ·  " + tr("money in euros, days in UTC"))
+        months = [m for m, *_ in d.year_on_year]
+        this_year, names = tr("this year"), [tr("this year"), tr("a year earlier")]
+        self._lines("#chart-year", tr("Net sales per month"), months,
+                    [[n / euros for _, n, *_ in d.year_on_year], [p / euros for *_, p, _ in d.year_on_year]], names)
+        self._lines("#chart-orders", tr("Orders per month"), months,
+                    [[o for _, _, o, _, _ in d.year_on_year], [o for *_, o in d.year_on_year]], names)
+        weekly = bool(d.trend) and (d.period.last - d.period.first).days > 62
+        self._lines("#chart-trend", tr("Net sales per week") if weekly else tr("Net sales per day"),
+                    [t for t, *_ in d.trend], [[n / euros for _, n, _ in d.trend]])
+        totals = [sum(row[i] for row in d.year_on_year) for i in range(1, 5)]
+        change = (f" ({(totals[0] - totals[2]) / totals[2]:+.0%})" if totals[2] else "")
+        self.query_one("#totals", Static).update("\n".join([
+            f"[b]{tr('Net sales')}[/b]", f"{this_year}: {tr.money(totals[0])}{change}",
+            f"{tr('a year earlier')}: {tr.money(totals[2])}", "",
+            f"[b]{tr('Orders')}[/b]", f"{this_year}: {tr.number(totals[1])}",
+            f"{tr('a year earlier')}: {tr.number(totals[3])}"]))
+        self._bars("#chart-country", tr("Net sales by country"), [c or tr("guests") for c, _ in d.by_country[:8]],
+                   [[n / euros for _, n in d.by_country[:8]]])
+        self._bars("#chart-channel", tr("Net sales by channel"), [c for c, _ in d.by_channel],
+                   [[n / euros for _, n in d.by_channel]])
+        self._bars("#chart-revenue", tr("Top products by revenue"), [p.sku for p in d.top_revenue],
+                   [[p.net_cents / euros for p in d.top_revenue]])
+        self._bars("#chart-quantity", tr("Top products by quantity"), [p.sku for p in d.top_quantity],
+                   [[p.units for p in d.top_quantity]])
+        self._bars("#chart-customers", tr("Top customers by net sales"), [c.customer_number[-5:] for c in d.top_customers],
+                   [[c.net_cents / euros for c in d.top_customers]], horizontal=True)
+        self._bars("#chart-discounts", tr("Discounts granted per agent"), [a.login for a in d.discounts],
+                   [[a.discount_cents / euros for a in d.discounts]])
+        called = [c for c in d.callback_days if c.called]
+        self._lines("#chart-within", tr("Callbacks called within the target, per day (%)"), [c.day for c in called],
+                    [[round(100 * c.share_within_target) for c in called]], percent=True)
+        self._bars("#chart-hours", tr("Callback requests by hour of the day"), [f"{h}–{h + 3}" for h in range(0, 24, 3)],
+                   [[sum(d.callback_hours[h:h + 3]) for h in range(0, 24, 3)]])
+        for table_id, products in (("#top-revenue", d.top_revenue), ("#top-quantity", d.top_quantity)):
+            table = self.query_one(table_id, DataTable)
+            table.clear()
+            for p in products:
+                table.add_row(p.name, tr.number(p.units), tr.money(p.net_cents), key=str(p.product_id))
+        table = self.query_one("#top-customers", DataTable)
+        table.clear()
+        for c in d.top_customers:
+            table.add_row(f"{c.customer_number} {c.name}", c.country, tr.number(c.orders), tr.money(c.net_cents),
+                          key=str(c.customer_id))
+        table = self.query_one("#agents", DataTable)
+        table.clear()
+        for a in d.discounts:
+            table.add_row(a.login, tr.number(a.phone_orders), tr.number(a.discounted_orders),
+                          tr.money(a.discount_cents), tr.number(a.card_changes))
+
+    def _bars(self, chart_id: str, title: str, labels: list, series: list[list[float]],
+              horizontal: bool = False) -> None:
+        chart = self.query_one(chart_id, PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(title)
+        if labels and any(any(s) for s in series):
+            plt.bar(labels, series[0], orientation="horizontal" if horizontal else "vertical", width=0.6)
+            top = max(max(s) for s in series)
+            (plt.xlim if horizontal else plt.ylim)(0, top * 1.05)
+            self._ticks(plt, top, "x" if horizontal else "y")
+        else:
+            self._no_data(plt)
+        chart.refresh()
+
+    def _lines(self, chart_id: str, title: str, labels: list[str], series: list[list[float]],
+               names: list[str] | None = None, percent: bool = False) -> None:
+        chart = self.query_one(chart_id, PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(title)
+        if labels and any(any(values) for values in series):
+            for n, values in enumerate(series):
+                plt.plot(list(range(len(values))), values, marker="braille", label=names[n] if names else None)
+            step = max(1, len(labels) // 4)
+            plt.xticks(list(range(0, len(labels), step)), labels[::step])
+            if percent:
+                plt.ylim(0, 100)
+            else:
+                self._ticks(plt, max(max(values) for values in series), "y")
+        else:
+            self._no_data(plt)
+        chart.refresh()
+
+    def _no_data(self, plt) -> None:
+        plt.xticks([])
+        plt.yticks([])
+        plt.text(self.context.tr("no data"), 0, 0, alignment="center")
+
+    def _ticks(self, plt, top: float, axis: str) -> None:
+        """Round ticks in the agent's number format: 120k rather than 123456.7."""
+        if top <= 0:
+            return
+        step = _nice_step(top / 4)
+        ticks = [step * n for n in range(int(top // step) + 1)]
+        labels = [f"{self.context.tr.number(round(t / 1000))}k" if step >= 1000 else self.context.tr.number(round(t))
+                  for t in ticks]
+        (plt.yticks if axis == "y" else plt.xticks)(ticks, labels)
+
+    @on(DataTable.RowSelected, "#top-customers")
+    def open_customer(self, event: DataTable.RowSelected) -> None:
+        self.app.open_customer(int(event.row_key.value))
+
+    @on(DataTable.RowSelected, ".top")
+    def open_product(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id in ("top-revenue", "top-quantity") and self.data is not None:
+            self.app.push_screen(ProductScreen(self.context, int(event.row_key.value), self.data.period))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class ProductScreen(ModalScreen[None]):
+    """A product: its details, stock and sales in the dashboard's period."""
+
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [Binding("escape", "dismiss", "Close")]
+
+    def __init__(self, context, product_id: int, period: reports.Period):
+        super().__init__()
+        self.context, self.product_id, self.period = context, product_id, period
+        translate_bindings(self, context.tr)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="product-box"):
+            yield Static(self.context.tr("Loading…"), id="product")
+
+    def on_mount(self) -> None:
+        tr = self.context.tr
+        with Session(self.context.engine) as session:
+            sku, name, category, price, stock, kind = session.execute(text(
+                "SELECT sku, name, category, unit_price_cents, stock_quantity, kind FROM product WHERE id = :id"),
+                {"id": self.product_id}).one()
+            sold = next((p for p in reports.top_products(session, self.period, limit=100_000)
+                         if p.product_id == self.product_id), None)
+        self.query_one("#product", Static).update("\n".join([
+            f"[b]{name}[/b]  ·  {sku}  ·  {category or '—'}", f"{tr('Price')}: {tr.money(price)}  ·  "
+            f"{tr('Stock')}: {tr.number(stock)}",
+            tr("{first} to {last}").format(first=tr.date(self.period.first), last=tr.date(self.period.last)) + ": "
+            + (f"{tr.number(sold.units)} {tr('units')}, {tr.money(sold.net_cents)}" if sold else tr("no sales")),
+            "", tr("Esc closes")]))
