@@ -51,6 +51,7 @@ def main() -> None:
         whole = reports.period_of_data(session)
         year = reports.Period(date(whole.last.year - 1, whole.last.month, 1), whole.last)
         odd = reports.Period(date(whole.first.year, whole.first.month, 17), date(whole.last.year, whole.last.month, 9))
+        quarter = reports.Period(date(whole.last.year, 4, 1), date(whole.last.year, 6, 30))
         bounds = {"a": odd.first.isoformat(), "b": odd.last.isoformat()}
         measured = {
             "monthly (whole range)": lambda: reports.monthly(session, whole),
@@ -60,6 +61,8 @@ def main() -> None:
                                                                                category=""),
             "top customers (odd range)": lambda: reports.top_customers(session, odd),
             "top customers, one country": lambda: reports.top_customers(session, odd, "ES"),
+            "top customers (last 12 months)": lambda: reports.top_customers(session, year),
+            "top customers (one quarter)": lambda: reports.top_customers(session, quarter),
             "by country": lambda: reports.sales_by(session, odd, "country"),
             "by channel": lambda: reports.sales_by(session, odd, "channel"),
             "trend by week": lambda: reports.trend(session, odd, "week"),

@@ -29,6 +29,13 @@ TABLES = {
     "customer_first_purchase": "customer_id INTEGER NOT NULL PRIMARY KEY, month TEXT NOT NULL",
 }
 INDEXES = ["CREATE INDEX ix_customer_first_purchase_month ON customer_first_purchase (month)"]
+# Migration 0006: distinct buying customers per month and country, and the customers' roll-up in
+# customer order (a top list groups by customer without sorting).
+MONTH_CUSTOMERS = ("sales_month_customers", "month TEXT NOT NULL, country TEXT NOT NULL, customers INTEGER NOT NULL, "
+                                            "PRIMARY KEY (month, country)")
+MONTH_CUSTOMERS_INDEXES = ["CREATE INDEX ix_sales_customer_month_customer ON sales_customer_month "
+                           "(customer_id, month, orders, net_cents)"]
+_CUSTOMER_COUNTRY = "coalesce((SELECT country FROM customer WHERE id = NEW.customer_id), '')"
 
 IS_ORDER = "(o.status NOT IN ('cancelled', 'returned'))"
 COUNTRY = "coalesce(c.country, '')"
@@ -102,8 +109,48 @@ TRIGGERS = {
                                 .format(" ".join(s + ";" for s in _country_moves("-", "coalesce(OLD.country, '')")
                                                  + _country_moves("", "coalesce(NEW.country, '')")))),
 }
+SALES_TRIGGERS = tuple(TRIGGERS)  # migration 0005's
+ALL_TABLES = (*TABLES, MONTH_CUSTOMERS[0])
+
+MONTH_CUSTOMER_TRIGGERS = {
+    "rollup_month_customer_insert": (
+        "AFTER INSERT ON sales_customer_month WHEN NEW.orders > 0 BEGIN "
+        f"INSERT INTO sales_month_customers VALUES (NEW.month, {_CUSTOMER_COUNTRY}, 1) "
+        "ON CONFLICT DO UPDATE SET customers = customers + 1; END"),
+    "rollup_month_customer_update": (
+        "AFTER UPDATE OF orders ON sales_customer_month WHEN (OLD.orders > 0) <> (NEW.orders > 0) BEGIN "
+        f"INSERT INTO sales_month_customers VALUES (NEW.month, {_CUSTOMER_COUNTRY}, "
+        "CASE WHEN NEW.orders > 0 THEN 1 ELSE -1 END) ON CONFLICT DO UPDATE SET customers = customers + "
+        "excluded.customers; END"),
+    "rollup_month_customer_country": (
+        "AFTER UPDATE OF country ON customer WHEN OLD.country IS NOT NEW.country BEGIN "
+        + " ".join(f"INSERT INTO sales_month_customers SELECT month, coalesce({side}.country, ''), {sign}count(*) "
+                   "FROM sales_customer_month WHERE customer_id = NEW.id AND orders > 0 GROUP BY month "
+                   "ON CONFLICT DO UPDATE SET customers = customers + excluded.customers;"
+                   for side, sign in (("OLD", "-"), ("NEW", "")))
+        + " END"),
+}
+TRIGGERS |= MONTH_CUSTOMER_TRIGGERS
+
 # The import suspends these: it rebuilds what it touched set-based.
 BULK_TRIGGERS = ("rollup_order_insert", "rollup_line_insert", "rollup_line_delete")
+
+
+def create_month_customers(conn: Connection) -> None:
+    """Migration 0006: the table, its index, its triggers, and its figures."""
+    conn.execute(text(f"CREATE TABLE {MONTH_CUSTOMERS[0]} ({MONTH_CUSTOMERS[1]}) WITHOUT ROWID"))
+    for statement in MONTH_CUSTOMERS_INDEXES:
+        conn.execute(text(statement))
+    _count_month_customers(conn, {"first": "0000-01", "last": "9999-12"})
+    create_triggers(conn, tuple(MONTH_CUSTOMER_TRIGGERS))
+
+
+def _count_month_customers(conn: Connection, params: dict) -> None:
+    conn.execute(text("DELETE FROM sales_month_customers WHERE month BETWEEN :first AND :last"), params)
+    conn.execute(text(
+        "INSERT INTO sales_month_customers SELECT s.month, coalesce(c.country, ''), count(*) "
+        "FROM sales_customer_month s LEFT JOIN customer c ON c.id = s.customer_id "
+        "WHERE s.month BETWEEN :first AND :last AND s.orders > 0 GROUP BY 1, 2"), params)
 
 
 def create_tables(conn: Connection) -> None:
@@ -172,3 +219,10 @@ def rebuild(conn: Connection, first_day: str | None = None, last_day: str | None
     conn.execute(text("DELETE FROM customer_first_purchase"))
     conn.execute(text("INSERT INTO customer_first_purchase SELECT customer_id, min(month) FROM sales_customer_month "
                       "WHERE orders > 0 GROUP BY customer_id"))
+    if _has_table(conn, MONTH_CUSTOMERS[0]):  # from migration 0006 on
+        _count_month_customers(conn, params)
+
+
+def _has_table(conn: Connection, name: str) -> bool:
+    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name}).first() \
+        is not None

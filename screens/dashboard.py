@@ -10,6 +10,7 @@ from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.color import Color
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -45,6 +46,10 @@ def load_dashboard(session: Session, period: reports.Period, country: str | None
         reports.top_products(session, period, "revenue", country, category, 10),
         reports.top_products(session, period, "quantity", country, category, 10),
         reports.top_customers(session, period, country, 10), reports.discounts(session, period), days, hours)
+
+
+def _ranks(items: list) -> list[str]:
+    return [str(n) for n in range(1, len(items) + 1)]
 
 
 def _nice_step(raw: float) -> float:
@@ -108,8 +113,8 @@ class DashboardScreen(Screen):
     def on_mount(self) -> None:
         tr = self.context.tr
         for table_id in ("#top-revenue", "#top-quantity"):
-            self.query_one(table_id, DataTable).add_columns(tr("Product"), tr("Units"), tr("Net sales"))
-        self.query_one("#top-customers", DataTable).add_columns(tr("Customer"), tr("Country"), tr("Orders"),
+            self.query_one(table_id, DataTable).add_columns("#", tr("Product"), tr("Units"), tr("Net sales"))
+        self.query_one("#top-customers", DataTable).add_columns("#", tr("Customer"), tr("Country"), tr("Orders"),
                                                                 tr("Net sales"))
         self.query_one("#agents", DataTable).add_columns(tr("Agent"), tr("Phone orders"), tr("Discounted"),
                                                          tr("Discounts"), tr("Card changes"))
@@ -158,10 +163,25 @@ class DashboardScreen(Screen):
     def show(self, message: Loaded) -> None:
         tr, d = self.context.tr, message.data
         self.data = d
-        euros = 100
         self.query_one("#dashboard-status", Static).update(
             tr("{first} to {last}").format(first=tr.date(d.period.first), last=tr.date(d.period.last))
             + (f"  ·  {message.note}" if message.note else "") + "  ·  " + tr("money in euros, days in UTC"))
+        self.draw()
+        self.fill_tables()
+
+    @on(TabbedContent.TabActivated)
+    def on_tab(self) -> None:
+        """Plots in a hidden tab were drawn at no size: draw them again at the size they have."""
+        self.call_after_refresh(self.draw)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.draw)
+
+    def draw(self) -> None:
+        if self.data is None:
+            return
+        tr, d = self.context.tr, self.data
+        euros = 100
         months = [m for m, *_ in d.year_on_year]
         this_year, names = tr("this year"), [tr("this year"), tr("a year earlier")]
         self._lines("#chart-year", tr("Net sales per month"), months,
@@ -182,12 +202,13 @@ class DashboardScreen(Screen):
                    [[n / euros for _, n in d.by_country[:8]]])
         self._bars("#chart-channel", tr("Net sales by channel"), [c for c, _ in d.by_channel],
                    [[n / euros for _, n in d.by_channel]])
-        self._bars("#chart-revenue", tr("Top products by revenue"), [p.sku for p in d.top_revenue],
+        # Top lists are labelled by rank, the same as the list beside the chart.
+        self._bars("#chart-revenue", tr("Top products by revenue"), _ranks(d.top_revenue),
                    [[p.net_cents / euros for p in d.top_revenue]])
-        self._bars("#chart-quantity", tr("Top products by quantity"), [p.sku for p in d.top_quantity],
+        self._bars("#chart-quantity", tr("Top products by quantity"), _ranks(d.top_quantity),
                    [[p.units for p in d.top_quantity]])
-        self._bars("#chart-customers", tr("Top customers by net sales"), [c.customer_number[-5:] for c in d.top_customers],
-                   [[c.net_cents / euros for c in d.top_customers]], horizontal=True)
+        self._bars("#chart-customers", tr("Top customers by net sales"), _ranks(d.top_customers),
+                   [[c.net_cents / euros for c in d.top_customers]])
         self._bars("#chart-discounts", tr("Discounts granted per agent"), [a.login for a in d.discounts],
                    [[a.discount_cents / euros for a in d.discounts]])
         called = [c for c in d.callback_days if c.called]
@@ -195,15 +216,18 @@ class DashboardScreen(Screen):
                     [[round(100 * c.share_within_target) for c in called]], percent=True)
         self._bars("#chart-hours", tr("Callback requests by hour of the day"), [f"{h}–{h + 3}" for h in range(0, 24, 3)],
                    [[sum(d.callback_hours[h:h + 3]) for h in range(0, 24, 3)]])
+
+    def fill_tables(self) -> None:
+        tr, d = self.context.tr, self.data
         for table_id, products in (("#top-revenue", d.top_revenue), ("#top-quantity", d.top_quantity)):
             table = self.query_one(table_id, DataTable)
             table.clear()
-            for p in products:
-                table.add_row(p.name, tr.number(p.units), tr.money(p.net_cents), key=str(p.product_id))
+            for rank, p in enumerate(products, 1):
+                table.add_row(str(rank), p.name, tr.number(p.units), tr.money(p.net_cents), key=str(p.product_id))
         table = self.query_one("#top-customers", DataTable)
         table.clear()
-        for c in d.top_customers:
-            table.add_row(f"{c.customer_number} {c.name}", c.country, tr.number(c.orders), tr.money(c.net_cents),
+        for rank, c in enumerate(d.top_customers, 1):
+            table.add_row(str(rank), f"{c.customer_number} {c.name}", c.country, tr.number(c.orders), tr.money(c.net_cents),
                           key=str(c.customer_id))
         table = self.query_one("#agents", DataTable)
         table.clear()
@@ -219,7 +243,10 @@ class DashboardScreen(Screen):
         plt.clear_figure()
         plt.title(title)
         if labels and any(any(s) for s in series):
-            plt.bar(labels, series[0], orientation="horizontal" if horizontal else "vertical", width=0.6)
+            plt.bar(labels, series[0], orientation="horizontal" if horizontal else "vertical", width=0.6,
+                    color=self._colours()[0])
+            if not horizontal:  # every label, where plotext would pick some by the chart's width
+                plt.xticks(list(range(1, len(labels) + 1)), [str(label) for label in labels])
             top = max(max(s) for s in series)
             (plt.xlim if horizontal else plt.ylim)(0, top * 1.05)
             self._ticks(plt, top, "x" if horizontal else "y")
@@ -236,7 +263,8 @@ class DashboardScreen(Screen):
         plt.title(title)
         if labels and any(any(values) for values in series):
             for n, values in enumerate(series):
-                plt.plot(list(range(len(values))), values, marker="braille", label=names[n] if names else None)
+                plt.plot(list(range(len(values))), values, marker="braille", label=names[n] if names else None,
+                         color=self._colours()[n])
             step = max(1, len(labels) // 4)
             plt.xticks(list(range(0, len(labels), step)), labels[::step])
             if percent:
@@ -246,6 +274,12 @@ class DashboardScreen(Screen):
         else:
             self._no_data(plt)
         chart.refresh()
+
+    def _colours(self) -> list[tuple[int, int, int]]:
+        """The theme's own colours for the series, fixed: plotext would otherwise cycle its
+        palette from one drawing to the next."""
+        theme = self.app.current_theme
+        return [Color.parse(theme.primary).rgb, Color.parse(theme.warning or theme.accent or theme.primary).rgb]
 
     def _no_data(self, plt) -> None:
         plt.xticks([])

@@ -86,9 +86,10 @@ def _customers_per_month(session: Session, period: Period, country: str | None) 
     found: dict[str, int] = {}
     params = {"country": country}
     if months:
+        in_country = " AND country = :country" if country is not None else ""
         found |= {m: n for m, n in session.execute(text(
-            f"SELECT s.month, count(*) FROM sales_customer_month s {join} "
-            "WHERE s.month BETWEEN :a AND :b AND s.orders > 0 GROUP BY 1"), params | {"a": months[0], "b": months[1]})}
+            "SELECT month, sum(customers) FROM sales_month_customers "
+            f"WHERE month BETWEEN :a AND :b{in_country} GROUP BY 1"), params | {"a": months[0], "b": months[1]})}
     for a, b in edges:
         found |= {m: n for m, n in session.execute(text(
             f"SELECT substr(s.day, 1, 7), count(DISTINCT s.customer_id) FROM sales_customer_day s {join} "
@@ -168,11 +169,12 @@ def top_customers(session: Session, period: Period, country: str | None = None, 
         rows = session.execute(text(
             f"SELECT customer_id, sum(orders), sum(net_cents) FROM ({' UNION ALL '.join(parts)}) "
             "GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT :limit"), params | {"limit": limit}).all()
-    else:
+    else:  # add up first, then look at the country of each customer once
         rows = session.execute(text(
-            f"SELECT s.customer_id, sum(s.orders), sum(s.net_cents) FROM ({' UNION ALL '.join(parts)}) s "
+            f"SELECT s.customer_id, s.orders, s.net FROM (SELECT customer_id, sum(orders) AS orders, "
+            f"sum(net_cents) AS net FROM ({' UNION ALL '.join(parts)}) GROUP BY 1) s "
             "JOIN customer c ON c.id = s.customer_id AND c.country = :country "
-            "GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT :limit"), params | {"limit": limit, "country": country}).all()
+            "ORDER BY 3 DESC, 1 LIMIT :limit"), params | {"limit": limit, "country": country}).all()
     people = {cid: (number, f"{first} {last}".strip(), ctry) for cid, number, first, last, ctry in session.execute(
         text("SELECT id, customer_number, first_name, last_name, country FROM customer WHERE id IN ({})".format(
             ", ".join(str(r[0]) for r in rows) or "NULL")))}
@@ -239,7 +241,8 @@ def discounts(session: Session, period: Period) -> list[AgentDiscounts]:
     start, end = _bounds(period)
     orders = {login: (n, d, cents) for login, n, d, cents in session.execute(text(
         "SELECT taken_by, count(*), sum(discount_cents > 0), sum(discount_cents) FROM shop_order "
-        "WHERE taken_by IS NOT NULL AND placed_at >= :start AND placed_at < :end AND total_cents > 0 GROUP BY 1"),
+        # +placed_at: through the taken_by index (phone orders), not the date index (all orders)
+        "WHERE taken_by IS NOT NULL AND +placed_at >= :start AND +placed_at < :end AND total_cents > 0 GROUP BY 1"),
         {"start": start, "end": end})}
     changes = {login: n for login, n in session.execute(text(
         "SELECT staff_login, count(*) FROM audit_entry WHERE record_table = 'customer' "

@@ -198,6 +198,8 @@ def dashboard(tab: str = "tab-sales"):
         await settle(pilot)
         pilot.app.screen.query_one("#tabs").active = tab
         await settle(pilot)
+        await pilot.pause(0.3)  # the tab switch redraws its plots after the layout
+        await settle(pilot)
     return run
 
 

@@ -18,12 +18,12 @@ def upgrade() -> None:
     rollups.create_tables(conn)
     op.create_index('ix_shop_order_taken_by', 'shop_order', ['taken_by'], unique=False)
     rollups.rebuild(conn)
-    rollups.create_triggers(conn)
+    rollups.create_triggers(conn, rollups.SALES_TRIGGERS)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
-    for name in rollups.TRIGGERS:
+    for name in rollups.SALES_TRIGGERS:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_index('ix_shop_order_taken_by', table_name='shop_order')
     for name in rollups.TABLES:
