@@ -59,8 +59,10 @@ class OffersScreen(Screen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        self.query_one("#offers", DataTable).add_columns(tr("Product"), tr("Price"), tr("Stock"), tr("Offer"),
-                                                         tr("Why"))
+        table = self.query_one("#offers", DataTable)
+        for label, width in ((tr("Product"), 26), (tr("Price"), 9), (tr("Stock"), 6), (tr("Offer"), 16),
+                             (tr("Why"), 48)):
+            table.add_column(label, width=width)
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="offers")

@@ -200,6 +200,9 @@ def dashboard(tab: str = "tab-sales"):
         await settle(pilot)
         await pilot.pause(0.3)  # the tab switch redraws its plots after the layout
         await settle(pilot)
+        pilot.app.screen.draw()  # once more, at the size everything has now
+        await pilot.pause(0.2)
+        await settle(pilot)
     return run
 
 
