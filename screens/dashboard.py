@@ -237,11 +237,7 @@ class DashboardScreen(Screen):
 
     def _bars(self, chart_id: str, title: str, labels: list, series: list[list[float]],
               horizontal: bool = False) -> None:
-        chart = self.query_one(chart_id, PlotextPlot)
-        plt = chart.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(title)
+        chart, plt = self._blank(chart_id, title)
         if labels and any(any(s) for s in series):
             plt.bar(labels, series[0], orientation="horizontal" if horizontal else "vertical", width=0.6,
                     color=self._colours()[0])
@@ -256,11 +252,7 @@ class DashboardScreen(Screen):
 
     def _lines(self, chart_id: str, title: str, labels: list[str], series: list[list[float]],
                names: list[str] | None = None, percent: bool = False) -> None:
-        chart = self.query_one(chart_id, PlotextPlot)
-        plt = chart.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(title)
+        chart, plt = self._blank(chart_id, title)
         if labels and any(any(values) for values in series):
             for n, values in enumerate(series):
                 plt.plot(list(range(len(values))), values, marker="braille", label=names[n] if names else None,
@@ -274,6 +266,13 @@ class DashboardScreen(Screen):
         else:
             self._no_data(plt)
         chart.refresh()
+
+    def _blank(self, chart_id: str, title: str):
+        chart = self.query_one(chart_id, PlotextPlot)
+        chart.plt.clear_data()
+        chart.plt.clear_figure()
+        chart.plt.title(title)
+        return chart, chart.plt
 
     def _colours(self) -> list[tuple[int, int, int]]:
         """The theme's own colours for the series, fixed: plotext would otherwise cycle its

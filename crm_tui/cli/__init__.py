@@ -21,7 +21,7 @@ app.add_typer(staff_app, name="staff")
 callbacks_app = typer.Typer(help="The callback queue: list it, add a request.")
 app.add_typer(callbacks_app, name="callbacks")
 
-from crm_tui.cli.common import DbOption, JsonOption, LangOption, _db, _engine, err, fail, out
+from crm_tui.cli.common import DbOption, JsonOption, LangOption, _db, _engine, err, fail, out, staff_member
 
 
 @app.callback(invoke_without_command=True)
@@ -149,7 +149,6 @@ def import_command(
     """Load shop exports: validated, idempotent, all or nothing. Exit 0 done, 1 refused, 2 usage."""
     from crm_tui.importing.runner import FORMATS, ImportOptions, run_import
     from crm_tui.importing.sniff import UnreadableFile
-    from crm_tui.services.staff import NotStaff, active_staff
 
     if file_format not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {file_format!r}", 2)
@@ -162,13 +161,7 @@ def import_command(
     options = ImportOptions(format=file_format, dry_run=dry_run, strict=strict, decimal_comma=decimal_comma,
                             dayfirst=dayfirst, column_map=mapping, reject_file=reject_file, shop_zone=shop_zone)
     engine = _engine(ctx, db)
-    with Session(engine) as session:
-        try:
-            importer = active_staff(session, current_login())
-        except NotStaff as exc:
-            fail(str(exc))
-    if importer.role.value == "agent":
-        fail(f"{importer.login} is an agent; imports are for ops and supervisors")
+    importer = staff_member(ctx, engine, "imports are for ops and supervisors")
     progress_bar = None if as_json or not err.is_terminal else _import_progress()
     try:
         if progress_bar is None:

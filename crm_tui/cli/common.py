@@ -34,3 +34,21 @@ def _engine(ctx: typer.Context, db: str | None):
         fail(str(exc))
 
 
+
+
+def staff_member(ctx: typer.Context, engine, not_for_agents: str | None = None):
+    """Who runs the command (their OS login, CRM_TUI_LOGIN); an agent is refused with
+    `not_for_agents` when given."""
+    from sqlmodel import Session
+
+    from crm_tui.services.staff import NotStaff, active_staff
+    from crm_tui.settings import current_login
+
+    with Session(engine) as session:
+        try:
+            staff = active_staff(session, current_login())
+        except NotStaff as exc:
+            fail(str(exc))
+    if not_for_agents and staff.role.value == "agent":
+        fail(f"{staff.login} is an agent: {not_for_agents}")
+    return staff

@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from crm_tui.cli.common import DbOption, _engine, fail, out
-from crm_tui.settings import LANGUAGES, current_login, language_from_environment
+from crm_tui.cli.common import DbOption, _engine, fail, out, staff_member
+from crm_tui.settings import LANGUAGES, language_from_environment
 
 
 class Kind(StrEnum):
@@ -53,20 +53,14 @@ def report_command(
     terminal, CSV or JSON for files. Days are UTC. For supervisors and ops."""
     from crm_tui.i18n import Localizer
     from crm_tui.services import reports
-    from crm_tui.services.staff import NotStaff, active_staff
 
     if by not in ("revenue", "quantity"):
         fail(f"--by must be revenue or quantity, not {by!r}", 2)
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
     engine = _engine(ctx, db)
+    staff_member(ctx, engine, "reports are not for your role (supervisors and ops)")
     with Session(engine) as session:
-        try:
-            staff = active_staff(session, current_login())
-        except NotStaff as exc:
-            fail(str(exc))
-        if staff.role.value == "agent":
-            fail(f"{staff.login} is an agent: reports are not for your role (supervisors and ops)")
         known = reports.period_of_data(session)
         if known is None and (first is None or last is None):
             fail("there are no sales yet: import some with `crm-tui import`, or give --from and --to")
