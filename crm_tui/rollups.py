@@ -59,6 +59,9 @@ def _line_upserts(sign: str, line: str) -> list[str]:
         *[f"INSERT INTO sales_customer_{grain} SELECT {key}, o.customer_id, 0, {sign}{total} {source} "
           "AND o.customer_id IS NOT NULL ON CONFLICT DO UPDATE SET net_cents = net_cents + excluded.net_cents"
           for grain, key in (("day", DAY), ("month", MONTH))],
+        f"INSERT INTO sales_customer_total SELECT o.customer_id, {sign}max({total}, 0) {source} "
+        f"AND o.customer_id IS NOT NULL AND {q} > 0 "
+        "ON CONFLICT DO UPDATE SET gross_cents = gross_cents + excluded.gross_cents",
     ]
 
 
@@ -109,8 +112,12 @@ TRIGGERS = {
                                 .format(" ".join(s + ";" for s in _country_moves("-", "coalesce(OLD.country, '')")
                                                  + _country_moves("", "coalesce(NEW.country, '')")))),
 }
-SALES_TRIGGERS = tuple(TRIGGERS)  # migration 0005's
-ALL_TABLES = (*TABLES, MONTH_CUSTOMERS[0])
+SALES_TRIGGERS = tuple(TRIGGERS)  # migration 0005's (0007 redefines the line ones)
+# Migration 0007: each customer's gross purchases ever, an upper bound of what they bought in any
+# range: a top list reads customers from the biggest down and stops when no one left can enter.
+CUSTOMER_TOTAL = ("sales_customer_total", "customer_id INTEGER NOT NULL PRIMARY KEY, gross_cents INTEGER NOT NULL")
+CUSTOMER_TOTAL_INDEX = "CREATE INDEX ix_sales_customer_total_gross ON sales_customer_total (gross_cents)"
+ALL_TABLES = (*TABLES, MONTH_CUSTOMERS[0], CUSTOMER_TOTAL[0])
 
 MONTH_CUSTOMER_TRIGGERS = {
     "rollup_month_customer_insert": (
@@ -221,6 +228,29 @@ def rebuild(conn: Connection, first_day: str | None = None, last_day: str | None
                       "WHERE orders > 0 GROUP BY customer_id"))
     if _has_table(conn, MONTH_CUSTOMERS[0]):  # from migration 0006 on
         _count_month_customers(conn, params)
+    if _has_table(conn, CUSTOMER_TOTAL[0]):  # from migration 0007 on
+        _total_customers(conn, params)
+
+
+def _total_customers(conn: Connection, params: dict) -> None:
+    """Recompute the lifetime gross of every customer who bought in the months rebuilt."""
+    who = ("SELECT DISTINCT customer_id FROM shop_order WHERE placed_at >= :from AND placed_at < :to "
+           "AND customer_id IS NOT NULL")
+    conn.execute(text(f"DELETE FROM sales_customer_total WHERE customer_id IN ({who})"), params)
+    conn.execute(text(
+        "INSERT INTO sales_customer_total SELECT o.customer_id, sum(l.line_total_cents) FROM shop_order o "
+        f"JOIN order_line l ON l.order_id = o.id WHERE o.customer_id IN ({who}) AND l.quantity > 0 "
+        "GROUP BY 1"), params)
+
+
+def create_customer_total(conn: Connection) -> None:
+    """Migration 0007: the table and its index, filled; the line triggers redefined to keep it."""
+    conn.execute(text(f"CREATE TABLE {CUSTOMER_TOTAL[0]} ({CUSTOMER_TOTAL[1]})"))
+    conn.execute(text(CUSTOMER_TOTAL_INDEX))
+    _total_customers(conn, _month_bounds(None, None))
+    for name in ("rollup_line_insert", "rollup_line_delete"):
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    create_triggers(conn, ("rollup_line_insert", "rollup_line_delete"))
 
 
 def _has_table(conn: Connection, name: str) -> bool:

@@ -156,25 +156,66 @@ class TopCustomer:
     net_cents: int
 
 
-def top_customers(session: Session, period: Period, country: str | None = None, limit: int = 10) -> list[TopCustomer]:
+def top_customers(session: Session, period: Period, country: str | None = None, limit: int = 10,
+                  batch: int = 500) -> list[TopCustomer]:
+    """The customers with the most net sales in the period, exactly, without adding up everyone:
+    candidates come biggest lifetime gross first (sales_customer_total), and no customer can have
+    bought more in a range than their lifetime gross, so the search stops as soon as the last of
+    the top `limit` is ahead of the next candidate's lifetime."""
+    if (period.last - period.first).days <= SHORT_RANGE_DAYS:
+        return _top_customers_adding_up(session, period, country, limit)
     edges, months = period.split()
     parts, params = [], {}
+    if months:
+        parts.append("SELECT customer_id, orders, net_cents FROM sales_customer_month WHERE month BETWEEN :m0 AND :m1 "
+                     "AND customer_id IN ({ids})")
+        params |= {"m0": months[0], "m1": months[1]}
+    for n, (a, b) in enumerate(edges):
+        parts.append(f"SELECT customer_id, orders, net_cents FROM sales_customer_day WHERE day BETWEEN :a{n} AND :b{n} "
+                     "AND customer_id IN ({ids})")
+        params |= {f"a{n}": a, f"b{n}": b}
+    in_country = "JOIN customer c ON c.id = t.customer_id AND c.country = :country " if country is not None else ""
+    candidates = session.execute(text(
+        f"SELECT t.customer_id, t.gross_cents FROM sales_customer_total t {in_country}"
+        "ORDER BY t.gross_cents DESC, t.customer_id"), {"country": country})
+    best: list[tuple[int, int, int]] = []  # (net, -customer_id, orders), the top `limit`
+    while chunk := candidates.fetchmany(batch):
+        ids = ", ".join(str(cid) for cid, _ in chunk)
+        for cid, orders, net in session.execute(text(
+                f"SELECT customer_id, sum(orders), sum(net_cents) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
+                .replace("{ids}", ids)), params):
+            best.append((net, -cid, orders))
+        best = sorted(best, reverse=True)[:limit]
+        if len(best) == limit and best[-1][0] >= chunk[-1][1]:
+            break  # nobody after this chunk has bought as much as the last of the top, ever
+    candidates.close()
+    return _named(session, [(-neg_id, orders, net) for net, neg_id, orders in best if net != 0 or orders])
+
+
+# In a short range most customers bought little of their lifetime: adding everyone up is cheaper
+# than walking down the lifetime bound.
+SHORT_RANGE_DAYS = 190
+
+
+def _top_customers_adding_up(session: Session, period: Period, country: str | None, limit: int) -> list[TopCustomer]:
+    edges, months = period.split()
+    parts, params = [], {"limit": limit, "country": country}
     if months:
         parts.append("SELECT customer_id, orders, net_cents FROM sales_customer_month WHERE month BETWEEN :m0 AND :m1")
         params |= {"m0": months[0], "m1": months[1]}
     for n, (a, b) in enumerate(edges):
         parts.append(f"SELECT customer_id, orders, net_cents FROM sales_customer_day WHERE day BETWEEN :a{n} AND :b{n}")
         params |= {f"a{n}": a, f"b{n}": b}
-    if country is None:
-        rows = session.execute(text(
-            f"SELECT customer_id, sum(orders), sum(net_cents) FROM ({' UNION ALL '.join(parts)}) "
-            "GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT :limit"), params | {"limit": limit}).all()
-    else:  # add up first, then look at the country of each customer once
-        rows = session.execute(text(
-            f"SELECT s.customer_id, s.orders, s.net FROM (SELECT customer_id, sum(orders) AS orders, "
-            f"sum(net_cents) AS net FROM ({' UNION ALL '.join(parts)}) GROUP BY 1) s "
-            "JOIN customer c ON c.id = s.customer_id AND c.country = :country "
-            "ORDER BY 3 DESC, 1 LIMIT :limit"), params | {"limit": limit, "country": country}).all()
+    in_country = "JOIN customer c ON c.id = s.customer_id AND c.country = :country " if country is not None else ""
+    rows = session.execute(text(
+        f"SELECT s.customer_id, s.orders, s.net FROM (SELECT customer_id, sum(orders) AS orders, "
+        f"sum(net_cents) AS net FROM ({' UNION ALL '.join(parts)}) GROUP BY 1) s {in_country}"
+        "ORDER BY 3 DESC, 1 LIMIT :limit"), params).all()
+    return _named(session, [tuple(r) for r in rows])
+
+
+def _named(session: Session, rows: list[tuple[int, int, int]]) -> list[TopCustomer]:
+    """(customer id, orders, net) -> TopCustomer, in the same order."""
     people = {cid: (number, f"{first} {last}".strip(), ctry) for cid, number, first, last, ctry in session.execute(
         text("SELECT id, customer_number, first_name, last_name, country FROM customer WHERE id IN ({})".format(
             ", ".join(str(r[0]) for r in rows) or "NULL")))}
