@@ -106,6 +106,8 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
                 # Index pages of a large import stay in memory instead of being re-read.
                 conn.connection.driver_connection.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+                # The roll-ups' GROUP BYs sort in memory instead of in temporary files.
+                conn.connection.driver_connection.execute("PRAGMA temp_store=MEMORY")
             transaction = conn.begin()
             try:
                 if sqlite:
