@@ -63,9 +63,12 @@ class CallbackQueueScreen(Screen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        self.query_one("#queue", DataTable).add_columns(
-            tr("Customer"), tr("Phone"), tr("Waiting"), tr("Window"), tr("Attempts"), tr("Priority"), tr("Held by"),
-            tr("Note"))
+        table = self.query_one("#queue", DataTable)
+        # Fixed widths: the list is refilled every time the queue changes, and auto widths would
+        # jump while it is.
+        for label, width in ((tr("Customer"), 24), (tr("Phone"), 13), (tr("Waiting"), 8), (tr("Window"), 19),
+                             (tr("Attempts"), 8), (tr("Priority"), 9), (tr("Held by"), 12), (tr("Note"), 40)):
+            table.add_column(label, width=width)
         self.load_queue()
         self.set_interval(POLL_SECONDS, self.poll_changes)
 
@@ -74,6 +77,7 @@ class CallbackQueueScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue")
     def load_queue(self) -> None:
         with Session(self.context.engine) as session:
+            self._version = self._queue_version(session)  # what this load shows: no reload for it
             entries = queue(session, self.clock(), settings=self.settings, limit=200, include_claimed=True)
         self.post_message(self.QueueLoaded(entries))
 
@@ -82,13 +86,16 @@ class CallbackQueueScreen(Screen):
         """Reload when the web shop or another console changed the queue: one aggregate over
         the open callbacks (the status index), every second, in a thread."""
         with Session(self.context.engine) as session:
-            version = tuple(session.execute(text(
-                "SELECT count(*), coalesce(max(id), 0), coalesce(sum(attempts), 0), "
-                "coalesce(sum(status = 'claimed'), 0) FROM callback_request "
-                "WHERE status IN ('pending', 'claimed')")).one())
+            version = self._queue_version(session)
         if version != self._version:
-            self._version = version
             self.load_queue()
+
+    @staticmethod
+    def _queue_version(session) -> tuple:
+        return tuple(session.execute(text(
+            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(attempts), 0), "
+            "coalesce(sum(status = 'claimed'), 0) FROM callback_request "
+            "WHERE status IN ('pending', 'claimed')")).one())
 
     @on(QueueLoaded)
     def show_queue(self, message: QueueLoaded) -> None:

@@ -126,6 +126,8 @@ def in_the_queue(*keys, login_screen=None):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        await pilot.pause(0.2)  # the queue's table measures its columns on the refresh after its rows
+        await settle(pilot)
     return run
 
 
