@@ -5,7 +5,6 @@ Enter on a top-list entry opens that customer or product."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import text
 from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +18,7 @@ from textual_plotext import PlotextPlot
 
 from crm_tui.services import reports
 from crm_tui.widgets.translated_bindings import translate_bindings
+from store.models import Product
 
 
 @dataclass
@@ -324,16 +324,18 @@ class ProductScreen(ModalScreen[None]):
             yield Static(self.context.tr("Loading…"), id="product")
 
     def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="product")
+    def load(self) -> None:
         tr = self.context.tr
         with Session(self.context.engine) as session:
-            sku, name, category, price, stock, kind = session.execute(text(
-                "SELECT sku, name, category, unit_price_cents, stock_quantity, kind FROM product WHERE id = :id"),
-                {"id": self.product_id}).one()
-            sold = next((p for p in reports.top_products(session, self.period, limit=100_000)
-                         if p.product_id == self.product_id), None)
-        self.query_one("#product", Static).update("\n".join([
-            f"[b]{name}[/b]  ·  {sku}  ·  {category or '—'}", f"{tr('Price')}: {tr.money(price)}  ·  "
-            f"{tr('Stock')}: {tr.number(stock)}",
+            product = session.get(Product, self.product_id)
+            sold = next(iter(reports.top_products(session, self.period, product_id=self.product_id)), None)
+        text = "\n".join([
+            f"[b]{product.name}[/b]  ·  {product.sku}  ·  {product.category or '—'}",
+            f"{tr('Price')}: {tr.money(product.unit_price_cents)}  ·  {tr('Stock')}: {tr.number(product.stock_quantity)}",
             tr("{first} to {last}").format(first=tr.date(self.period.first), last=tr.date(self.period.last)) + ": "
             + (f"{tr.number(sold.units)} {tr('units')}, {tr.money(sold.net_cents)}" if sold else tr("no sales")),
-            "", tr("Esc closes")]))
+            "", tr("Esc closes")])
+        self.app.call_from_thread(self.query_one("#product", Static).update, text)

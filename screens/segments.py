@@ -11,13 +11,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.segments import SegmentCount, SegmentMember, computed_at, segment_counts, segment_members
+from crm_tui.widgets.summary_panel import segment_labels
 from crm_tui.widgets.translated_bindings import translate_bindings
-
-
-def segment_labels(tr) -> dict[str, str]:
-    return {"champion": tr("champion"), "loyal": tr("loyal"), "promising": tr("promising"), "new": tr("new"),
-            "needs attention": tr("needs attention"), "at risk": tr("at risk"), "lapsed": tr("lapsed"),
-            "prospect": tr("prospect")}
 
 
 class SegmentsScreen(Screen):

@@ -64,7 +64,7 @@ class MonthRow:
 
 
 def monthly(session: Session, period: Period, country: str | None = None) -> list[MonthRow]:
-    where, params = _range("day", period), _params(period, country)
+    where, params = IN_PERIOD, _params(period, country)
     if country is not None:
         where += " AND country = :country"
     sales = session.execute(text(
@@ -97,8 +97,7 @@ def _customers_per_month(session: Session, period: Period, country: str | None) 
     return found
 
 
-def _range(column: str, period: Period) -> str:
-    return f"{column} BETWEEN :first_day AND :last_day"
+IN_PERIOD = "day BETWEEN :first_day AND :last_day"  # with _params
 
 
 def _params(period: Period, country: str | None = None) -> dict:
@@ -121,8 +120,8 @@ class TopProduct:
 
 
 def top_products(session: Session, period: Period, by: str = "revenue", country: str | None = None,
-                 category: str | None = None, limit: int = 10) -> list[TopProduct]:
-    """Merchandise only, net of cancellations, by revenue or by quantity."""
+                 category: str | None = None, limit: int = 10, product_id: int | None = None) -> list[TopProduct]:
+    """Merchandise only, net of cancellations, by revenue or by quantity (or one product's figures)."""
     edges, months = period.split()
     parts, params = [], {"country": country}
     country_filter = " AND country = :country" if country is not None else ""
@@ -136,10 +135,13 @@ def top_products(session: Session, period: Period, by: str = "revenue", country:
         params |= {f"a{n}": a, f"b{n}": b}
     order = "2 DESC" if by == "quantity" else "3 DESC"
     category_filter = " AND p.category = :category" if category is not None else ""
+    if product_id is not None:
+        category_filter += " AND p.id = :product_id"
     rows = session.execute(text(
         f"SELECT s.product_id, sum(s.units), sum(s.net_cents) FROM ({' UNION ALL '.join(parts)}) s "
         f"JOIN product p ON p.id = s.product_id AND p.kind = 'product'{category_filter} "
-        f"GROUP BY 1 ORDER BY {order}, 1 LIMIT :limit"), params | {"category": category, "limit": limit}).all()
+        f"GROUP BY 1 ORDER BY {order}, 1 LIMIT :limit"),
+        params | {"category": category, "limit": limit, "product_id": product_id}).all()
     names = {pid: (sku, name, cat) for pid, sku, name, cat in session.execute(text(
         "SELECT id, sku, name, category FROM product WHERE id IN ({})".format(
             ", ".join(str(r[0]) for r in rows) or "NULL")))}
@@ -228,7 +230,7 @@ def _named(session: Session, rows: list[tuple[int, int, int]]) -> list[TopCustom
 def sales_by(session: Session, period: Period, dimension: str, country: str | None = None) -> list[tuple[str, int]]:
     """Net sales per country or per channel."""
     column = {"country": "country", "channel": "channel"}[dimension]
-    where = _range("day", period) + (" AND country = :country" if country is not None else "")
+    where = IN_PERIOD + (" AND country = :country" if country is not None else "")
     return [(key, net) for key, net in session.execute(text(
         f"SELECT {column}, sum(net_cents) FROM sales_day WHERE {where} GROUP BY 1 ORDER BY 2 DESC"),
         _params(period, country))]
@@ -237,7 +239,7 @@ def sales_by(session: Session, period: Period, dimension: str, country: str | No
 def trend(session: Session, period: Period, grain: str = "week", country: str | None = None
           ) -> list[tuple[str, int, int]]:
     """(period start, net sales, orders) by day, ISO week (its Monday) or month."""
-    where = _range("day", period) + (" AND country = :country" if country is not None else "")
+    where = IN_PERIOD + (" AND country = :country" if country is not None else "")
     rows = session.execute(text(f"SELECT day, sum(net_cents), sum(orders) FROM sales_day WHERE {where} GROUP BY 1 "
                                 "ORDER BY 1"), _params(period, country)).all()
     buckets: dict[str, list[int]] = defaultdict(lambda: [0, 0])

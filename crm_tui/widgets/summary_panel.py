@@ -5,11 +5,16 @@ from textual.widgets import Static
 from crm_tui.services.customer_summary import CustomerSummary
 
 
+def segment_labels(tr) -> dict[str, str]:
+    """Every segment's name in the agent's language: the summary's and the marketing ones."""
+    return {"champion": tr("champion"), "loyal": tr("loyal"), "promising": tr("promising"), "new": tr("new"),
+            "needs attention": tr("needs attention"), "at risk": tr("at risk"), "lapsed": tr("lapsed"),
+            "occasional": tr("occasional"), "prospect": tr("prospect")}
+
+
 class SummaryPanel(Static):
     def show(self, s: CustomerSummary, tr) -> None:
-        segments = {"prospect": tr("prospect"), "lapsed": tr("lapsed"), "new": tr("new"),
-                    "champion": tr("champion"), "at risk": tr("at risk"), "loyal": tr("loyal"),
-                    "occasional": tr("occasional")}
+        segments = segment_labels(tr)
         last = (tr("{date} ({days} days ago)").format(date=tr.date(s.last_purchase), days=s.days_since_last)
                 if s.last_purchase else tr("never"))
         rhythm = (tr("every {days} days").format(days=round(s.usual_interval_days))
