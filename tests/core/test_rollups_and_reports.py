@@ -137,6 +137,7 @@ def test_top_lists_over_any_range_equal_the_lines(imported, cut, bounded, monkey
         by_quantity = reports.top_products(session, period, by="quantity", limit=5)
         customers = reports.top_customers(session, period, limit=5, batch=7)
         countries = reports.sales_by(session, period, "country")
+        one = reports.top_products(session, period, product_id=by_quantity[-1].product_id)
     a, b = period.first.isoformat(), (period.last + timedelta(days=1)).isoformat()
     lines = ("FROM order_line l JOIN shop_order o ON o.id = l.order_id JOIN product p ON p.id = l.product_id "
              "WHERE o.placed_at >= ? AND o.placed_at < ?")
@@ -146,6 +147,7 @@ def test_top_lists_over_any_range_equal_the_lines(imported, cut, bounded, monkey
     assert [(p.sku, p.units) for p in by_quantity] == raw(
         imported, f"SELECT p.sku, sum(l.quantity) {lines} AND p.kind = 'product' GROUP BY p.id "
                   "ORDER BY 2 DESC, p.id LIMIT 5", a, b)
+    assert one == [by_quantity[-1]]  # one product's figures, as the dashboard's product window asks
     assert [(c.customer_id, c.net_cents) for c in customers] == raw(
         imported, "SELECT o.customer_id, sum(l.line_total_cents) FROM order_line l JOIN shop_order o "
                   "ON o.id = l.order_id WHERE o.placed_at >= ? AND o.placed_at < ? AND o.customer_id IS NOT NULL "
