@@ -23,7 +23,7 @@ FEES = [("POST", "POSTAGE", 18.0), ("M", "Manual", 2.55), ("BANK CHARGES", "Bank
 
 
 def write_export(path: Path, lines: int, seed: int = 1, customers: int | None = None,
-                 start: datetime = datetime(2010, 12, 1, 8, 0)) -> Path:
+                 start: datetime = datetime(2010, 12, 1, 8, 0), minutes_between: tuple[int, int] = (1, 25)) -> Path:
     rng = random.Random(seed)
     customers = customers or max(20, lines // 250)
     products = [(f"{20000 + i}{rng.choice(['', '', '', 'A', 'B'])}",
@@ -43,7 +43,7 @@ def write_export(path: Path, lines: int, seed: int = 1, customers: int | None = 
         out.writerow(HEADER)
         while written < lines:
             invoice += 1
-            when += timedelta(minutes=rng.randint(1, 25))
+            when += timedelta(minutes=rng.randint(*minutes_between))
             stamp = f"{when.month}/{when.day}/{when.year} {when.hour}:{when.minute:02d}"
             guest = rng.random() < 0.25
             cust = "" if guest else rng.choice(ids)

@@ -18,6 +18,7 @@ from crm_tui.services.staff import StaffMember
 from store.operations import OrderItem, cancel_order, place_order
 from tests.import_helpers import SAMPLES, run_import
 
+SPREAD = (400, 1400)  # minutes between orders: four months or so, so ranges cut months and days
 ANA = StaffMember("ana", "Ana", Role.AGENT, 10, True)
 SUPERVISOR = StaffMember("sue", "Sue", Role.SUPERVISOR, 30, True)
 
@@ -61,7 +62,7 @@ def raw(db: str, sql: str, *params):
 @pytest.fixture
 def imported(db, tmp_path):
     export = tmp_path / "export.csv"
-    write_export(export, 4000, seed=4, customers=60)
+    write_export(export, 4000, seed=4, customers=60, minutes_between=SPREAD)
     code, summary, output = run_import(db, str(export), "--no-refresh")
     assert code == 0, output
     return db
@@ -74,7 +75,7 @@ def test_an_import_leaves_the_rollups_equal_to_the_lines(imported):
 
 def test_a_second_overlapping_import_keeps_them_equal(imported, tmp_path):
     newer = tmp_path / "newer.csv"
-    write_export(newer, 5000, seed=4, customers=60)  # the same start, more lines
+    write_export(newer, 5000, seed=4, customers=60, minutes_between=SPREAD)  # the same start, more lines
     assert run_import(imported, str(newer))[0] == 0
     assert_rollups_equal_raw(imported)
 
@@ -133,6 +134,7 @@ def test_top_lists_over_any_range_equal_the_lines(imported, cut, bounded, monkey
     with Session(make_engine(f"sqlite:///{imported}")) as session:
         whole = reports.period_of_data(session)
         period = reports.Period(whole.first + timedelta(days=cut[0]), whole.last - timedelta(days=cut[1]))
+        assert (period.last - period.first).days > 60 and period.split()[1] is not None
         products = reports.top_products(session, period, limit=5)
         by_quantity = reports.top_products(session, period, by="quantity", limit=5)
         customers = reports.top_customers(session, period, limit=5, batch=7)
@@ -147,6 +149,7 @@ def test_top_lists_over_any_range_equal_the_lines(imported, cut, bounded, monkey
     assert [(p.sku, p.units) for p in by_quantity] == raw(
         imported, f"SELECT p.sku, sum(l.quantity) {lines} AND p.kind = 'product' GROUP BY p.id "
                   "ORDER BY 2 DESC, p.id LIMIT 5", a, b)
+    assert len(products) == len(by_quantity) == len(customers) == 5
     assert one == [by_quantity[-1]]  # one product's figures, as the dashboard's product window asks
     assert [(c.customer_id, c.net_cents) for c in customers] == raw(
         imported, "SELECT o.customer_id, sum(l.line_total_cents) FROM order_line l JOIN shop_order o "
