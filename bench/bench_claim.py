@@ -16,6 +16,7 @@ from crm_tui.db import open_database
 from crm_tui.models import Role
 from crm_tui.services.callbacks import QueueSettings, claim_next_callback, finish_callback
 from crm_tui.services.staff import StaffMember
+from store.types import utc_now
 
 FINISHED = int(os.environ.get("BENCH_CLAIM_FINISHED", "1000000"))
 WAITING = 2000
@@ -58,10 +59,10 @@ def main() -> None:
     with Session(engine) as session:
         for _ in range(500):
             t0 = time.perf_counter()
-            claimed = claim_next_callback(session, staff, settings=ALWAYS)
+            claimed = claim_next_callback(session, staff, utc_now(), settings=ALWAYS)
             t1 = time.perf_counter()
-            finish_callback(session, staff, claimed.callback_id, "resolved", started_at=datetime.now(timezone.utc),
-                            settings=ALWAYS)
+            now = utc_now()
+            finish_callback(session, staff, claimed.callback_id, "resolved", started_at=now, now=now, settings=ALWAYS)
             claims.append((t1 - t0) * 1000)
             finishes.append((time.perf_counter() - t1) * 1000)
     engine.dispose()

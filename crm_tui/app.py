@@ -1,21 +1,22 @@
 """The Textual App: modes, global bindings, nothing else."""
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
-from sqlalchemy import Engine
 from sqlmodel import Session
 from textual.app import App
 from textual.binding import Binding
 
+from crm_tui.context import ConsoleContext
 from crm_tui.db import describe_database, open_database
 from crm_tui.i18n import Localizer
 from crm_tui.models import Role
-from crm_tui.services.callbacks import CallbackError, QueueSettings, settings_from
-from crm_tui.services.staff import NotStaff, StaffMember, active_staff
+from crm_tui.services.callbacks import CallbackError, settings_from
+from crm_tui.services.staff import NotStaff, active_staff
 from crm_tui.settings import Settings
 from crm_tui.widgets.translated_bindings import translate_bindings
+from store.types import utc_now
 
 
 def _customer_commands():
@@ -32,17 +33,6 @@ def _screen_commands():
 
 class ConsoleRefused(RuntimeError):
     """The console does not start; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class ConsoleContext:
-    """What every screen needs: the engine, who is at the keyboard, their language."""
-
-    engine: Engine
-    staff: StaffMember
-    tr: Localizer
-    database: str
-    queue: QueueSettings = QueueSettings()
 
 
 class CrmApp(App):
@@ -76,7 +66,8 @@ class CrmApp(App):
         self.push_screen(CustomerCardScreen(self.context, customer_id))
 
 
-def make_app(settings: Settings, environ: Mapping[str, str] | None = None) -> CrmApp:
+def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
+             clock: Callable[[], datetime] = utc_now) -> CrmApp:
     """Settings -> engine -> who is logged in -> the App. Used by the CLI and the tests."""
     try:
         queue = settings_from(os.environ if environ is None else environ)
@@ -89,4 +80,5 @@ def make_app(settings: Settings, environ: Mapping[str, str] | None = None) -> Cr
         except NotStaff as exc:
             engine.dispose()
             raise ConsoleRefused(str(exc)) from None
-    return CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue))
+    return CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue,
+                                 clock))

@@ -4,18 +4,23 @@ One engine per process, made by make_engine() and passed in; nothing here runs a
 """
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
 
 DB_ENV_VAR = "CRM_TUI_DB"
+LOCK_TIMEOUT_ENV_VAR = "CRM_TUI_LOCK_TIMEOUT"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_MMAP_BYTES = 1 << 30
+WRITE_RETRIES = 3
+T = TypeVar("T")
 
 
 class DatabaseError(RuntimeError):
@@ -24,6 +29,66 @@ class DatabaseError(RuntimeError):
 
 class SchemaTooNew(DatabaseError):
     pass
+
+
+class WriteFailed(DatabaseError):
+    """A write could not happen (lock held too long, disk full, read-only file): nothing was
+    written; the message says so in one sentence and `kind` names the cause."""
+
+    def __init__(self, message: str, kind: str = ""):
+        super().__init__(message)
+        self.kind = kind
+
+
+def lock_timeout_ms(environ=None) -> int:
+    """How long a writer waits for another's write lock: CRM_TUI_LOCK_TIMEOUT seconds, else 15."""
+    value = (os.environ if environ is None else environ).get(LOCK_TIMEOUT_ENV_VAR, "").strip()
+    if not value:
+        return SQLITE_BUSY_TIMEOUT_MS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1
+    if not 0 < seconds <= 3600:
+        raise DatabaseError(f"{LOCK_TIMEOUT_ENV_VAR}={value!r}: expected a number of seconds from 0 to 3600.")
+    return int(seconds * 1000)
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
+
+
+FAILURES = {
+    "locked": "Another program held the database's write lock for too long (an import?): "
+              "nothing was written; try again in a moment.",
+    "disk": "The disk holding the database is full (or failing): nothing was written; free space and try again.",
+    "readonly": "The database file is read-only for you: nothing was written; ask ops for write access.",
+    "damaged": "The database file is damaged or is not a crm-tui database: nothing was read or written.",
+    "unopenable": "The database file cannot be opened: check its path and permissions.",
+}
+
+
+def failure_kind(exc: BaseException) -> str | None:
+    """Which failure a user can act on this database error is, or None for a bug."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if is_lock_error(exc):
+        return "locked"
+    if "disk is full" in text or "disk i/o error" in text or "no space left" in text:
+        return "disk"
+    if "readonly" in text or "read-only" in text:
+        return "readonly"
+    if "file is not a database" in text or "malformed" in text:
+        return "damaged"
+    if "unable to open database" in text:
+        return "unopenable"
+    return None
+
+
+def explain(exc: BaseException) -> str | None:
+    """One sentence for a database failure a user can act on, or None for a bug."""
+    kind = failure_kind(exc)
+    return FAILURES[kind] if kind else None
 
 
 def default_database_path() -> Path:
@@ -67,29 +132,35 @@ def describe_database(url: str) -> str:
     return f"{parsed.database} on {parsed.host or 'localhost'} ({parsed.get_backend_name()})"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_timeout_ms: int | None = None) -> Engine:
     """The one engine of a process. SQLite: WAL, foreign keys, busy timeout."""
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True)
+    timeout_ms = lock_timeout_ms() if busy_timeout_ms is None else busy_timeout_ms
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False,
+        connect_args={"timeout": timeout_ms / 1000, "check_same_thread": False,
                       "isolation_level": None},
     )
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, timeout_ms)
+    engine.info = {"busy_timeout_ms": timeout_ms}
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def busy_timeout_seconds(engine: Engine) -> float:
+    return getattr(engine, "info", {}).get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS) / 1000
+
+
+def _configure_sqlite(engine: Engine, timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Reads (search, cards, reports) come straight from the OS page cache through a
         # memory map instead of being copied into each connection's small page cache.
@@ -109,15 +180,47 @@ def _configure_sqlite(engine: Engine) -> None:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """A session for one write transaction: commits on success, rolls back on error."""
+    """A session for one write transaction: commits on success, rolls back on error.
+
+    On SQLite the transaction begins IMMEDIATE (it waits up to the busy timeout for the write
+    lock); a lock or disk failure becomes WriteFailed with one sentence."""
     with Session(engine, expire_on_commit=False) as session:
-        session.connection(execution_options={"sqlite_immediate": True})
         try:
+            session.connection(execution_options={"sqlite_immediate": True})
             yield session
             session.commit()
+        except DBAPIError as exc:
+            session.rollback()
+            kind = failure_kind(exc)
+            if kind is None:
+                raise
+            raise WriteFailed(FAILURES[kind], kind) from exc
         except BaseException:
             session.rollback()
             raise
+
+
+def run_write(engine: Engine, fn: Callable[[Session], T], retries: int = WRITE_RETRIES) -> T:
+    """fn(session) in one write transaction, committed; retried a few times when the write lock
+    could not be had (SQLite can report "locked" without waiting, e.g. behind a checkpoint).
+
+    fn must be safe to run again: it reads what it needs inside the transaction."""
+    started = time.monotonic()
+    limit = busy_timeout_seconds(engine)
+    for attempt in range(retries + 1):
+        try:
+            with write_session(engine) as session:
+                return fn(session)
+        except WriteFailed as exc:
+            if attempt == retries or exc.kind != "locked" or time.monotonic() - started >= limit:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def run_read(engine: Engine, fn: Callable[[Session], T]) -> T:
+    with read_session(engine) as session:
+        return fn(session)
 
 
 @contextmanager

@@ -4,7 +4,6 @@ and the outcome keys that end the call."""
 from dataclasses import replace
 from datetime import datetime
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,7 +19,7 @@ from crm_tui.services.dialling import dial
 from crm_tui.services.timeline import TimelineEntry, customer_timeline
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
-from store.types import utc_now
+from screens.base import ReportsFailures
 from store.validation import national_phone
 
 OUTCOME_KEYS = {"1": "resolved", "2": "ordered", "3": "no_answer", "4": "busy", "5": "voicemail",
@@ -34,7 +33,7 @@ def outcome_labels(tr) -> dict[str, str]:
             "call_later": tr("call back later"), "declined": tr("declined"), "unreachable": tr("unreachable")}
 
 
-class CallScreen(Screen[str]):
+class CallScreen(ReportsFailures, Screen[str]):
     """Dismissed with what was recorded, for the queue screen to show."""
 
     CSS_PATH = "call.tcss"
@@ -68,11 +67,11 @@ class CallScreen(Screen[str]):
             self.note, self.error = note, error
 
     def __init__(self, context, entry: QueuedCallback, settings: QueueSettings = QueueSettings(),
-                 clock=utc_now, note: str = ""):
+                 note: str = ""):
         super().__init__()
-        self.context, self.entry, self.settings, self.clock = context, entry, settings, clock
+        self.context, self.entry, self.settings, self.clock = context, entry, settings, context.clock
         self.customer_id = entry.customer_id
-        self.started_at: datetime = clock()
+        self.started_at: datetime = self.clock()
         self._note = note
         self._dial_note = ""
         self._finishing = False
@@ -134,11 +133,10 @@ class CallScreen(Screen[str]):
         if self.customer_id is None:
             self.post_message(self.Loaded(None, None, []))
             return
-        with Session(self.context.engine) as session:
-            card = load_card(session, self.customer_id)
-            summary = customer_summary(session, self.customer_id)
-            timeline = customer_timeline(session, self.customer_id, limit=50)
-        self.post_message(self.Loaded(card, summary, timeline))
+        now = self.clock()
+        self.post_message(self.Loaded(*self.context.read(lambda session: (
+            load_card(session, self.customer_id), customer_summary(session, self.customer_id, now),
+            customer_timeline(session, self.customer_id, limit=50)))))
 
     @on(Loaded)
     def show_customer(self, message: Loaded) -> None:
@@ -239,7 +237,7 @@ class CallScreen(Screen[str]):
         if outcome in REACHED or outcome == "call_later":
             from screens.call_wrap_up import WrapUpScreen
 
-            self.app.push_screen(WrapUpScreen(self.context, self.entry, outcome, self.clock),
+            self.app.push_screen(WrapUpScreen(self.context, self.entry, outcome),
                                  lambda details: self._wrapped_up(outcome, details))
         else:
             self._finishing = True
@@ -258,10 +256,10 @@ class CallScreen(Screen[str]):
     def finish(self, outcome: str, details: dict) -> None:
         tr = self.context.tr
         try:
-            with Session(self.context.engine) as session:
-                status = finish_callback(session, self.context.staff, self.entry.callback_id, outcome,
-                                         started_at=self.started_at, now=self.clock(), settings=self.settings,
-                                         **details)
+            now = self.clock()
+            status = self.context.write(lambda session: finish_callback(
+                session, self.context.staff, self.entry.callback_id, outcome, started_at=self.started_at, now=now,
+                settings=self.settings, **details))
         except CallbackError as exc:
             self.post_message(self.Finished("", str(exc)))
             return

@@ -10,19 +10,20 @@ from textual.widgets import Input, Label, Select, Static
 
 from crm_tui.services.callbacks import CallbackError, QueuedCallback, call_back_time
 from crm_tui.widgets.translated_bindings import translate_bindings
+from screens.base import ReportsFailures
 
 FEEDBACK_KINDS = ("complaint", "suggestion")
 
 
-class WrapUpScreen(ModalScreen[dict | None]):
+class WrapUpScreen(ReportsFailures, ModalScreen[dict | None]):
     """Dismissed with finish_callback's keyword arguments, or None (Esc: back to the call)."""
 
     CSS_PATH = "call.tcss"
     BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Back to the call")]
 
-    def __init__(self, context, entry: QueuedCallback, outcome: str, clock):
+    def __init__(self, context, entry: QueuedCallback, outcome: str):
         super().__init__()
-        self.context, self.entry, self.outcome, self.clock = context, entry, outcome, clock
+        self.context, self.entry, self.outcome, self.clock = context, entry, outcome, context.clock
         translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:

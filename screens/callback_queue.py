@@ -4,7 +4,6 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,13 +20,13 @@ from crm_tui.services.callbacks import (
     queue,
 )
 from crm_tui.widgets.translated_bindings import translate_bindings
-from store.types import utc_now
+from screens.base import ReportsFailures
 from store.validation import national_phone
 
 POLL_SECONDS = 1.0
 
 
-class CallbackQueueScreen(Screen):
+class CallbackQueueScreen(ReportsFailures, Screen):
     CSS_PATH = "callback_queue.tcss"
     BINDINGS = [
         Binding("n", "claim_next", "Take next"),
@@ -45,9 +44,9 @@ class CallbackQueueScreen(Screen):
             super().__init__()
             self.entry, self.note = entry, note
 
-    def __init__(self, context, settings: QueueSettings | None = None, clock=utc_now):
+    def __init__(self, context, settings: QueueSettings | None = None):
         super().__init__()
-        self.context, self.settings, self.clock = context, settings or context.queue, clock
+        self.context, self.settings, self.clock = context, settings or context.queue, context.clock
         self.entries: list[QueuedCallback] = []
         self.calling = False
         self._version: tuple | None = None
@@ -76,17 +75,19 @@ class CallbackQueueScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue")
     def load_queue(self) -> None:
-        with Session(self.context.engine) as session:
-            self._version = self._queue_version(session)  # what this load shows: no reload for it
-            entries = queue(session, self.clock(), settings=self.settings, limit=200, include_claimed=True)
+        now = self.clock()
+
+        def read(session):
+            return self._queue_version(session), queue(session, now, settings=self.settings, limit=200,
+                                                       include_claimed=True)
+        self._version, entries = self.context.read(read)  # the version this load shows: no reload for it
         self.post_message(self.QueueLoaded(entries))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def poll_changes(self) -> None:
         """Reload when the web shop or another console changed the queue: one aggregate over
         the open callbacks (the status index), every second, in a thread."""
-        with Session(self.context.engine) as session:
-            version = self._queue_version(session)
+        version = self.context.read(self._queue_version)
         if version != self._version:
             self.load_queue()
 
@@ -140,12 +141,14 @@ class CallbackQueueScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
     def claim(self, callback_id: int | None) -> None:
         tr = self.context.tr
-        with Session(self.context.engine) as session:
+        now = self.clock()
+
+        def take(session):
             if callback_id is None:
-                entry = claim_next_callback(session, self.context.staff, self.clock(), settings=self.settings)
+                entry = claim_next_callback(session, self.context.staff, now, settings=self.settings)
                 note = "" if entry else tr("Nobody to call right now.")
             else:
-                taken = claim_callback(session, self.context.staff, callback_id, self.clock(), settings=self.settings)
+                taken = claim_callback(session, self.context.staff, callback_id, now, settings=self.settings)
                 entry = next((e for e in self.entries if e.callback_id == callback_id), None) if taken else None
                 note = "" if taken else tr("Someone else took that callback.")
             if entry is not None and entry.customer_id is None:
@@ -153,7 +156,8 @@ class CallbackQueueScreen(Screen):
                 if matched is not None:
                     entry = replace(entry, customer_id=matched)
                     note = tr("The number belongs to a registered customer: linked.")
-        self.post_message(self.Claimed(entry, note))
+            return entry, note
+        self.post_message(self.Claimed(*self.context.write(take)))
 
     @on(Claimed)
     def show_call(self, message: Claimed) -> None:
@@ -164,7 +168,7 @@ class CallbackQueueScreen(Screen):
         else:
             from screens.call import CallScreen
 
-            self.app.push_screen(CallScreen(self.context, message.entry, self.settings, self.clock, message.note),
+            self.app.push_screen(CallScreen(self.context, message.entry, self.settings, message.note),
                                  self.call_ended)
 
     def call_ended(self, note: str | None) -> None:
@@ -179,7 +183,7 @@ class CallbackQueueScreen(Screen):
             return
         from screens.queue_supervision import QueueSupervisionScreen
 
-        self.app.push_screen(QueueSupervisionScreen(self.context, self.settings, self.clock), lambda _: self.load_queue())
+        self.app.push_screen(QueueSupervisionScreen(self.context, self.settings), lambda _: self.load_queue())
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -3,7 +3,6 @@
 import asyncio
 from functools import partial
 
-from sqlmodel import Session
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from crm_tui.services.search import search_customers
@@ -23,8 +22,7 @@ class CustomerCommands(Provider):
                       help=tr("Open the customer's card"))
 
     def _find(self, query: str):
-        with Session(self.app.context.engine) as session:
-            return search_customers(session, query)
+        return self.app.context.read(lambda session: search_customers(session, query))
 
 
 class ScreenCommands(Provider):

@@ -1,6 +1,5 @@
 """Customer 360: the summary ("Show") and the order history ("Show inputs"), lines on Enter."""
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,9 +12,10 @@ from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
+from screens.base import ReportsFailures
 
 
-class Customer360Screen(Screen):
+class Customer360Screen(ReportsFailures, Screen):
     CSS_PATH = "customer_360.tcss"
     BINDINGS = [
         Binding("f3", "phone_order", "New phone order"),
@@ -75,13 +75,14 @@ class Customer360Screen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
     def load_summary(self) -> None:
-        with Session(self.context.engine) as session:
-            self.post_message(self.SummaryLoaded(customer_summary(session, self.customer_id)))
+        now = self.context.now()
+        summary = self.context.read(lambda session: customer_summary(session, self.customer_id, now))
+        self.post_message(self.SummaryLoaded(summary))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="orders")
     def load_orders(self, after) -> None:
-        with Session(self.context.engine) as session:
-            self.post_message(self.OrdersLoaded(order_history(session, self.customer_id, after), after is None))
+        orders = self.context.read(lambda session: order_history(session, self.customer_id, after))
+        self.post_message(self.OrdersLoaded(orders, after is None))
 
     @on(SummaryLoaded)
     def show_summary(self, message: SummaryLoaded) -> None:
@@ -141,7 +142,7 @@ class Customer360Screen(Screen):
         self.app.pop_screen()
 
 
-class OrderLinesScreen(ModalScreen[None]):
+class OrderLinesScreen(ReportsFailures, ModalScreen[None]):
     BINDINGS = [Binding("escape", "dismiss", "Close")]
     CSS_PATH = "customer_360.tcss"
 
@@ -170,8 +171,8 @@ class OrderLinesScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lines")
     def load(self) -> None:
-        with Session(self.context.engine) as session:
-            self.post_message(self.LinesLoaded(order_lines(session, self.order.order_id)))
+        lines = self.app.context.read(lambda session: order_lines(session, self.order.order_id))
+        self.post_message(self.LinesLoaded(lines))
 
     @on(LinesLoaded)
     def show(self, message: LinesLoaded) -> None:

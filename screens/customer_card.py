@@ -1,6 +1,6 @@
 """The customer card: registration fields, the staff-only discount, and the change history."""
 
-from sqlmodel import Session
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +20,7 @@ from crm_tui.services.customers import (
     save_card,
 )
 from crm_tui.widgets.translated_bindings import translate_bindings
+from screens.base import ReportsFailures
 from store.validation import InvalidInput
 
 TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
@@ -44,7 +45,7 @@ def _field_hints(tr) -> dict[str, str]:
             "discount_percent": tr("A whole percent from 0 to 100.")}
 
 
-class CustomerCardScreen(Screen):
+class CustomerCardScreen(ReportsFailures, Screen):
     CSS_PATH = "customer_card.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
@@ -114,9 +115,8 @@ class CustomerCardScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="card")
     def load(self, note: str = "") -> None:
-        with Session(self.context.engine) as session:
-            card = load_card(session, self.customer_id)
-            records = change_history(session, self.customer_id)
+        card, records = self.context.read(lambda session: (load_card(session, self.customer_id),
+                                                           change_history(session, self.customer_id)))
         self.post_message(self.Loaded(card, records, note))
 
     @on(Loaded)
@@ -188,8 +188,8 @@ class CustomerCardScreen(Screen):
     def save(self, loaded: CustomerCard, edits: dict[str, object], reason: str) -> None:
         tr = self.context.tr
         try:
-            with Session(self.context.engine) as session:
-                save_card(session, self.context.staff, loaded, edits, reason)
+            now = self.context.now()
+            self.context.write(lambda session: save_card(session, self.context.staff, loaded, edits, reason, now=now))
         except InvalidInput as exc:
             hints = _field_hints(tr)
             errors = {name: hints.get(name, message) for name, message in exc.by_field().items()}
@@ -223,7 +223,12 @@ class CustomerCardScreen(Screen):
                       "Press ctrl+r to reload; your edits are kept.").format(who=who, changes=changed)
         else:
             note = message.note
-        self.query_one("#message", Static).update(f"[b red]{note}[/]")
+        self.query_one("#message", Static).update(Text(note, style="bold red"))
+
+    def worker_failed(self, worker, sentence: str) -> None:
+        """A save that could not be written: say so where the agent looks; the edits stay."""
+        note = sentence + " " + self.context.tr("Your edits are still here: press ctrl+s to try again.")
+        self.query_one("#message", Static).update(Text(note, style="bold red"))
 
     def _clear_errors(self) -> None:
         for error in self.query(".error"):

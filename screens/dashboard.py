@@ -18,6 +18,7 @@ from textual_plotext import PlotextPlot
 
 from crm_tui.services import reports
 from crm_tui.widgets.translated_bindings import translate_bindings
+from screens.base import ReportsFailures
 from store.models import Product
 
 
@@ -57,7 +58,7 @@ def _nice_step(raw: float) -> float:
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(ReportsFailures, Screen):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
         Binding("f5", "reload", "Refresh"),
@@ -123,9 +124,8 @@ class DashboardScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
     def first_load(self) -> None:
         """The last twelve months of sales, ending on the last day with sales (or today)."""
-        with Session(self.context.engine) as session:
-            known = reports.period_of_data(session)
-        last = self.today or (known.last if known else date.today())
+        known = self.context.read(reports.period_of_data)
+        last = self.today or (known.last if known else self.context.now().date())
         first = (last.replace(day=1) - timedelta(days=335)).replace(day=1)
         self.app.call_from_thread(self._set_filters, first, last)
         self.load(reports.Period(first, last), None, None)
@@ -154,8 +154,8 @@ class DashboardScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
     def load(self, period: reports.Period, country: str | None, category: str | None) -> None:
         queue = self.context.queue
-        with Session(self.context.engine) as session:
-            data = load_dashboard(session, period, country, category, queue.target_minutes, queue.time_zone)
+        data = self.context.read(lambda session: load_dashboard(session, period, country, category,
+                                                                 queue.target_minutes, queue.time_zone))
         filters = " · ".join(part for part in (country, category) if part)
         self.post_message(self.Loaded(data, filters))
 
@@ -308,7 +308,7 @@ class DashboardScreen(Screen):
         self.app.pop_screen()
 
 
-class ProductScreen(ModalScreen[None]):
+class ProductScreen(ReportsFailures, ModalScreen[None]):
     """A product: its details, stock and sales in the dashboard's period."""
 
     CSS_PATH = "dashboard.tcss"
@@ -329,9 +329,9 @@ class ProductScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="product")
     def load(self) -> None:
         tr = self.context.tr
-        with Session(self.context.engine) as session:
-            product = session.get(Product, self.product_id)
-            sold = next(iter(reports.top_products(session, self.period, product_id=self.product_id)), None)
+        product, sold = self.context.read(lambda session: (
+            session.get(Product, self.product_id),
+            next(iter(reports.top_products(session, self.period, product_id=self.product_id)), None)))
         text = "\n".join([
             f"[b]{product.name}[/b]  ·  {product.sku}  ·  {product.category or '—'}",
             f"{tr('Price')}: {tr.money(product.unit_price_cents)}  ·  {tr('Stock')}: {tr.number(product.stock_quantity)}",

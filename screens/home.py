@@ -1,6 +1,5 @@
 """The home screen: one search box, results as you type, Enter opens the customer's card."""
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,9 +10,10 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from crm_tui.services.overview import ShopOverview, shop_overview
 from crm_tui.services.search import CustomerHit, search_customers
 from crm_tui.widgets.translated_bindings import translate_bindings
+from screens.base import ReportsFailures
 
 
-class HomeScreen(Screen):
+class HomeScreen(ReportsFailures, Screen):
     CSS_PATH = "home.tcss"
     BINDINGS = [
         Binding("escape", "focus_search", "Search box"),
@@ -69,8 +69,7 @@ class HomeScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, query_number: int, query: str) -> None:
-        with Session(self.context.engine) as session:
-            hits = search_customers(session, query)
+        hits = self.context.read(lambda session: search_customers(session, query))
         self.post_message(self.ResultsFound(query_number, query, hits))
 
     @on(ResultsFound)
@@ -144,8 +143,7 @@ class HomeScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
     def load_overview(self) -> None:
-        with Session(self.context.engine) as session:
-            overview = shop_overview(session)
+        overview = self.context.read(shop_overview)
         self.post_message(self.OverviewLoaded(overview))
 
     @on(OverviewLoaded)

@@ -3,7 +3,6 @@ and the message in their language; making an offer is logged."""
 
 from datetime import timedelta
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,10 +20,10 @@ from crm_tui.services.offers import (
 )
 from crm_tui.widgets.offer_reason import reason_text, rule_label
 from crm_tui.widgets.translated_bindings import translate_bindings
-from store.types import utc_now
+from screens.base import ReportsFailures
 
 
-class OffersScreen(Screen):
+class OffersScreen(ReportsFailures, Screen):
     CSS_PATH = "offers.tcss"
     BINDINGS = [
         Binding("o", "offer_made", "Offer made"),
@@ -73,14 +72,14 @@ class OffersScreen(Screen):
         except TemplateError as exc:
             self.post_message(self.Loaded(None, error=str(exc)))
             return
-        with Session(self.context.engine) as session:
-            found = customer_offers(session, self.customer_id, templates)
-            rate = ""
-            if self.context.staff.role.value != "agent":
-                accepted = acceptance(session, utc_now() - timedelta(days=90))
-                rate = tr("Offers made in 90 days: {made}, accepted: {accepted} ({rate})").format(
-                    made=accepted.made, accepted=accepted.accepted,
-                    rate=f"{accepted.rate:.0%}" if accepted.rate is not None else "—")
+        now = self.context.now()
+        found = self.context.read(lambda session: customer_offers(session, self.customer_id, templates, now))
+        rate = ""
+        if self.context.staff.role.value != "agent":
+            accepted = self.context.read(lambda session: acceptance(session, now - timedelta(days=90)))
+            rate = tr("Offers made in 90 days: {made}, accepted: {accepted} ({rate})").format(
+                made=accepted.made, accepted=accepted.accepted,
+                rate=f"{accepted.rate:.0%}" if accepted.rate is not None else "—")
         self.post_message(self.Loaded(found, rate))
 
     @on(Loaded)
@@ -123,9 +122,9 @@ class OffersScreen(Screen):
     def log_offer(self, offer) -> None:
         tr = self.context.tr
         channel = self.channel_in_use or (self.found.channel if self.found else None) or "phone"
-        with Session(self.context.engine) as session:
-            record_offer(session, self.customer_id, offer, channel, self.context.staff.login)
-            session.commit()
+        now = self.context.now()
+        self.context.write(lambda session: record_offer(session, self.customer_id, offer, channel,
+                                                        self.context.staff.login, now))
         self.post_message(self.Logged(tr("Offer of {product} logged; it counts as accepted if they order it within "
                                          "14 days.").format(product=offer.name)))
 

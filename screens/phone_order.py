@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from crm_tui.services.customers import CustomerCard, DiscountCapExceeded, ReasonRequired, load_card
 from crm_tui.services.orders import ProductOffer, find_products, place_phone_order
 from crm_tui.widgets.translated_bindings import translate_bindings
+from screens.base import ReportsFailures
 from store.models import StockLight
 from store.operations import OrderItem, OrderRefused, OutOfStock, PlacedOrder, order_totals
 
@@ -26,7 +27,7 @@ class CartLine:
     quantity: int
 
 
-class PhoneOrderScreen(Screen[PlacedOrder | None]):
+class PhoneOrderScreen(ReportsFailures, Screen[PlacedOrder | None]):
     CSS_PATH = "phone_order.tcss"
     BINDINGS = [
         Binding("ctrl+s", "confirm", "Confirm order", priority=True),
@@ -90,9 +91,7 @@ class PhoneOrderScreen(Screen[PlacedOrder | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer")
     def load_customer(self) -> None:
-        with Session(self.context.engine) as session:
-            card = load_card(session, self.customer_id)
-        self.post_message(self.CustomerLoaded(card))
+        self.post_message(self.CustomerLoaded(self.context.read(lambda session: load_card(session, self.customer_id))))
 
     @on(CustomerLoaded)
     def show_customer(self, message: CustomerLoaded) -> None:
@@ -113,8 +112,7 @@ class PhoneOrderScreen(Screen[PlacedOrder | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="products")
     def search_products(self, number: int, text: str) -> None:
-        with Session(self.context.engine) as session:
-            self.post_message(self.ProductsFound(number, find_products(session, text)))
+        self.post_message(self.ProductsFound(number, self.context.read(lambda session: find_products(session, text))))
 
     @on(ProductsFound)
     def show_products(self, message: ProductsFound) -> None:
@@ -226,8 +224,9 @@ class PhoneOrderScreen(Screen[PlacedOrder | None]):
     def confirm(self, items: list[OrderItem], discount: int | None, reason: str) -> None:
         tr = self.context.tr
         try:
-            with Session(self.context.engine) as session:
-                placed = place_phone_order(session, self.context.staff, self.customer_id, items, discount, reason)
+            now = self.context.now()
+            placed = self.context.write(lambda session: place_phone_order(
+                session, self.context.staff, self.customer_id, items, discount, reason, now=now))
         except OutOfStock as exc:
             text = (tr("{name} sold out meanwhile: nothing was ordered.") if exc.available <= 0 else
                     tr("Only {stock} of {name} left now: nothing was ordered.")).format(name=exc.name,
@@ -250,9 +249,14 @@ class PhoneOrderScreen(Screen[PlacedOrder | None]):
                 number=message.placed.number, total=self.context.tr.money(message.placed.total_cents)))
             self.dismiss(message.placed)
             return
-        self.query_one("#order-message", Static).update(f"[b red]{message.error}[/]")
+        self.query_one("#order-message", Static).update(Text(message.error, style="bold red"))
         if message.refresh:
             self.search_products(self._search_number, self.query_one("#product-search", Input).value)
+
+    def worker_failed(self, worker, sentence: str) -> None:
+        """An order that could not be written: nothing was ordered, the cart stays for a retry."""
+        note = sentence + " " + self.context.tr("The cart is still here: press ctrl+s to try again.")
+        self.query_one("#order-message", Static).update(Text(note, style="bold red"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

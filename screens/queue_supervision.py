@@ -4,7 +4,6 @@ reassign a callback someone holds."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +22,7 @@ from crm_tui.services.callbacks import (
 )
 from crm_tui.services.staff import NotStaff
 from crm_tui.widgets.translated_bindings import translate_bindings
+from screens.base import ReportsFailures
 from store.validation import national_phone
 
 REFRESH_SECONDS = 2.0
@@ -35,7 +35,7 @@ def period_starts(now: datetime, zone: str) -> tuple[datetime, datetime]:
     return today, today - timedelta(days=today.weekday())
 
 
-class QueueSupervisionScreen(Screen):
+class QueueSupervisionScreen(ReportsFailures, Screen):
     CSS_PATH = "queue_supervision.tcss"
     BINDINGS = [
         Binding("r", "release", "Release"),
@@ -53,9 +53,9 @@ class QueueSupervisionScreen(Screen):
             super().__init__()
             self.note = note
 
-    def __init__(self, context, settings: QueueSettings, clock):
+    def __init__(self, context, settings: QueueSettings):
         super().__init__()
-        self.context, self.settings, self.clock = context, settings, clock
+        self.context, self.settings, self.clock = context, settings, context.clock
         self.held: list[QueuedCallback] = []
         translate_bindings(self, context.tr)
 
@@ -87,10 +87,12 @@ class QueueSupervisionScreen(Screen):
     def load(self) -> None:
         now = self.clock()
         today, week = period_starts(now, self.settings.time_zone)
-        with Session(self.context.engine) as session:
+
+        def read(session):
             figures = (queue_figures(session, today, now, self.settings), queue_figures(session, week, now, self.settings))
             held = [e for e in queue(session, now, self.settings, limit=500, include_claimed=True) if e.claimed_by]
-        self.post_message(self.Loaded(*figures, held))
+            return (*figures, held)
+        self.post_message(self.Loaded(*self.context.read(read)))
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
@@ -144,8 +146,9 @@ class QueueSupervisionScreen(Screen):
     def change(self, entry: QueuedCallback, to_login: str | None) -> None:
         tr = self.context.tr
         try:
-            with Session(self.context.engine) as session:
-                release_callback(session, self.context.staff, entry.callback_id, to_login, self.settings)
+            now = self.clock()
+            self.context.write(lambda session: release_callback(session, self.context.staff, entry.callback_id,
+                                                                to_login, self.settings, now=now))
         except NotStaff:
             self.post_message(self.Done(tr("{login} is not active staff.").format(login=to_login)))
             return
@@ -162,7 +165,7 @@ class QueueSupervisionScreen(Screen):
         self.dismiss(None)
 
 
-class ReassignScreen(ModalScreen[str | None]):
+class ReassignScreen(ReportsFailures, ModalScreen[str | None]):
     CSS_PATH = "queue_supervision.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

@@ -1,6 +1,5 @@
 """Register an unknown caller from the call, with the shop's own registration rules."""
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,11 +10,12 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from crm_tui.services.callbacks import QueuedCallback, register_caller
 from crm_tui.widgets.translated_bindings import translate_bindings
+from screens.base import ReportsFailures
 from screens.customer_card import CONSENTS, TEXT_FIELDS, _field_hints, _labels
 from store.validation import InvalidInput, national_phone, phone_region
 
 
-class RegisterCallerScreen(ModalScreen[int | None]):
+class RegisterCallerScreen(ReportsFailures, ModalScreen[int | None]):
     """Dismissed with the new customer's id, or None (Esc)."""
 
     CSS_PATH = "call.tcss"
@@ -62,8 +62,7 @@ class RegisterCallerScreen(ModalScreen[int | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="register")
     def save(self, form: dict) -> None:
         try:
-            with Session(self.context.engine) as session:
-                customer_id = register_caller(session, self.entry.callback_id, form)
+            customer_id = self.context.write(lambda session: register_caller(session, self.entry.callback_id, form))
         except InvalidInput as exc:
             self.post_message(self.Refused(exc.by_field()))
             return

@@ -1,6 +1,5 @@
 """Marketing segments: how many customers each holds; their customers, most valuable first."""
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,9 +12,10 @@ from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.segments import SegmentCount, SegmentMember, computed_at, segment_counts, segment_members
 from crm_tui.widgets.summary_panel import segment_labels
 from crm_tui.widgets.translated_bindings import translate_bindings
+from screens.base import ReportsFailures
 
 
-class SegmentsScreen(Screen):
+class SegmentsScreen(ReportsFailures, Screen):
     CSS_PATH = "segments.tcss"
     BINDINGS = [
         Binding("r", "recompute", "Recompute"),
@@ -63,8 +63,8 @@ class SegmentsScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def load_counts(self, note: str = "") -> None:
-        with Session(self.context.engine) as session:
-            self.post_message(self.CountsLoaded(segment_counts(session), computed_at(session), note))
+        counts, at = self.context.read(lambda session: (segment_counts(session), computed_at(session)))
+        self.post_message(self.CountsLoaded(counts, at, note))
 
     @on(CountsLoaded)
     def show_counts(self, message: CountsLoaded) -> None:
@@ -92,8 +92,8 @@ class SegmentsScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="members")
     def load_members(self, segment: str) -> None:
-        with Session(self.context.engine) as session:
-            self.post_message(self.MembersLoaded(segment, segment_members(session, segment)))
+        members = self.context.read(lambda session: segment_members(session, segment))
+        self.post_message(self.MembersLoaded(segment, members))
 
     @on(MembersLoaded)
     def show_members(self, message: MembersLoaded) -> None:
@@ -117,8 +117,8 @@ class SegmentsScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="recompute")
     def recompute(self) -> None:
-        with Session(self.context.engine) as session:
-            done = refresh_marketing(session)
+        now = self.context.now()
+        done = self.context.write(lambda session: refresh_marketing(session, now))
         self.load_counts(self.context.tr("{customers} customers in {seconds} s").format(
             customers=self.context.tr.number(done.customers), seconds=f"{done.seconds:.1f}"))
 

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from crm_tui.db import DatabaseError
+from crm_tui.db import DatabaseError, run_write
 from crm_tui.settings import LANGUAGES, Settings, current_login
 
 app = typer.Typer(help="Terminal CRM console for the call centre of an online shop.",
@@ -21,7 +21,7 @@ app.add_typer(staff_app, name="staff")
 callbacks_app = typer.Typer(help="The callback queue: list it, add a request.")
 app.add_typer(callbacks_app, name="callbacks")
 
-from crm_tui.cli.common import DbOption, JsonOption, LangOption, _db, _engine, err, fail, out, staff_member
+from crm_tui.cli.common import DbOption, JsonOption, LangOption, _db, _engine, err, fail, now, out, staff_member
 
 
 @app.callback(invoke_without_command=True)
@@ -182,8 +182,7 @@ def import_command(
     if refresh and summary.committed and not dry_run:
         from crm_tui.services.marketing import refresh_marketing
 
-        with Session(engine) as session:
-            refreshed = refresh_marketing(session)
+        refreshed = run_write(engine, lambda session: refresh_marketing(session, now()))
     if as_json:
         print(json.dumps(summary.as_json() | (
             {"marketing_refresh_seconds": round(refreshed.seconds, 2)} if refreshed else {})))
@@ -240,7 +239,7 @@ def callbacks_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption 
 
     engine = _engine(ctx, db)
     with Session(engine) as session:
-        entries = queue(session, limit=500, include_claimed=True)
+        entries = queue(session, now(), limit=500, include_claimed=True)
     if as_json:
         print(json.dumps([asdict(e) | {"requested_at": e.requested_at.isoformat(),
                                        "window_from": e.window_from.isoformat() if e.window_from else None,

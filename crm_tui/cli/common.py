@@ -17,6 +17,13 @@ LangOption = Annotated[Optional[str], typer.Option("--lang", help="Interface lan
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
+def now():
+    """The CLI's clock: the operating system's (the console's comes from its context)."""
+    from store.types import utc_now
+
+    return utc_now()
+
+
 def fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)

@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from crm_tui.cli.common import DbOption, JsonOption, _engine, err, fail, out
-from store.types import utc_now
+from crm_tui.cli.common import DbOption, JsonOption, _engine, err, fail, now, out
+from crm_tui.db import run_write
 
 marketing_app = typer.Typer(help="Direct marketing: offers, segments, campaign lists.")
 
@@ -39,7 +39,7 @@ def offers_command(ctx: typer.Context,
         customer_id = find_customer(session, customer)
         if customer_id is None:
             fail(f"no customer {customer!r} (give a customer number like CU0000123, an id, an e-mail or a phone)")
-        found = customer_offers(session, customer_id, templates, limit=limit)
+        found = customer_offers(session, customer_id, templates, now(), limit=limit)
     if as_json:
         print(json.dumps({"customer_number": found.customer_number, "channel": found.channel,
                           "consents": found.consents,
@@ -65,8 +65,7 @@ def refresh_command(ctx: typer.Context, db: DbOption = None) -> None:
     """Recompute every customer's segment and relearn the baskets (import does it by itself)."""
     from crm_tui.services.marketing import refresh_marketing
 
-    with Session(_engine(ctx, db)) as session:
-        done = refresh_marketing(session)
+    done = run_write(_engine(ctx, db), lambda session: refresh_marketing(session, now()))
     out.print(f"Segments for {done.customers:,} customers, basket partners for {done.products_with_partners:,} "
               f"products ({done.seconds:.1f} s).")
 
@@ -78,9 +77,10 @@ def segments_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOptio
     from crm_tui.services.marketing import refresh_marketing
     from crm_tui.services.segments import computed_at, segment_counts
 
-    with Session(_engine(ctx, db)) as session:
-        if refresh:
-            refresh_marketing(session)
+    engine = _engine(ctx, db)
+    if refresh:
+        run_write(engine, lambda session: refresh_marketing(session, now()))
+    with Session(engine) as session:
         counts, when = segment_counts(session), computed_at(session)
     if as_json:
         print(json.dumps({"computed_at": str(when) if when else None, "segments": [asdict(c) for c in counts]}))
@@ -107,7 +107,7 @@ def export_command(ctx: typer.Context,
     counts = CampaignCounts()
     with Session(_engine(ctx, db)) as session:
         try:
-            rows = campaign(session, segment, channel, templates, counts=counts)
+            rows = campaign(session, segment, channel, templates, now(), counts=counts)
             if out_file is None:
                 write_campaign(rows, sys.stdout)
             else:
@@ -129,7 +129,7 @@ def acceptance_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOpt
     from crm_tui.services.offers import acceptance
 
     with Session(_engine(ctx, db)) as session:
-        result = acceptance(session, utc_now() - timedelta(days=days), window)
+        result = acceptance(session, now() - timedelta(days=days), window)
     if as_json:
         print(json.dumps({"made": result.made, "accepted": result.accepted, "rate": result.rate,
                           "by_rule": result.by_rule}))

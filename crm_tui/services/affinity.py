@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from crm_tui.models import ProductAffinity, ProductPopularity
 from store.models import Order, OrderLine, Product, ProductKind
-from store.types import utc_now
 
 BASKET_DAYS = 365  # baskets this recent teach what goes together
 POPULAR_DAYS = 90  # buyers this recent make a product popular
@@ -46,9 +45,8 @@ def _merchandise(session: Session) -> dict[int, str]:
         select(Product.id, Product.category).where(Product.kind == ProductKind.PRODUCT))}
 
 
-def learn(session: Session, as_of: datetime | None = None) -> Affinity:
+def learn(session: Session, as_of: datetime) -> Affinity:
     """One pass over the lines of the last BASKET_DAYS before as_of, in order-line order."""
-    as_of = as_of or utc_now()
     category = _merchandise(session)
     rows = session.execute(
         select(OrderLine.order_id, OrderLine.product_id, Order.customer_id, Order.placed_at)
@@ -120,7 +118,7 @@ def save(session: Session, affinity: Affinity) -> None:
         session.execute(insert(ProductPopularity), rows)
 
 
-def relearn(session: Session, now: datetime | None = None) -> Affinity:
+def relearn(session: Session, now: datetime) -> Affinity:
     affinity = learn(session, now)
     save(session, affinity)
     return affinity

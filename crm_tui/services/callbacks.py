@@ -27,7 +27,6 @@ from crm_tui.models import CallbackAttempt
 from crm_tui.services.staff import StaffMember, active_staff
 from store.models import CallbackRequest, CallbackStatus, Customer, Order
 from store.operations import register_customer
-from store.types import utc_now
 
 CANDIDATES = 50
 CLAIM_CANDIDATES = 12  # enough for agents racing for the same head of the queue
@@ -158,14 +157,13 @@ def _queue_reads(include_claimed: bool):
     return [read.outerjoin(Customer, Customer.id == CallbackRequest.customer_id).limit(limit) for read in reads]
 
 
-def queue(session: Session, now: datetime | None = None, settings: QueueSettings = QueueSettings(),
+def queue(session: Session, now: datetime, settings: QueueSettings = QueueSettings(),
           limit: int = CANDIDATES, include_claimed: bool = False) -> list[QueuedCallback]:
     """The queue in the order callbacks are offered (see the module's rules); with
     include_claimed, also the callbacks agents hold and windows that open later.
 
     Three index-ordered reads, merged: windows open now, the oldest ASAP requests, and claims
     that expired; each stops at `limit`, so a claim costs the same with 10 or 10,000 waiting."""
-    now = now or utc_now()
     rows = {}
     for read in _queue_reads(include_claimed):
         for r in session.execute(read, {"now": now, "limit": limit}):
@@ -201,10 +199,9 @@ def _customer_values(session: Session, customer_ids: set[int]) -> dict[int, int]
     return {cid: total or 0 for cid, total in rows}
 
 
-def claim_next_callback(session: Session, staff: StaffMember, now: datetime | None = None,
+def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
                         settings: QueueSettings = QueueSettings()) -> QueuedCallback | None:
     """Take the next callable callback for this agent, or None when there is none."""
-    now = now or utc_now()
     # Losing every candidate to other agents does not mean the queue is empty: read again.
     # Each lost race is someone else's claim, so this ends.
     while candidates := [c for c in queue(session, now, settings, limit=CLAIM_CANDIDATES) if c.callable_now]:
@@ -216,10 +213,10 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime | No
     return None
 
 
-def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: datetime | None = None,
+def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: datetime,
                    settings: QueueSettings = QueueSettings()) -> bool:
     """Pick a specific callback. False when someone else holds it or it is closed."""
-    return _try_claim(session, staff, callback_id, now or utc_now(), settings)
+    return _try_claim(session, staff, callback_id, now, settings)
 
 
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
@@ -238,9 +235,8 @@ def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: date
 def finish_callback(session: Session, staff: StaffMember, callback_id: int, outcome: str, *,
                     started_at: datetime, note: str = "", satisfaction: int | None = None,
                     feedback_kind: str | None = None, feedback: str = "", call_back_at: datetime | None = None,
-                    now: datetime | None = None, settings: QueueSettings = QueueSettings()) -> str:
+                    now: datetime, settings: QueueSettings = QueueSettings()) -> str:
     """Record the attempt and move the callback on. Returns its new status."""
-    now = now or utc_now()
     if outcome not in OUTCOMES:
         raise CallbackError(f"{outcome!r} is not an outcome; one of {', '.join(OUTCOMES)}")
     if satisfaction is not None and not 1 <= satisfaction <= 5:
@@ -275,7 +271,7 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
 
 
 def release_callback(session: Session, staff: StaffMember, callback_id: int, to_login: str | None = None,
-                     settings: QueueSettings = QueueSettings()) -> None:
+                     settings: QueueSettings = QueueSettings(), *, now: datetime) -> None:
     """Supervisors: put a claimed callback back in the queue, or hand it to another agent."""
     if staff.role.value not in ("supervisor", "ops"):
         raise PermissionError("only supervisors can release or reassign a callback")
@@ -285,7 +281,7 @@ def release_callback(session: Session, staff: StaffMember, callback_id: int, to_
     session.connection(execution_options={"sqlite_immediate": True})
     values = ({"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
               else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
-                    "claimed_until": utc_now() + timedelta(minutes=settings.claim_minutes)})
+                    "claimed_until": now + timedelta(minutes=settings.claim_minutes)})
     session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
                                                   CallbackRequest.status != CallbackStatus.DONE).values(**values)
                     .execution_options(synchronize_session=False))
@@ -308,12 +304,11 @@ class QueueFigures:
     satisfaction_average: float | None
 
 
-def queue_figures(session: Session, since: datetime, now: datetime | None = None,
+def queue_figures(session: Session, since: datetime, now: datetime,
                   settings: QueueSettings = QueueSettings()) -> QueueFigures:
     """For supervisors: depth, oldest waiting, share called within the target (first attempt
     after the request, among requests first called since `since`), per-agent handled count and
     average handling time, and the average satisfaction, all since `since`."""
-    now = now or utc_now()
     open_ = CallbackRequest.status.in_([CallbackStatus.PENDING, CallbackStatus.CLAIMED])
     waiting, oldest = session.execute(select(func.count(), func.min(CallbackRequest.requested_at))
                                       .where(open_)).one()

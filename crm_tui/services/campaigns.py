@@ -37,7 +37,7 @@ def _consenting(channel: str):
     return (column.is_not(None), Customer.phone.is_not(None), Customer.phone != "")
 
 
-def campaign(session: Session, segment: str, channel: str, templates, now: datetime | None = None,
+def campaign(session: Session, segment: str, channel: str, templates, now: datetime,
              counts: CampaignCounts | None = None) -> Iterator[tuple]:
     if segment not in SEGMENTS:
         raise CampaignError(f"unknown segment {segment!r}; one of {', '.join(SEGMENTS)}")

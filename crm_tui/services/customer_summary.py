@@ -28,7 +28,6 @@ from store.models import (
     Product,
     ProductKind,
 )
-from store.types import utc_now
 
 OVERDUE_FACTOR = 1.5
 FAVOURITES = 5
@@ -83,8 +82,7 @@ def segment_for(purchases: int, days_since_last: int | None, lifetime_value_cent
 
 
 
-def customer_summary(session: Session, customer_id: int, now: datetime | None = None) -> CustomerSummary:
-    now = now or utc_now()
+def customer_summary(session: Session, customer_id: int, now: datetime) -> CustomerSummary:
     card = load_card(session, customer_id)
     orders = session.execute(select(Order.placed_at, Order.total_cents)
                              .where(Order.customer_id == customer_id).order_by(Order.placed_at)).all()

@@ -14,7 +14,6 @@ from sqlmodel import Session
 from crm_tui.services.audit import AuditRecord, FieldChange, history, record_changes
 from crm_tui.services.staff import StaffMember
 from store.models import Customer
-from store.types import utc_now
 from store.validation import (
     InvalidField,
     InvalidInput,
@@ -152,8 +151,9 @@ def _discount(value: object) -> int:
 
 
 def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits: dict[str, object],
-              reason: str = "", commit: bool = True) -> CustomerCard:
-    """Validate, check permissions, and save only what changed, as one audited write.
+              reason: str = "", *, now: datetime) -> CustomerCard:
+    """Validate, check permissions, and save only what changed, as one audited write in the
+    caller's write transaction (the caller commits).
 
     `loaded` is the card as the agent saw it: if anyone saved the customer since, the save is
     refused with what they changed (StaleCustomer) and nothing is written."""
@@ -172,7 +172,6 @@ def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits:
         raise _stale(session, loaded, current)
     if not changes:
         return current
-    now = utc_now()
     row: dict[str, object] = {}
     for change in changes:
         if change.field.startswith("consent_"):
@@ -188,12 +187,9 @@ def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits:
         update(Customer).where(Customer.id == customer_id, Customer.version == expected_version)
         .values(**row, version=Customer.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
-    if written != 1:  # another session saved between our read and our write
-        session.rollback()
+    if written != 1:  # another session saved between our read and our write (not on SQLite: IMMEDIATE)
         raise _stale(session, loaded, load_card(session, customer_id))
     record_changes(session, staff.login, "customer", customer_id, changes, reason=reason.strip(), at=now)
-    if commit:
-        session.commit()
     return load_card(session, customer_id)
 
 

@@ -13,12 +13,14 @@ from crm_tui.db import (
     make_engine,
     open_database,
     resolve_url,
+    run_write,
     sqlite_file,
 )
 from crm_tui.models import Role
 from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.staff import add_staff
 from store.demo import DEMO_AGENTS, DemoSummary, build_demo
+from store.types import utc_now
 
 
 class DatabaseExists(RuntimeError):
@@ -51,6 +53,9 @@ def _wipe(url: str) -> None:
 def create_demo_database(db: str | None, *, customers: int, seed: int, force: bool, login: str,
                          as_of: datetime | None = None,
                          progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Build the demo shop as of `as_of` (default: this minute); segments and offers are
+    computed at that same time."""
+    as_of = (as_of or utc_now()).replace(second=0, microsecond=0)
     url = resolve_url(db)
     path = sqlite_file(url)
     exists = database_exists(url) or (path is not None and path.exists() and path.stat().st_size > 0)
@@ -74,9 +79,9 @@ def create_demo_database(db: str | None, *, customers: int, seed: int, force: bo
             if login != "ops":
                 add_staff(session, "ops", Role.OPS, display_name="Operations", acting_login=login)
             session.commit()
-            if progress:
-                progress("segments and offers")
-            refresh_marketing(session, as_of)
+        if progress:
+            progress("segments and offers")
+        run_write(engine, lambda session: refresh_marketing(session, as_of))
     finally:
         engine.dispose()
     return DemoResult(url, summary, login)

@@ -8,7 +8,6 @@ from sqlmodel import Session
 
 from crm_tui.services.affinity import relearn
 from crm_tui.services.segments import recompute_segments
-from store.types import utc_now
 
 
 @dataclass(frozen=True)
@@ -18,13 +17,10 @@ class Refreshed:
     seconds: float
 
 
-def refresh_marketing(session: Session, now: datetime | None = None) -> Refreshed:
-    """Recompute every customer's segment and relearn the baskets, in one write transaction
-    (readers keep the previous figures until it commits)."""
+def refresh_marketing(session: Session, now: datetime) -> Refreshed:
+    """Recompute every customer's segment and relearn the baskets, in the caller's write
+    transaction (readers keep the previous figures until it commits)."""
     started = time.perf_counter()
-    now = now or utc_now()
-    session.connection(execution_options={"sqlite_immediate": True})
     customers = recompute_segments(session, now)
     affinity = relearn(session, now)
-    session.commit()
     return Refreshed(customers, len(affinity.together), time.perf_counter() - started)

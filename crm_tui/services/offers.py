@@ -24,7 +24,7 @@ from sqlmodel import Session
 from crm_tui.models import OfferMade
 from crm_tui.services.affinity import NEW_DAYS
 from store.models import Customer, Order, OrderLine, Product, ProductKind
-from store.types import db_datetime, utc_now
+from store.types import db_datetime
 
 JUST_BOUGHT_DAYS = 30
 LAPSED_DAYS = 180
@@ -71,12 +71,11 @@ def _history(session: Session, customer_id: int, now: datetime) -> dict[int, _Hi
     return history
 
 
-def offers_for(session: Session, customer_id: int, source, now: datetime | None = None, limit: int = 10,
+def offers_for(session: Session, customer_id: int, source, now: datetime, limit: int = 10,
                in_stock_only: bool = True) -> list[Offer]:
     """`source` is what the baskets taught: a StoredAffinity (the console) or an Affinity
     learnt at a cut-off date (the evaluation). With in_stock_only False the stock of today is
     ignored (an evaluation of the past cannot know the stock of then)."""
-    now = now or utc_now()
     history = {pid: h for pid, h in _history(session, customer_id, now).items() if h.last is not None}
     candidates: dict[int, tuple[float, str, dict]] = {}
 
@@ -192,9 +191,9 @@ def message_for(offer: Offer, first_name: str, language: str, templates: dict[st
 
 
 def record_offer(session: Session, customer_id: int, offer: Offer, channel: str, made_by: str,
-                 now: datetime | None = None) -> None:
+                 now: datetime) -> None:
     session.execute(insert(OfferMade).values(customer_id=customer_id, product_id=offer.product_id, rule=offer.rule,
-                                             channel=channel, made_by=made_by, made_at=now or utc_now()))
+                                             channel=channel, made_by=made_by, made_at=now))
 
 
 @dataclass(frozen=True)
@@ -244,7 +243,7 @@ class CustomerOffers:
 
 
 def customer_offers(session: Session, customer_id: int, templates: dict[str, dict[str, str]],
-                    now: datetime | None = None, limit: int = 10) -> CustomerOffers:
+                    now: datetime, limit: int = 10) -> CustomerOffers:
     from crm_tui.i18n import Localizer
     from crm_tui.services.affinity import StoredAffinity
 

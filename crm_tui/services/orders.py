@@ -94,19 +94,12 @@ def find_products(session: Session, query: str, limit: int = 30) -> list[Product
 
 
 def place_phone_order(session: Session, staff: StaffMember, customer_id: int, items: list[OrderItem],
-                      discount_percent: int | None = None, reason: str = "") -> PlacedOrder:
-    """Take an order on the phone. A discount agreed on the spot follows the card's rules (cap,
-    reason, audit) and becomes the customer's discount; the stock is taken atomically."""
-    session.connection(execution_options={"sqlite_immediate": True})
-    try:
-        card = load_card(session, customer_id)
-        if discount_percent is not None and discount_percent != card.discount_percent:
-            # The card's rules (cap, reason, audit) apply, in this same transaction.
-            card = save_card(session, staff, card, {"discount_percent": discount_percent}, reason, commit=False)
-        placed = place_order(session, customer_id, items, channel=OrderChannel.PHONE,
-                             discount_percent=card.discount_percent, taken_by=staff.login)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return placed
+                      discount_percent: int | None = None, reason: str = "", *, now: datetime) -> PlacedOrder:
+    """Take an order on the phone, in the caller's write transaction. A discount agreed on the
+    spot follows the card's rules (cap, reason, audit) and becomes the customer's discount; the
+    stock is taken atomically."""
+    card = load_card(session, customer_id)
+    if discount_percent is not None and discount_percent != card.discount_percent:
+        card = save_card(session, staff, card, {"discount_percent": discount_percent}, reason, now=now)
+    return place_order(session, customer_id, items, channel=OrderChannel.PHONE,
+                       discount_percent=card.discount_percent, taken_by=staff.login, now=now)

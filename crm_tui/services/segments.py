@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from crm_tui.models import CustomerRfm
 from store.models import Customer
-from store.types import db_datetime, utc_now
+from store.types import db_datetime
 
 SEGMENTS = ("champion", "loyal", "promising", "new", "needs attention", "at risk", "lapsed", "prospect")
 
@@ -68,10 +68,9 @@ WHERE NOT EXISTS (SELECT 1 FROM customer_rfm r WHERE r.customer_id = c.id)
 """
 
 
-def recompute_segments(session: Session, now: datetime | None = None) -> int:
+def recompute_segments(session: Session, now: datetime) -> int:
     """Replace every customer's RFM row; returns how many customers were scored. The caller
     commits (one transaction: readers see the old segments or the new ones, never a mix)."""
-    now = now or utc_now()
     session.execute(delete(CustomerRfm))
     conn = session.connection()
     recency = ("CAST(julianday(:now) - julianday(last_purchase) AS INTEGER)" if conn.dialect.name == "sqlite"

@@ -14,7 +14,7 @@ from crm_tui.services.customers import (
 from crm_tui.services.staff import StaffMember
 from store.operations import register_customer
 from store.validation import InvalidInput
-from tests.conftest import REGISTRATION
+from tests.conftest import AS_OF, REGISTRATION
 
 AGENT = StaffMember("ana", "Ana", Role.AGENT, 10, True)
 SUPERVISOR = StaffMember("sara", "Sara", Role.SUPERVISOR, 30, True)
@@ -33,8 +33,8 @@ def card(engine, customer_id):
 
 
 def save(engine, staff, loaded, edits, reason=""):
-    with Session(engine) as session:
-        return save_card(session, staff, loaded, edits, reason)
+    with write_session(engine) as session:
+        return save_card(session, staff, loaded, edits, reason, now=AS_OF)
 
 
 def test_edits_are_validated_normalised_saved_and_audited(engine, customer_id):

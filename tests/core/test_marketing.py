@@ -157,7 +157,7 @@ def test_the_stored_affinity_offers_what_the_learnt_one_does(shop):
         bought(engine, customer(engine, "Other"), 50, p["POT"], p["SEED"])
     me = customer(engine, "Eva", email_consent=True)
     bought(engine, me, 100, p["POT"])
-    with Session(engine) as session:
+    with write_session(engine) as session:
         refresh_marketing(session, NOW)
     with Session(engine) as session:
         found = customer_offers(session, me, load_templates(), now=NOW)
@@ -173,7 +173,7 @@ def test_messages_in_the_customers_language_from_the_templates(shop, tmp_path):
     spanish, english = customer(engine, "Lucía", "es"), customer(engine, "Kate", "en")
     for who in (spanish, english):
         bought(engine, who, 100, p["POT"])
-    with Session(engine) as session:
+    with write_session(engine) as session:
         refresh_marketing(session, NOW)
         es = customer_offers(session, spanish, load_templates(), now=NOW)
         en = customer_offers(session, english, load_templates(), now=NOW)
@@ -222,7 +222,7 @@ def test_an_export_holds_consenting_customers_only(shop):
         bought(engine, who, 20, p["POT"])
     with write_session(engine) as session:
         session.execute(update(Customer).where(Customer.id == consenting[0]).values(email=None))  # no address
-    with Session(engine) as session:
+    with write_session(engine) as session:
         refresh_marketing(session, NOW)
         segments = _pairs(session.execute(select(CustomerRfm.customer_id, CustomerRfm.segment)))
         out = io.StringIO()

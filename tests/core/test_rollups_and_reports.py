@@ -2,7 +2,7 @@
 a customer moving country), and every report equals independent SQL over the raw lines."""
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
@@ -16,6 +16,7 @@ from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.orders import place_phone_order
 from crm_tui.services.staff import StaffMember
 from store.operations import OrderItem, cancel_order, place_order
+from tests.conftest import AS_OF
 from tests.import_helpers import SAMPLES, run_import
 
 SPREAD = (400, 1400)  # minutes between orders: four months or so, so ranges cut months and days
@@ -87,20 +88,20 @@ def test_phone_orders_cancellations_and_a_move_keep_them_equal(imported):
             "SELECT sku FROM product WHERE kind = 'product' ORDER BY id LIMIT 1")).scalar()
         session.execute(__import__("sqlalchemy").text("UPDATE product SET stock_quantity = 100"))
         customer_id = session.execute(__import__("sqlalchemy").text("SELECT min(id) FROM customer")).scalar()
-    with Session(engine) as session:
+    with write_session(engine) as session:
         placed = place_phone_order(session, ANA, customer_id, [OrderItem(sku, 3)], discount_percent=5,
-                                   reason="loyal customer")
+                                   reason="loyal customer", now=AS_OF)
     with write_session(engine) as session:
         web = place_order(session, None, [OrderItem(sku, 2)])  # a guest in the web shop
     with write_session(engine) as session:
         cancel_order(session, placed.order_id, taken_by="ana")
         cancel_order(session, web.order_id)
     assert_rollups_equal_raw(imported)
-    with Session(engine) as session:
+    with write_session(engine) as session:
         card = load_card(session, customer_id)
         save_card(session, SUPERVISOR, card, {"country": "FR" if card.country != "FR" else "DE",
                                               "phone": "+33612345678" if card.country != "FR" else "+4915112345678"},
-                  reason="moved")
+                  reason="moved", now=AS_OF)
     assert_rollups_equal_raw(imported)
     engine.dispose()
 
@@ -162,7 +163,7 @@ def test_top_lists_over_any_range_equal_the_lines(imported, cut, bounded, monkey
 
 
 def test_discounts_per_agent_and_callbacks(engine):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from crm_tui.services.callbacks import QueueSettings, claim_callback, finish_callback
     from crm_tui.services.customers import load_card as card_of
@@ -172,11 +173,13 @@ def test_discounts_per_agent_and_callbacks(engine):
     add_products(engine, dict(sku="MUG", name="Mug", unit_price_cents=1000, stock_quantity=50))
     with write_session(engine) as session:
         customer = register_customer(session, REGISTRATION)
-    with Session(engine) as session:
-        place_phone_order(session, ANA, customer.id, [OrderItem("MUG", 2)], discount_percent=10, reason="promo")
-        place_phone_order(session, ANA, customer.id, [OrderItem("MUG", 1)])
-        save_card(session, SUPERVISOR, card_of(session, customer.id), {"discount_percent": 20}, reason="vip")
-    now = datetime.now(timezone.utc)
+    with write_session(engine) as session:
+        place_phone_order(session, ANA, customer.id, [OrderItem("MUG", 2)], discount_percent=10, reason="promo",
+                          now=AS_OF)
+        place_phone_order(session, ANA, customer.id, [OrderItem("MUG", 1)], now=AS_OF)
+        save_card(session, SUPERVISOR, card_of(session, customer.id), {"discount_percent": 20}, reason="vip",
+                  now=AS_OF)
+    now = AS_OF
     with write_session(engine) as session:
         quick = request_callback(session, "611 00 00 01", now=now - timedelta(minutes=30)).id
         slow = request_callback(session, "611 00 00 02", now=now - timedelta(minutes=30)).id
@@ -187,7 +190,7 @@ def test_discounts_per_agent_and_callbacks(engine):
             started = now - timedelta(minutes=after)
             claim_callback(session, ANA, callback_id, now=started, settings=always)
             finish_callback(session, ANA, callback_id, "resolved", started_at=started, now=started, settings=always)
-        today = reports.Period(date.today() - timedelta(days=1), date.today() + timedelta(days=1))
+        today = reports.Period(AS_OF.date() - timedelta(days=1), AS_OF.date() + timedelta(days=1))
         per_agent = {d.login: d for d in reports.discounts(session, today)}
         days, hours = reports.callbacks(session, today, target_minutes=15)
     assert (per_agent["ana"].phone_orders, per_agent["ana"].discounted_orders, per_agent["ana"].discount_cents) == (

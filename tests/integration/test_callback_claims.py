@@ -15,6 +15,7 @@ from crm_tui.models import CallbackAttempt, Role
 from crm_tui.services.callbacks import QueueSettings, claim_next_callback, finish_callback
 from crm_tui.services.staff import StaffMember
 from store.models import CallbackRequest
+from store.types import utc_now
 from tests.integration.processes import race
 
 QUEUE = 10_000
@@ -37,9 +38,9 @@ def agent(url: str, login: str, barrier, results) -> None:
     handled = []
     barrier.wait(timeout=60)
     with Session(engine) as session:
-        while (claimed := claim_next_callback(session, staff, settings=ALWAYS)) is not None:
-            finish_callback(session, staff, claimed.callback_id, "resolved", started_at=datetime.now(timezone.utc),
-                            settings=ALWAYS)
+        while (claimed := claim_next_callback(session, staff, utc_now(), settings=ALWAYS)) is not None:
+            now = utc_now()
+            finish_callback(session, staff, claimed.callback_id, "resolved", started_at=now, now=now, settings=ALWAYS)
             handled.append(claimed.callback_id)
     results.put((login, handled))
     engine.dispose()
@@ -70,9 +71,11 @@ from crm_tui.db import make_engine
 from crm_tui.models import Role
 from crm_tui.services.callbacks import QueueSettings, claim_next_callback
 from crm_tui.services.staff import StaffMember
+from store.types import utc_now
 settings = QueueSettings(claim_minutes=float(sys.argv[2]) / 60, calling_hours=(__import__('datetime').time.min, __import__('datetime').time.max))
 with Session(make_engine(sys.argv[1])) as session:
-    claimed = claim_next_callback(session, StaffMember("doomed", "Doomed", Role.AGENT, 10, True), settings=settings)
+    claimed = claim_next_callback(session, StaffMember("doomed", "Doomed", Role.AGENT, 10, True), utc_now(),
+                                  settings=settings)
 print(claimed.callback_id, flush=True)
 time.sleep(600)
 """
@@ -87,6 +90,6 @@ def test_a_killed_agents_claim_expires_and_the_callback_returns(engine):
     proc.wait()
     luis = StaffMember("luis", "Luis", Role.AGENT, 10, True)
     with Session(engine) as session:
-        assert claim_next_callback(session, luis, settings=ALWAYS) is None  # still held by the dead console
+        assert claim_next_callback(session, luis, utc_now(), settings=ALWAYS) is None  # still held by the dead console
         time.sleep(2.2)
-        assert claim_next_callback(session, luis, settings=ALWAYS).callback_id == callback_id
+        assert claim_next_callback(session, luis, utc_now(), settings=ALWAYS).callback_id == callback_id

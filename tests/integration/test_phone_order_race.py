@@ -1,14 +1,14 @@
 """Two agents in two processes sell the last unit by phone: one wins, the other is told."""
 
 from sqlalchemy import func, select
-from sqlmodel import Session
 
-from crm_tui.db import make_engine, read_session, write_session
+from crm_tui.db import make_engine, read_session, run_write, write_session
 from crm_tui.models import Role
 from crm_tui.services.orders import place_phone_order
 from crm_tui.services.staff import StaffMember
 from store.models import Order, OrderChannel, Product
 from store.operations import OrderItem, OutOfStock, register_customer
+from store.types import utc_now
 from tests.conftest import REGISTRATION, add_products
 from tests.integration.processes import race
 
@@ -21,9 +21,9 @@ def agent(url: str, login: str, customer_id: int, barrier, results) -> None:
     for round_no in range(ROUNDS):
         barrier.wait(timeout=30)
         try:
-            with Session(engine) as session:
-                placed = place_phone_order(session, staff, customer_id, [OrderItem(f"LAST-{round_no}", 1),
-                                                                         OrderItem("PLENTY", 1)])
+            placed = run_write(engine, lambda session: place_phone_order(
+                session, staff, customer_id, [OrderItem(f"LAST-{round_no}", 1), OrderItem("PLENTY", 1)],
+                now=utc_now()))
             results.put((round_no, login, "won", placed.number))
         except OutOfStock as exc:
             results.put((round_no, login, "refused", str(exc)))

@@ -2,6 +2,7 @@
 it for every test, so that what one test changes never shows in another's screens."""
 
 import shutil
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -30,9 +31,13 @@ def demo_db(demo_template, tmp_path) -> str:
     return str(path)
 
 
+CONSOLE_NOW = AS_OF + timedelta(minutes=20)
+
+
 @pytest.fixture
 def console_factory(demo_db):
-    def factory(lang: str = "en", login: str = "tester"):
-        return make_app(Settings(db=demo_db, lang=lang, login=login))
+    """Consoles whose clock stands 20 minutes after the demo was built, on any date."""
+    def factory(lang: str = "en", login: str = "tester", now: datetime = CONSOLE_NOW):
+        return make_app(Settings(db=demo_db, lang=lang, login=login), clock=lambda: now)
 
     return factory

@@ -3,12 +3,13 @@
 from sqlmodel import Session
 from textual.widgets import DataTable, Input, Static
 
-from crm_tui.db import open_database
+from crm_tui.db import open_database, write_session
 from crm_tui.models import Role
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.staff import StaffMember
 from screens.customer_card import CustomerCardScreen
 from screens.home import HomeScreen
+from tests.conftest import AS_OF
 
 
 async def settle(pilot):
@@ -146,10 +147,10 @@ async def test_a_concurrent_edit_is_refused_and_reload_keeps_the_agents_edit(con
         card = await open_card(app, pilot, 5)
         # Meanwhile a supervisor saves the same customer from another session.
         engine = open_database(demo_db)
-        with Session(engine) as session:
+        with write_session(engine) as session:
             loaded = load_card(session, 5)
             save_card(session, StaffMember("luis", "Luis", Role.SUPERVISOR, 30, True), loaded,
-                      {"street": "Calle Nueva 9"})
+                      {"street": "Calle Nueva 9"}, now=AS_OF)
         engine.dispose()
         await fill_and_save(card, pilot, city="Cuenca")
         message = str(card.query_one("#message", Static).render())

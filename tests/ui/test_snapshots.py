@@ -113,15 +113,13 @@ def test_phone_order(snap_compare, console_factory, lang):
 def in_the_queue(*keys, login_screen=None):
     """Open the queue with a fixed clock and wide calling hours, then press keys."""
     async def run(pilot):
-        from datetime import time, timedelta
+        from datetime import time
 
         from crm_tui.services.callbacks import QueueSettings
         from screens.callback_queue import CallbackQueueScreen
-        from tests.conftest import AS_OF
 
         await settle(pilot)
-        pilot.app.push_screen(CallbackQueueScreen(pilot.app.context, QueueSettings(calling_hours=(time.min, time.max)),
-                                                  clock=lambda: AS_OF + timedelta(minutes=20)))
+        pilot.app.push_screen(CallbackQueueScreen(pilot.app.context, QueueSettings(calling_hours=(time.min, time.max))))
         await settle(pilot)
         for key in keys:
             await pilot.press(key)

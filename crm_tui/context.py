@@ -1,0 +1,43 @@
+"""The console context: who is at the keyboard, in which language, what time it is, and the
+gateway through which every screen reads and writes (it owns sessions and transactions)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from crm_tui.db import run_read, run_write
+from crm_tui.i18n import Localizer
+from crm_tui.services.callbacks import QueueSettings
+from crm_tui.services.staff import StaffMember
+from store.types import utc_now
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ConsoleContext:
+    """What every screen needs. `clock` is the one "now" of the console: screens and the
+    services they call take their time from it, so a test fixes it once."""
+
+    engine: Engine
+    staff: StaffMember
+    tr: Localizer
+    database: str
+    queue: QueueSettings = QueueSettings()
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def read(self, fn: Callable[[Session], T]) -> T:
+        """fn(session) on a read-only session, closed afterwards."""
+        return run_read(self.engine, fn)
+
+    def write(self, fn: Callable[[Session], T]) -> T:
+        """fn(session) in one write transaction (IMMEDIATE on SQLite, retried briefly when the
+        lock is busy), committed; a failure raises WriteFailed with one sentence."""
+        return run_write(self.engine, fn)

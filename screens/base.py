@@ -1,0 +1,37 @@
+"""What every console screen shares: a worker that fails is told to the agent in one sentence,
+in their language, never swallowed."""
+
+from textual.worker import Worker, WorkerState
+
+from crm_tui.db import DatabaseError, WriteFailed, failure_kind
+
+
+def failure_sentence(error: BaseException | None, tr) -> str:
+    kind = error.kind if isinstance(error, WriteFailed) else failure_kind(error) if error else None
+    sentences = {
+        "locked": tr("Another program held the database's write lock for too long (an import?): "
+                     "nothing was written; try again in a moment."),
+        "disk": tr("The disk holding the database is full (or failing): nothing was written; "
+                   "free space and try again."),
+        "readonly": tr("The database file is read-only for you: nothing was written; ask ops for write access."),
+        "damaged": tr("The database file is damaged or is not a crm-tui database: nothing was read or written."),
+        "unopenable": tr("The database file cannot be opened: check its path and permissions."),
+    }
+    if kind in sentences:
+        return sentences[kind]
+    if isinstance(error, DatabaseError):
+        return str(error)
+    return tr("Something went wrong ({error}): nothing was lost; try again, and tell support if it persists."
+              ).format(error=f"{type(error).__name__}: {error}")
+
+
+class ReportsFailures:
+    """Mixin for every screen and dialog: a failed worker ends in one sentence on screen."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.worker_failed(event.worker, failure_sentence(event.worker.error, self.app.context.tr))
+
+    def worker_failed(self, worker: Worker, sentence: str) -> None:
+        """Override to show the sentence in place; the default is a notification."""
+        self.notify(sentence, severity="error", timeout=15, markup=False)
