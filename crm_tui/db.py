@@ -200,6 +200,12 @@ def write_session(engine: Engine) -> Iterator[Session]:
             raise
 
 
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a write (IMMEDIATE on SQLite) unless one is open."""
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_immediate": True})
+
+
 def run_write(engine: Engine, fn: Callable[[Session], T], retries: int = WRITE_RETRIES) -> T:
     """fn(session) in one write transaction, committed; retried a few times when the write lock
     could not be had (SQLite can report "locked" without waiting, e.g. behind a checkpoint).

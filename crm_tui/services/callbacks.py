@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
 from sqlmodel import Session
 
+from crm_tui.db import begin_write
 from crm_tui.models import CallbackAttempt
 from crm_tui.services.staff import StaffMember, active_staff
 from store.models import CallbackRequest, CallbackStatus, Customer, Order
@@ -221,7 +222,7 @@ def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: 
 
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
                settings: QueueSettings) -> bool:
-    session.connection(execution_options={"sqlite_immediate": True})
+    begin_write(session)
     taken = session.execute(
         update(CallbackRequest)
         .where(CallbackRequest.id == callback_id, _open_condition(now))
@@ -243,7 +244,7 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
         raise CallbackError("satisfaction is from 1 to 5")
     if outcome == "call_later" and (call_back_at is None or call_back_at <= now):
         raise CallbackError("call back later needs a time in the future")
-    session.connection(execution_options={"sqlite_immediate": True})
+    begin_write(session)
     callback = session.get(CallbackRequest, callback_id)
     if callback is None or callback.status != CallbackStatus.CLAIMED or callback.claimed_by != staff.login:
         session.rollback()
@@ -278,7 +279,7 @@ def release_callback(session: Session, staff: StaffMember, callback_id: int, to_
     if to_login is not None:
         active_staff(session, to_login)  # NotStaff says who to add
         session.commit()
-    session.connection(execution_options={"sqlite_immediate": True})
+    begin_write(session)
     values = ({"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
               else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
                     "claimed_until": now + timedelta(minutes=settings.claim_minutes)})
@@ -345,7 +346,7 @@ def match_caller(session: Session, callback_id: int) -> int | None:
     match = session.scalar(select(Customer.id).where(Customer.phone == callback.phone).order_by(Customer.id).limit(1))
     session.commit()  # end the read: the link below is its own write transaction
     if match is not None:
-        session.connection(execution_options={"sqlite_immediate": True})
+        begin_write(session)
         _link(session, callback_id, match)
         session.commit()
     return match
@@ -355,7 +356,7 @@ def register_caller(session: Session, callback_id: int, form: Mapping[str, objec
     """Register an unknown caller from the call (the shop's registration rules; the phone is
     the callback's unless the form gives another) and link the callback and its attempts to
     them. Raises InvalidInput like the shop's form. Returns the new customer's id."""
-    session.connection(execution_options={"sqlite_immediate": True})
+    begin_write(session)
     callback = session.get(CallbackRequest, callback_id)
     if callback is None:
         session.rollback()

@@ -2,7 +2,7 @@
 caller registered from the call, the dial command, and the supervisors' screen."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -16,6 +16,7 @@ from screens.queue_supervision import QueueSupervisionScreen
 from store.models import CallbackRequest, Customer
 from store.operations import request_callback
 from store.validation import national_phone
+from tests.ui.conftest import CONSOLE_NOW
 from tests.ui.test_callback_queue_screen import ALWAYS
 from tests.ui.test_search_and_card import settle
 
@@ -31,7 +32,7 @@ def stored(demo_db, query):
 def add_callback(demo_db, phone: str, note: str = "") -> int:
     engine = open_database(demo_db)
     with write_session(engine) as session:
-        callback = request_callback(session, phone, note=note, now=datetime.now(timezone.utc) - timedelta(hours=5))
+        callback = request_callback(session, phone, note=note, now=CONSOLE_NOW - timedelta(hours=5))
     engine.dispose()
     return callback.id
 
@@ -114,7 +115,7 @@ async def test_call_back_later_takes_a_time_in_the_customers_zone(console_factor
         later.query_one("#call-back-at", Input).value = "+45m"
         await pilot.press("enter")
         await settle(pilot)
-        asked = datetime.now(timezone.utc)
+        asked = CONSOLE_NOW
         assert isinstance(app.screen, CallbackQueueScreen)
     [(status, window_from, held_by)] = stored(demo_db, select(
         CallbackRequest.status, CallbackRequest.window_from, CallbackRequest.claimed_by)

@@ -1,6 +1,6 @@
 """The queue screen: take the next callback, record an outcome, see new requests arrive."""
 
-from datetime import datetime, time, timezone
+from datetime import time
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -13,6 +13,7 @@ from screens.call import CallScreen
 from screens.callback_queue import CallbackQueueScreen
 from store.operations import request_callback
 from store.validation import national_phone
+from tests.ui.conftest import CONSOLE_NOW
 from tests.ui.test_search_and_card import settle
 
 ALWAYS = QueueSettings(calling_hours=(time.min, time.max))
@@ -57,7 +58,7 @@ async def test_a_request_from_the_shop_appears_without_a_key_press(console_facto
         before = screen.query_one("#queue", DataTable).row_count
         engine = open_database(demo_db)
         with write_session(engine) as session:
-            request_callback(session, "611 22 33 44", note="new from the web", now=datetime.now(timezone.utc))
+            request_callback(session, "611 22 33 44", note="new from the web", now=CONSOLE_NOW)
         engine.dispose()
         await pilot.pause(2.0)  # the screen polls every second
         await settle(pilot)
