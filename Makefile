@@ -6,7 +6,7 @@ DEMO_DB ?= var/demo.db
 DEMO_CUSTOMERS ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint clean
+.PHONY: run test demo bench lint clean faketime
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,19 @@ demo: $(STAMP)
 	mkdir -p $(dir $(DEMO_DB))
 	$(BIN)/crm-tui demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS) --force
 
-test: $(STAMP)
+test: $(STAMP) faketime
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	# plotext lays out chart labels in set order: a fixed hash seed keeps dashboard snapshots exact.
 	PYTHONHASHSEED=0 $(BIN)/pytest -q -n 2 --dist loadgroup
+	# Time is an input: the console, the CLI and the services pass again with the date a year ahead.
+	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONHASHSEED=0 faketime -f '+365d' $(BIN)/pytest -q -n 2 -p no:cacheprovider \
+		tests/ui tests/cli tests/core/test_customer_summary.py tests/core/test_marketing.py
+
+# libfaketime moves the whole process's clock (SQLite included); Debian packages it.
+faketime:
+	@command -v faketime >/dev/null || { apt-get update -qq && apt-get install -y -qq faketime; } \
+		|| { echo "make test needs faketime: apt-get install faketime (as root)"; exit 1; }
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'

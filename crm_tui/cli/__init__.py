@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
@@ -145,6 +146,8 @@ def import_command(
     shop_zone: Annotated[str, typer.Option("--timezone", help="Zone of times written without one.")] = "Europe/Madrid",
     refresh: Annotated[bool, typer.Option(
         "--refresh/--no-refresh", help="Recompute segments and offers afterwards (default: yes).")] = True,
+    empty_clears: Annotated[bool, typer.Option(
+        "--empty-clears", help="crm CSV: an empty cell clears its field (default: leaves it as it is).")] = False,
 ) -> None:
     """Load shop exports: validated, idempotent, all or nothing. Exit 0 done, 1 refused, 2 usage."""
     from crm_tui.importing.runner import FORMATS, ImportOptions, run_import
@@ -159,7 +162,8 @@ def import_command(
             fail(f"--map takes COLUMN=field, not {item!r}", 2)
         mapping[column.strip()] = field_name.strip()
     options = ImportOptions(format=file_format, dry_run=dry_run, strict=strict, decimal_comma=decimal_comma,
-                            dayfirst=dayfirst, column_map=mapping, reject_file=reject_file, shop_zone=shop_zone)
+                            dayfirst=dayfirst, column_map=mapping, reject_file=reject_file, shop_zone=shop_zone,
+                            empty_clears=empty_clears)
     engine = _engine(ctx, db)
     importer = staff_member(ctx, engine, "imports are for ops and supervisors")
     progress_bar = None if as_json or not err.is_terminal else _import_progress()
@@ -219,13 +223,13 @@ def _print_import_summary(summary, dry_run: bool, strict: bool) -> None:
               f"updated {summary.customers_updated:,} customers ({summary.seconds:.1f} s, "
               f"{summary.rows_read / max(summary.seconds, 1e-9):,.0f} rows/s)", highlight=False)
     for item in summary.files:
-        out.print(f"  {item['file']}: {item['format']}, {item['read_as']}, {item['rows_read']:,} rows",
+        out.print(escape(f"  {item['file']}: {item['format']}, {item['read_as']}, {item['rows_read']:,} rows"),
                   highlight=False)
     for warning in summary.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err.print("[yellow]warning:[/] " + escape(warning), highlight=False)
     if summary.reject_file:
-        err.print(f"{summary.rejected:,} rejected rows, with file, line, column and reason, are in "
-                  f"{summary.reject_file}", highlight=False)
+        err.print(escape(f"{summary.rejected:,} rejected rows, with file, line, column and reason, are in "
+                         f"{summary.reject_file}"), highlight=False)
     if strict and summary.rejected:
         err.print("[bold red]--strict: rejected rows, so nothing was written.[/]")
     elif not summary.committed and not dry_run:

@@ -4,6 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from crm_tui.db import DatabaseError, open_database
 
@@ -25,7 +26,7 @@ def now():
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print("[bold red]error:[/] " + escape(message), highlight=False)
     raise typer.Exit(code)
 
 

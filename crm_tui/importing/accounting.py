@@ -20,6 +20,9 @@ class ImportSummary:
     products_created: int = 0
     orders_created: int = 0
     order_lines_created: int = 0
+    adjustment_lines: int = 0  # imported lines that are adjustments, not sales (also in imported)
+    adjustment_cents: int = 0
+    unknown_country_rows: int = 0  # rows kept with their country unknown
     reject_file: str | None = None
     seconds: float = 0.0
     committed: bool = False
@@ -42,8 +45,10 @@ class ImportSummary:
 
     def as_json(self) -> dict:
         data = asdict(self)
-        return {key: data[key] for key in self.JSON_KEYS} | {"committed": self.committed,
-                                                            "warnings": self.warnings}
+        return {key: data[key] for key in self.JSON_KEYS} | {
+            "adjustments": {"lines": self.adjustment_lines, "amount": f"{self.adjustment_cents / 100:.2f}"},
+            "unknown_country_rows": self.unknown_country_rows, "committed": self.committed,
+            "warnings": self.warnings}
 
 
 class RejectLog:

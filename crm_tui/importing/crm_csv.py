@@ -16,8 +16,11 @@ from crm_tui.importing.accounting import ImportSummary, RejectLog
 from crm_tui.importing.shop_writer import ShopWriter
 from crm_tui.importing.sniff import FileDialect
 from crm_tui.importing.values import (
+    FIELD_LIMIT,
     BadValue,
     DateReader,
+    allow_large_fields,
+    oversized_field,
     parse_money_cents,
     parse_quantity,
 )
@@ -30,6 +33,7 @@ from store.validation import (
     normalise_email,
     normalise_language,
     normalise_phone,
+    time_zone_for,
 )
 
 COLUMNS = {
@@ -43,6 +47,10 @@ COLUMNS = {
 }
 LOAD_ORDER = ["products", "customers", "orders", "order_lines", "lines"]
 CHUNK_ROWS = 5_000
+CUSTOMER_TEXT = ("first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
+                 "preferred_language")
+PRODUCT_DEFAULTS = dict(description="", category="", stock_quantity=0, low_stock_threshold=5, active=True,
+                        kind="product")
 _TRUE = {"1", "true", "yes", "y", "si", "sí", "x"}
 _FALSE = {"", "0", "false", "no", "n"}
 
@@ -61,12 +69,25 @@ def describe_kinds() -> str:
 
 
 def _rows(path: Path, dialect: FileDialect) -> Iterator[tuple[int, dict[str, str], list[str]]]:
+    allow_large_fields()
     with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=dialect.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=dialect.delimiter)
         header = [h.strip().lower() for h in next(reader)]
         for row in reader:
             if row:
                 yield reader.line_num, dict(zip(header, row)) if len(row) == len(header) else {}, row
+
+
+class _CellError(ValueError):
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column = column
+
+
+def _not_negative(value: int, message: str) -> int:
+    if value < 0:
+        raise BadValue(message)
+    return value
 
 
 def _bool(value: str) -> bool:
@@ -80,13 +101,13 @@ def _bool(value: str) -> bool:
 
 def import_file(kind: str, path: Path, dialect: FileDialect, writer: ShopWriter, summary: ImportSummary,
                 rejects: RejectLog, *, decimal_comma: bool, dayfirst: bool, shop_zone: str, acting_login: str,
-                progress: Callable[[int, int], None]) -> None:
+                progress: Callable[[int, int], None], empty_clears: bool = False) -> None:
     required, optional = COLUMNS[kind]
     unknown = [h for h in dialect.header if h.strip().lower() not in (*required, *optional)]
     if unknown:
         summary.warnings.append(f"{path.name}: ignored unknown columns {', '.join(unknown)}")
     loader = _Loader(kind, path.name, writer, summary, rejects, decimal_comma, DateReader(dayfirst, shop_zone),
-                     acting_login)
+                     acting_login, empty_clears)
     width = len(dialect.header)
     chunk: list[tuple[int, dict[str, str], list[str]]] = []
     for line_no, values, row in _rows(path, dialect):
@@ -96,6 +117,12 @@ def import_file(kind: str, path: Path, dialect: FileDialect, writer: ShopWriter,
             continue
         if dialect.has_nul and any("\x00" in value for value in row):
             rejects.reject(path.name, line_no, "", "", "the row contains a NUL character", row)
+            continue
+        if max(map(len, row)) > FIELD_LIMIT:
+            index = oversized_field(row)
+            rejects.reject(path.name, line_no, dialect.header[index], f"{row[index][:80]}…",
+                           f"the field has {len(row[index]):,} characters, over the limit of {FIELD_LIMIT:,}",
+                           [value[:80] for value in row])
             continue
         chunk.append((line_no, values, row))
         if len(chunk) >= CHUNK_ROWS:
@@ -107,9 +134,11 @@ def import_file(kind: str, path: Path, dialect: FileDialect, writer: ShopWriter,
 
 
 class _Loader:
-    def __init__(self, kind, name, writer: ShopWriter, summary, rejects, decimal_comma, dates, acting_login):
+    def __init__(self, kind, name, writer: ShopWriter, summary, rejects, decimal_comma, dates, acting_login,
+                 empty_clears: bool):
         self.kind, self.name, self.writer, self.summary, self.rejects = kind, name, writer, summary, rejects
         self.decimal_comma, self.dates, self.acting_login = decimal_comma, dates, acting_login
+        self.empty_clears = empty_clears
         self.conn = writer.conn
 
     def load(self, chunk) -> None:
@@ -120,6 +149,18 @@ class _Loader:
     def _reject(self, line_no: int, column: str, values: dict[str, str], reason: str, row: list[str]) -> None:
         self.rejects.reject(self.name, line_no, column, values.get(column, ""), reason, row)
 
+    # --- partial files ----------------------------------------------------------------------
+    #
+    # A column the file does not have leaves that field as it is; so does an empty cell, unless
+    # --empty-clears. A new record still needs its required fields.
+
+    def _given(self, v: dict[str, str], name: str) -> str | None:
+        """The cell's text when the file sets this field, else None (leave it as it is)."""
+        if name not in v:
+            return None
+        value = v[name].strip()
+        return value if value or self.empty_clears else None
+
     # --- products --------------------------------------------------------------------------
 
     def _products(self, chunk) -> None:
@@ -128,52 +169,65 @@ class _Loader:
                                  "low_stock_threshold, active, kind FROM product WHERE sku IN ({})",
                                  [v["sku"].strip() for _, v, _ in chunk])
         for line_no, v, row in chunk:
-            column = "sku"
-            try:
-                sku = v["sku"].strip()
-                if not sku:
-                    raise BadValue("the product code is empty")
-                column = "name"
-                name = v["name"].strip()
-                if not name:
-                    raise BadValue("the name is empty")
-                column = "unit_price"
-                price = parse_money_cents(v["unit_price"], self.decimal_comma)
-                if price < 0:
-                    raise BadValue("a unit price cannot be negative")
-                column = "stock_quantity"
-                stock = parse_quantity(v.get("stock_quantity") or "0")
-                if stock < 0:
-                    raise BadValue("stock cannot be negative")
-                column = "low_stock_threshold"
-                threshold = parse_quantity(v.get("low_stock_threshold") or "5")
-                column = "active"
-                active = _bool(v.get("active") or "yes")
-                column = "kind"
-                kind = ProductKind((v.get("kind") or "product").strip().lower())
-            except (BadValue, ValueError) as exc:
-                self._reject(line_no, column, v, str(exc), row)
+            sku = v["sku"].strip()
+            if not sku:
+                self._reject(line_no, "sku", v, "the product code is empty", row)
                 continue
-            values = dict(name=name, description=v.get("description", "").strip(),
-                          category=v.get("category", "").strip(), unit_price_cents=price, stock_quantity=stock,
-                          low_stock_threshold=threshold, active=active, kind=kind.value)
+            new = sku not in existing
+            try:
+                values = self._product_values(v, new)
+            except _CellError as exc:
+                self._reject(line_no, exc.column, v, str(exc), row)
+                continue
+            if new:
+                values = PRODUCT_DEFAULTS | values
             self._upsert("product", existing, sku, values, lambda: self.writer.new_product(sku, values),
                          lambda current: None)
+
+    def _product_values(self, v: dict[str, str], new: bool) -> dict:
+        values: dict[str, object] = {}
+        for column in ("name", "unit_price"):
+            text = self._given(v, column)
+            if (text is None and new) or text == "":
+                what = "a new product needs" if new else "cannot clear"
+                raise _CellError(column, f"{what} its {column.replace('_', ' ')}")
+        readers = {
+            "name": ("name", str),
+            "description": ("description", str), "category": ("category", str),
+            "unit_price": ("unit_price_cents", lambda t: _not_negative(
+                parse_money_cents(t, self.decimal_comma), "a unit price cannot be negative")),
+            "stock_quantity": ("stock_quantity", lambda t: _not_negative(
+                parse_quantity(t or "0", self.decimal_comma), "stock cannot be negative")),
+            "low_stock_threshold": ("low_stock_threshold", lambda t: _not_negative(
+                parse_quantity(t or "5", self.decimal_comma), "the threshold cannot be negative")),
+            "active": ("active", lambda t: _bool(t or "yes")),
+            "kind": ("kind", lambda t: ProductKind((t or "product").lower()).value),
+        }
+        for column, (field_name, read) in readers.items():
+            text = self._given(v, column)
+            if text is None:
+                continue
+            try:
+                values[field_name] = read(text)
+            except (BadValue, ValueError) as exc:
+                raise _CellError(column, str(exc)) from None
+        return values
 
     # --- customers -------------------------------------------------------------------------
 
     def _customers(self, chunk) -> None:
         numbers = [v["customer_number"].strip() for _, v, _ in chunk]
         existing = self._current("SELECT id, customer_number, first_name, last_name, email, phone, street, "
-                                 "postcode, city, country, preferred_language FROM customer "
+                                 "postcode, city, country, preferred_language, time_zone FROM customer "
                                  "WHERE customer_number IN ({})", numbers)
         for line_no, v, row in chunk:
             number = v["customer_number"].strip()
             if not number or len(number) > 32:
                 self._reject(line_no, "customer_number", v, "the customer number is empty or too long", row)
                 continue
+            current = existing.get(number)
             try:
-                values = self._customer_values(v)
+                values = self._customer_values(v, current)
                 registered = self.dates(v["registered_at"]) if v.get("registered_at", "").strip() else utc_now()
                 consents = {f"consent_{c}_at": registered if _bool(v.get(f"consent_{c}", "")) else None
                             for c in ("email", "phone", "chat")}
@@ -187,25 +241,40 @@ class _Loader:
             def audit(current, values=values):
                 self.writer.counts.customers_updated += 1
                 record_changes(self.conn, self.acting_login, "customer", current["id"],
-                               [FieldChange(k, current[k], values[k]) for k in values if current[k] != values[k]],
+                               [FieldChange(k, current[k], values[k]) for k in values
+                                if k != "time_zone" and current[k] != values[k]],
                                reason=f"import {self.name}")
             self._upsert("customer", existing, number, values,
                          lambda: self.writer.new_customer(number, values | consents, registered), audit,
                          versioned=True)
 
-    def _customer_values(self, v: dict[str, str]) -> dict:
-        country = normalise_country(v.get("country") or "ES")
-        email = v.get("email", "").strip()
-        phone = v.get("phone", "").strip()
-        return dict(
-            first_name=v.get("first_name", "").strip(), last_name=v.get("last_name", "").strip(),
-            email=normalise_email(email) if email else None,
-            phone=normalise_phone(phone, country) if phone else None,
-            street=v.get("street", "").strip(), postcode=v.get("postcode", "").strip(),
-            city=v.get("city", "").strip(), country=country,
-            preferred_language=normalise_language(v.get("preferred_language") or
-                                                  ("es" if country == "ES" else "en")),
-        )
+    def _customer_values(self, v: dict[str, str], current: dict | None) -> dict:
+        """The fields this row sets, validated; for a new customer, every field (the shop's
+        registration rules: names required, country Spain and language by country by default)."""
+        given = {name: self._given(v, name) for name in CUSTOMER_TEXT}
+        if current is None:
+            for name in ("first_name", "last_name"):
+                if not given[name]:
+                    raise InvalidField(name, f"a new customer needs a {name.replace('_', ' ')}")
+        elif given["country"] == "" or given["preferred_language"] == "":
+            raise InvalidField("country" if given["country"] == "" else "preferred_language", "cannot be cleared")
+        country = normalise_country(given["country"] or (current["country"] if current else "ES"))
+        values: dict[str, object] = {}
+        for name in ("first_name", "last_name", "street", "postcode", "city"):
+            if given[name] is not None or current is None:
+                values[name] = (given[name] or "")[:100] if name.endswith("name") else given[name] or ""
+        if given["email"] is not None or current is None:
+            values["email"] = normalise_email(given["email"]) if given["email"] else None
+        if given["phone"] is not None or current is None:
+            values["phone"] = normalise_phone(given["phone"], country) if given["phone"] else None
+        if given["country"] is not None or current is None:
+            values["country"] = country
+        if given["preferred_language"] is not None or current is None:
+            values["preferred_language"] = normalise_language(given["preferred_language"] or
+                                                              ("es" if country == "ES" else "en"))
+        if current is not None and ("country" in values or "postcode" in values):
+            values["time_zone"] = time_zone_for(country, str(values.get("postcode", current["postcode"])))
+        return values
 
     # --- orders ----------------------------------------------------------------------------
 
@@ -271,7 +340,7 @@ class _Loader:
                 if product is None:
                     raise BadValue("no such product in the database or in products.csv")
                 column = "quantity"
-                quantity = parse_quantity(v["quantity"])
+                quantity = parse_quantity(v["quantity"], self.decimal_comma)
                 if quantity == 0:
                     raise BadValue("the quantity is 0")
                 column = "unit_price"

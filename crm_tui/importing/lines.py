@@ -18,14 +18,18 @@ from crm_tui.importing.accounting import ImportSummary, RejectLog
 from crm_tui.importing.shop_writer import ShopWriter
 from crm_tui.importing.sniff import FileDialect, UnreadableFile
 from crm_tui.importing.values import (
+    FIELD_LIMIT,
     BadValue,
     DateReader,
+    allow_large_fields,
     country_code,
     normalise_customer_id,
+    oversized_field,
     parse_quantity,
     parse_scaled,
     scaled_to_cents,
 )
+from store.models import ProductKind
 
 FIELDS = ("order_number", "sku", "description", "quantity", "placed_at", "unit_price", "customer_id", "country")
 REQUIRED = ("order_number", "sku", "quantity", "placed_at", "unit_price")
@@ -88,9 +92,21 @@ def looks_like_lines(header: list[str]) -> bool:
 
 
 class _RowError(Exception):
-    def __init__(self, field_name: str, message: str):
+    def __init__(self, field_name: str, message: str, index: int | None = None):
         super().__init__(message)
-        self.field_name = field_name
+        self.field_name, self.index = field_name, index
+
+
+_ADJUSTING_KINDS = (ProductKind.ADJUSTMENT, ProductKind.DISCOUNT)
+
+
+def _shown(value: str) -> str:
+    """A rejected value as the reject file shows it: an oversized one cut, with its size."""
+    return value if len(value) <= FIELD_LIMIT else f"{value[:80]}… ({len(value):,} characters)"
+
+
+def _shown_row(row: list[str]) -> list[str]:
+    return [_shown(value) for value in row]
 
 
 class _RowParser:
@@ -119,7 +135,8 @@ class _RowParser:
         return itemgetter(*columns)
 
     def invoice_head(self, key: tuple) -> tuple:
-        """(order number, cancellation, placed at, customer, country) from head_key's tuple."""
+        """(order number, cancellation, adjustment, placed at, customer, country, unrecognised
+        country text or None) from head_key's tuple."""
         values = iter(key)
         order_number, date_text = next(values).strip(), next(values)
         customer_text = next(values) if self.i_cust is not None else ""
@@ -133,12 +150,17 @@ class _RowParser:
             customer = normalise_customer_id(customer_text)
             if len(customer) > 32:
                 raise BadValue(f"{customer!r} is longer than 32 characters")
-            field_name = "country"
-            country = country_code(country_text) if country_text is not None else None
         except BadValue as exc:
             raise _RowError(field_name, str(exc)) from None
+        country, unrecognised = None, None
+        if country_text is not None:
+            try:
+                country = country_code(country_text)
+            except BadValue:  # the country is optional: the sale stays, its country unknown
+                unrecognised = country_text.strip()
         cancellation = order_number[0] in "Cc" and order_number[1:2].isdigit()
-        return order_number, cancellation, placed_at, customer, country
+        adjustment = order_number[0] in "Aa" and order_number[1:2].isdigit()
+        return order_number, cancellation, adjustment, placed_at, customer, country, unrecognised
 
     def line_key(self) -> Callable[[list[str]], tuple]:
         return itemgetter(self.i_sku, self.i_qty, self.i_price)
@@ -150,15 +172,13 @@ class _RowParser:
         if not sku:
             raise _RowError("sku", "the product code is empty")
         try:
-            quantity = parse_quantity(quantity_text)
+            quantity = parse_quantity(quantity_text, self.decimal_comma)
             if quantity == 0:
                 raise BadValue("the quantity is 0")
         except BadValue as exc:
             raise _RowError("quantity", str(exc)) from None
         try:
             scaled, scale = parse_scaled(price_text, self.decimal_comma)
-            if scaled < 0:
-                raise BadValue(f"{price_text!r}: a unit price cannot be negative")
         except BadValue as exc:
             raise _RowError("unit_price", str(exc)) from None
         unit_cents = scaled_to_cents(scaled, scale)
@@ -175,6 +195,7 @@ def import_lines(path: Path, dialect: FileDialect, writer: ShopWriter, summary: 
                              "name them with --map COLUMN=field")
     if unused:
         summary.warnings.append(f"{path.name}: ignored unknown columns {', '.join(unused)}")
+    allow_large_fields()
     with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=dialect.encoding, newline="") as text:
         reader = csv.reader(text, delimiter=dialect.delimiter)
         next(reader)  # header
@@ -203,8 +224,12 @@ class _LineLoader:
         width, has_nul, i_desc = len(header), self.dialect.has_nul, parser.i_desc
         names = writer.new_product_names
         head_key, line_key = parser.head_key(), parser.line_key()
-        lines: dict[tuple, tuple[int, int, bytes]] = {}  # line key -> product id, quantity, packed line
-        last_key, target, order_bytes, cancellation = None, self.new_lines, b"", False
+        # line key -> product id, quantity, packed line, negative price (0 no, 1 an adjustment
+        # code's, 2 merchandise's: only on an adjustment document), line cents
+        lines: dict[tuple, tuple[int, int, bytes, int, int]] = {}
+        last_key, target, order_bytes, cancellation, adjustment = None, self.new_lines, b"", False, False
+        unrecognised = None
+        counts = writer.counts
         rows_read = 0
         for row in reader:
             if not row:
@@ -213,12 +238,16 @@ class _LineLoader:
             try:
                 if len(row) != width:
                     raise _RowError("", f"expected {width} columns, found {len(row)}")
+                if max(map(len, row)) > FIELD_LIMIT:
+                    index = oversized_field(row)
+                    raise _RowError(header[index], f"the field has {len(row[index]):,} characters, over the "
+                                                   f"limit of {FIELD_LIMIT:,}", index)
                 if has_nul and any("\x00" in value for value in row):
                     raise _RowError("", "the row contains a NUL character")
                 key = head_key(row)
                 if key != last_key:
                     head = parser.invoice_head(key)
-                    cancellation = head[1]
+                    cancellation, adjustment, unrecognised = head[1], head[2], head[6]
                 lkey = line_key(row)
                 hit = lines.get(lkey)
                 if hit is None:
@@ -227,14 +256,22 @@ class _LineLoader:
                     raise _RowError("quantity", f"{hit[1]} on cancellation {head[0]}: a cancellation's quantities "
                                                 "are negative" if cancellation else
                                                 f"{hit[1]} on {head[0]}, which is not a cancellation (no leading C)")
+                if hit[3] == 2 and not adjustment:
+                    raise _RowError("unit_price", f"a negative unit price on {head[0]}: only adjustment documents "
+                                                  "(numbers starting with A) and adjustment codes may have one")
             except _RowError as exc:
                 last_key = None
-                index = parser.index_of(exc.field_name)
+                index = exc.index if exc.index is not None else parser.index_of(exc.field_name)
                 self.rejects.reject(self.name, reader.line_num, header[index] if index is not None else "",
-                                    row[index] if index is not None else "", str(exc), row)
+                                    _shown(row[index]) if index is not None else "", str(exc), _shown_row(row))
                 continue
+            if adjustment or hit[3]:
+                counts.adjustment_lines += 1
+                counts.adjustment_cents += hit[4]
+            if unrecognised is not None:
+                counts.unknown_countries[unrecognised] = counts.unknown_countries.get(unrecognised, 0) + 1
             if key != last_key:
-                order_number, cancellation, placed_at, customer, country = head
+                order_number, cancellation, adjustment, placed_at, customer, country, unrecognised = head
                 cid = writer.customer(customer, country, placed_at) if customer else None
                 oid = writer.order(order_number, cid, placed_at, cancellation)
                 target = self.old_lines if oid in writer.preexisting_orders else self.new_lines
@@ -256,14 +293,15 @@ class _LineLoader:
         self.summary.rows_read += rows_read
         progress(self.summary.rows_read)
 
-    def _resolve_line(self, key: tuple, row: list[str], cache: dict) -> tuple[int, int, int, int]:
+    def _resolve_line(self, key: tuple, row: list[str], cache: dict) -> tuple[int, int, bytes, int, int]:
         sku, quantity, unit, total = self.parser.line(key)
         known = self.writer.products.get(sku)
         description = row[self.parser.i_desc] if self.parser.i_desc is not None else ""
         pid = known[0] if known is not None else self.writer.product_id(sku, description, unit)
+        negative = 0 if unit >= 0 else 1 if self.writer.products[sku][1] in _ADJUSTING_KINDS else 2
         if len(cache) > 200_000:
             cache.clear()
-        cache[key] = value = (pid, quantity, _LINE_REST.pack(pid, quantity, unit, total))
+        cache[key] = value = (pid, quantity, _LINE_REST.pack(pid, quantity, unit, total), negative, total)
         return value
 
     def flush(self) -> None:

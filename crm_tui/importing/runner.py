@@ -35,6 +35,7 @@ class ImportOptions:
     column_map: dict[str, str] = field(default_factory=dict)
     reject_file: Path | None = None
     shop_zone: str = "Europe/Madrid"
+    empty_clears: bool = False  # crm CSV: an empty cell clears the field instead of leaving it
     parallel: bool = True  # transaction-line files: read in a second process while this one writes
 
 
@@ -166,7 +167,7 @@ def _import_file(item: PlannedFile, writer: ShopWriter, summary: ImportSummary, 
     else:
         crm_csv.import_file(item.kind, item.path, dialect, writer, summary, rejects, decimal_comma=decimal_comma,
                             dayfirst=dayfirst, shop_zone=options.shop_zone, acting_login=acting_login,
-                            progress=report)
+                            progress=report, empty_clears=options.empty_clears)
     summary.files.append({"file": str(item.path), "format": item.kind, "read_as": dialect.describe(),
                           "rows_read": summary.rows_read - rows_before})
 
@@ -176,6 +177,18 @@ def _copy_counts(counts: WriterCounts, summary: ImportSummary) -> None:
     summary.customers_updated = counts.customers_updated
     summary.products_created = counts.products_created
     summary.orders_created = counts.orders_created
+    summary.adjustment_lines = counts.adjustment_lines
+    summary.adjustment_cents = counts.adjustment_cents
+    summary.unknown_country_rows = sum(counts.unknown_countries.values())
+    if counts.unknown_countries:
+        named = ", ".join(f"{name!r} ({rows:,})" for name, rows in
+                          sorted(counts.unknown_countries.items(), key=lambda item: -item[1])[:5])
+        summary.warnings.append(f"{summary.unknown_country_rows:,} rows name a country that is not recognised "
+                                f"({named}): kept, with the country unknown")
+    if counts.adjustment_lines:
+        summary.warnings.append(f"{counts.adjustment_lines:,} lines are adjustments, not sales (adjustment "
+                                f"documents and codes), net {counts.adjustment_cents / 100:,.2f}: imported both "
+                                "sides as non-merchandise")
     if counts.customers_with_several_countries:
         summary.warnings.append(f"{counts.customers_with_several_countries} customers appear under several "
                                 "countries; each keeps the first known one")

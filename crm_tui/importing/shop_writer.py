@@ -33,6 +33,9 @@ class WriterCounts:
     products_created: int = 0
     orders_created: int = 0
     customers_with_several_countries: int = 0
+    adjustment_lines: int = 0  # lines of adjustment documents (A…) and negative-price adjustment codes
+    adjustment_cents: int = 0
+    unknown_countries: dict[str, int] = field(default_factory=dict)  # value as written -> rows
 
 
 @dataclass

@@ -4,7 +4,10 @@ Each parser returns the value or raises BadValue with what is wrong; the reader 
 into a reject naming file, line and column.
 """
 
+import csv
 import re
+import sys
+import unicodedata
 from datetime import datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -14,6 +17,20 @@ from babel import Locale
 
 class BadValue(ValueError):
     pass
+
+
+FIELD_LIMIT = 128 * 1024  # characters: a longer field rejects its row, not the file
+
+
+def allow_large_fields() -> None:
+    """Let the csv module hand over any field, so that an oversized one rejects its row (with
+    its size) instead of aborting the whole file."""
+    csv.field_size_limit(sys.maxsize)
+
+
+def oversized_field(row: list[str]) -> int:
+    """The index of the row's first field over FIELD_LIMIT."""
+    return next(i for i, value in enumerate(row) if len(value) > FIELD_LIMIT)
 
 
 _NUMBER = re.compile(r"^([+-]?)(\d{1,12})(?:[.](\d{1,6}))?$")
@@ -26,6 +43,8 @@ def parse_scaled(text: str, decimal_comma: bool) -> tuple[int, int]:
     """
     value = text.strip().replace("\u00a0", "").replace(" ", "")
     if decimal_comma:
+        if "." in value and not re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", value):
+            raise BadValue(f"{text!r} has a decimal point in a file that uses decimal commas")
         value = value.replace(".", "").replace(",", ".")
     elif "," in value:
         if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", value):
@@ -56,14 +75,22 @@ def parse_money_cents(text: str, decimal_comma: bool) -> int:
     return scaled_to_cents(scaled, scale)
 
 
-def parse_quantity(text: str) -> int:
+def parse_quantity(text: str, decimal_comma: bool = False) -> int:
+    """'12', '12.0', '1.200' (decimal-comma file) or '1,200' (decimal-point file) -> an int."""
     value = text.strip()
-    if value.endswith(".0"):
+    if value.endswith(".0") and not decimal_comma:
         value = value[:-2]
     try:
         quantity = int(value)
     except ValueError:
-        raise BadValue(f"{text!r} is not a whole quantity") from None
+        try:
+            scaled, scale = parse_scaled(value, decimal_comma)
+        except BadValue:
+            raise BadValue(f"{text!r} is not a whole quantity") from None
+        whole, fraction = divmod(abs(scaled), 10 ** scale)
+        if fraction:
+            raise BadValue(f"{text!r} is not a whole quantity") from None
+        quantity = -whole if scaled < 0 else whole
     if abs(quantity) > 1_000_000:
         raise BadValue(f"{text!r} is not a plausible quantity")
     return quantity
@@ -128,35 +155,64 @@ class DateReader:
         return local.replace(tzinfo=self.zone).astimezone(timezone.utc)
 
 
+# Names real exports use that CLDR does not: trade-body and till-system spellings.
 _COUNTRY_ALIASES = {
-    "EIRE": "IE", "UK": "GB", "GREAT BRITAIN": "GB", "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB",
-    "NORTHERN IRELAND": "GB", "USA": "US", "RSA": "ZA", "CHANNEL ISLANDS": "JE", "CZECH REPUBLIC": "CZ",
-    "ESPAÑA": "ES", "ESPANA": "ES", "REINO UNIDO": "GB", "HOLLAND": "NL", "KOREA": "KR",
+    "EIRE": "IE", "UK": "GB", "U.K.": "GB", "GREAT BRITAIN": "GB", "ENGLAND": "GB", "SCOTLAND": "GB",
+    "WALES": "GB", "NORTHERN IRELAND": "GB", "USA": "US", "U.S.A.": "US", "RSA": "ZA",
+    "CHANNEL ISLANDS": "JE", "HOLLAND": "NL", "KOREA": "KR",
+    # Former names CLDR has since replaced.
+    "CZECH REPUBLIC": "CZ", "REPUBLICA CHECA": "CZ", "TURKEY": "TR", "TURQUIA": "TR", "SWAZILAND": "SZ",
+    "MACEDONIA": "MK", "IVORY COAST": "CI", "CAPE VERDE": "CV",
 }
-UNKNOWN_COUNTRIES = {"", "UNSPECIFIED", "EUROPEAN COMMUNITY", "UNKNOWN", "N/A", "NA"}
+UNKNOWN_COUNTRIES = {"", "UNSPECIFIED", "EUROPEAN COMMUNITY", "UNKNOWN", "N/A", "NA", "-"}
+
+
+def _plain(text: str) -> str:
+    """Upper case, no accents, single spaces: 'Japón' and 'JAPON' are one name."""
+    decomposed = unicodedata.normalize("NFKD", text.upper())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+def _variants(name: str) -> set[str]:
+    """CLDR's name and the shorter forms exports write: 'Hong Kong SAR China' -> 'Hong Kong',
+    'Myanmar (Burma)' -> 'Myanmar' and 'Burma', 'Bosnia & Herzegovina' -> '... and ...'."""
+    found = {name}
+    if m := re.fullmatch(r"(.*?)\s*\((.*)\)", name):
+        found |= {m.group(1), m.group(2)}
+    for suffix in (" SAR China",):
+        if name.endswith(suffix):
+            found.add(name[: -len(suffix)])
+    if m := re.fullmatch(r"RAE de (.*?) \(China\)", name):
+        found.add(m.group(1))
+    found |= {v.replace("&", "and") for v in found} | {v.replace("&", "y") for v in found}
+    found |= {v.replace("St. ", "Saint ") for v in found}
+    return {_plain(v) for v in found if v.strip()}
 
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
+    """Every territory name in English and Spanish (babel's CLDR data), with their short forms."""
     names: dict[str, str] = {}
-    for lang in ("es", "en"):
+    for lang in ("en", "es"):
         for code, name in Locale.parse(lang).territories.items():
             if len(code) == 2 and code.isalpha():
-                names[name.upper()] = code
+                for variant in _variants(name):
+                    names.setdefault(variant, code)
+    names.update({_plain(alias): code for alias, code in _COUNTRY_ALIASES.items()})
     return names
 
 
 @lru_cache(maxsize=4096)
 def country_code(text: str) -> str | None:
-    """'United Kingdom', 'España', 'EIRE', 'gb' -> ISO code; None for unknown/unspecified."""
-    value = text.strip().upper()
+    """'United Kingdom', 'España', 'EIRE', 'Hong Kong', 'gb' -> ISO code; None for
+    unknown/unspecified. A name nobody recognises raises BadValue."""
+    value = _plain(text)
     if value in UNKNOWN_COUNTRIES:
         return None
-    if len(value) == 2 and value.isalpha() and value in {c for c in _country_names().values()}:
+    names = _country_names()
+    if len(value) == 2 and value.isalpha() and value in set(names.values()):
         return value
-    if value in _COUNTRY_ALIASES:
-        return _COUNTRY_ALIASES[value]
-    code = _country_names().get(value)
+    code = names.get(value)
     if code is None:
         raise BadValue(f"{text!r} is not a country name or ISO code")
     return code
