@@ -256,8 +256,10 @@ class _Loader:
             for name in ("first_name", "last_name"):
                 if not given[name]:
                     raise InvalidField(name, f"a new customer needs a {name.replace('_', ' ')}")
-        elif given["country"] == "" or given["preferred_language"] == "":
-            raise InvalidField("country" if given["country"] == "" else "preferred_language", "cannot be cleared")
+        else:
+            for name in ("first_name", "last_name", "country", "preferred_language"):
+                if given[name] == "":
+                    raise InvalidField(name, "cannot be cleared: a customer always has one")
         country = normalise_country(given["country"] or (current["country"] if current else "ES"))
         values: dict[str, object] = {}
         for name in ("first_name", "last_name", "street", "postcode", "city"):

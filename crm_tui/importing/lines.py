@@ -229,7 +229,7 @@ class _LineLoader:
         lines: dict[tuple, tuple[int, int, bytes, int, int]] = {}
         last_key, target, order_bytes, cancellation, adjustment = None, self.new_lines, b"", False, False
         unrecognised = None
-        counts = writer.counts
+        tally = writer.counts
         rows_read = 0
         for row in reader:
             if not row:
@@ -266,10 +266,10 @@ class _LineLoader:
                                     _shown(row[index]) if index is not None else "", str(exc), _shown_row(row))
                 continue
             if adjustment or hit[3]:
-                counts.adjustment_lines += 1
-                counts.adjustment_cents += hit[4]
+                tally.adjustment_lines += 1
+                tally.adjustment_cents += hit[4]
             if unrecognised is not None:
-                counts.unknown_countries[unrecognised] = counts.unknown_countries.get(unrecognised, 0) + 1
+                tally.unknown_countries[unrecognised] = tally.unknown_countries.get(unrecognised, 0) + 1
             if key != last_key:
                 order_number, cancellation, adjustment, placed_at, customer, country, unrecognised = head
                 cid = writer.customer(customer, country, placed_at) if customer else None

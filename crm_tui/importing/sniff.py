@@ -79,8 +79,9 @@ def _split_header(line: str) -> tuple[str, list[str]]:
     return delimiter, [name.strip() for name in next(csv.reader([line], delimiter=delimiter))]
 
 
-_DECIMAL_COMMA = re.compile(r"^-?\d{1,9},\d{1,4}$")
-_DECIMAL_POINT = re.compile(r"^-?\d{1,9}\.\d{1,4}$")
+_DECIMAL_COMMA = re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d{1,9}),\d{1,4}$")  # 2,55 and 1.004,50
+_DECIMAL_POINT = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d{1,9})\.\d{1,4}$")  # 2.55 and 1,004.50
+_EITHER = re.compile(r"^-?\d{1,3}[.,]\d{3}$")  # 1.200 or 1,200: a thousands separator or a decimal
 _SLASH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})")
 
 
@@ -97,6 +98,8 @@ def sniff(path: Path, encoding: str | None = None) -> FileDialect:
     for row in sample:
         for value in row:
             value = value.strip()
+            if _EITHER.match(value):
+                continue
             if _DECIMAL_COMMA.match(value):
                 commas += 1
             elif _DECIMAL_POINT.match(value):
