@@ -60,7 +60,7 @@ def is_lock_error(exc: BaseException) -> bool:
 
 
 FAILURES = {
-    "locked": "Another program held the database's write lock for too long (an import?): "
+    "locked": "Another program kept the database locked for writing past the time limit: "
               "nothing was written; try again in a moment.",
     "disk": "The disk holding the database is full (or failing): nothing was written; free space and try again.",
     "readonly": "The database file is read-only for you: nothing was written; ask ops for write access.",
@@ -237,12 +237,22 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 def open_database(db: str | None = None, *, migrate: bool = True) -> Engine:
     """Resolve, connect, and bring the schema to this version (refusing a newer one)."""
-    from crm_tui.migrations.runner import upgrade_to_head
+    from crm_tui.migrations.runner import preflight_sqlite, upgrade_to_head
 
     url = resolve_url(db)
+    if migrate and (path := sqlite_file(url)) is not None:
+        preflight_sqlite(path)
     engine = make_engine(url)
     if migrate:
-        upgrade_to_head(engine)
+        try:
+            upgrade_to_head(engine)
+        except DBAPIError as exc:
+            engine.dispose()
+            where = describe_database(url)
+            raise DatabaseError(f"{where}: {explain(exc) or str(exc.orig).strip()}") from None
+        except DatabaseError:
+            engine.dispose()
+            raise
     return engine
 
 

@@ -9,7 +9,7 @@ from crm_tui.db import DatabaseError, WriteFailed, failure_kind
 def failure_sentence(error: BaseException | None, tr) -> str:
     kind = error.kind if isinstance(error, WriteFailed) else failure_kind(error) if error else None
     sentences = {
-        "locked": tr("Another program held the database's write lock for too long (an import?): "
+        "locked": tr("Another program kept the database locked for writing past the time limit: "
                      "nothing was written; try again in a moment."),
         "disk": tr("The disk holding the database is full (or failing): nothing was written; "
                    "free space and try again."),

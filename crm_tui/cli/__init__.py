@@ -12,11 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
+from crm_tui.cli.common import Commands
 from crm_tui.db import DatabaseError, run_write
 from crm_tui.settings import LANGUAGES, Settings, current_login
 
 app = typer.Typer(help="Terminal CRM console for the call centre of an online shop.",
-                  no_args_is_help=False, add_completion=False)
+                  no_args_is_help=False, add_completion=False, cls=Commands)
 staff_app = typer.Typer(help="Who may use the console: add, list, disable staff.")
 app.add_typer(staff_app, name="staff")
 callbacks_app = typer.Typer(help="The callback queue: list it, add a request.")

@@ -1,10 +1,14 @@
 """What every command shares: the consoles, the --db option, failing with a message."""
 
+import json
+import sqlite3
+import sys
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from crm_tui.db import DatabaseError, open_database
 
@@ -26,8 +30,53 @@ def now():
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print("[bold red]error:[/] " + escape(message), highlight=False)
+    """One sentence to the user (and {"error": ...} on stdout under --json), then exit."""
+    say_error(message)
     raise typer.Exit(code)
+
+
+_invocation = {"json": False}  # set by Commands.main: one command per process (or per CliRunner call)
+
+
+def say_error(message: str) -> None:
+    if _invocation["json"]:
+        print(json.dumps({"error": message}))
+    err.print("[bold red]error:[/] " + escape(message), highlight=False)
+
+
+def failure_sentence(exc: BaseException) -> str | None:
+    """What went wrong, in one sentence, for the failures a user can act on; None for a bug."""
+    from sqlalchemy.exc import DBAPIError
+
+    from crm_tui.db import DatabaseError, explain
+    from crm_tui.importing.parallel import ReaderFailed
+    from crm_tui.importing.sniff import UnreadableFile
+
+    if isinstance(exc, (DatabaseError, ReaderFailed, UnreadableFile)):
+        return str(exc)
+    if isinstance(exc, (DBAPIError, sqlite3.Error)):  # the import writes through the driver itself
+        cause = getattr(exc, "orig", exc)
+        return explain(exc) or f"The database refused the command ({str(cause).strip()}): nothing was written."
+    if isinstance(exc, OSError) and exc.errno is not None:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}: nothing was written."
+    return None
+
+
+class Commands(TyperGroup):
+    """The command group: a failure a user can act on ends as one sentence and exit 1, never a
+    traceback (under --json also as {"error": ...})."""
+
+    def main(self, args=None, *rest, **options):
+        _invocation["json"] = "--json" in (sys.argv[1:] if args is None else list(args))
+        try:
+            return super().main(args, *rest, **options)
+        except Exception as exc:
+            sentence = failure_sentence(exc)
+            if sentence is None:
+                raise
+            say_error(sentence)
+            sys.exit(1)
 
 
 def _db(ctx: typer.Context, db: str | None) -> str | None:

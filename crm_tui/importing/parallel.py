@@ -27,7 +27,7 @@ AVAILABLE = "fork" in multiprocessing.get_all_start_methods()
 
 
 class ReaderFailed(RuntimeError):
-    pass
+    """The reading process failed or died: nothing was written; the message is one sentence."""
 
 
 class _PipedWrites:
@@ -58,13 +58,16 @@ class ReaderProcess:
         """import_files(writer, summary, rejects, progress) loads every file (runs in the child)."""
         context = multiprocessing.get_context("fork")
         self.pipe, child_end = context.Pipe()
-        self.process = context.Process(target=self._main, args=(url, import_files, child_end), daemon=True,
-                                       name="crm-tui-import-reader")
+        self.process = context.Process(target=self._main, args=(url, import_files, child_end, self.pipe),
+                                       daemon=True, name="crm-tui-import-reader")
         self.process.start()
         child_end.close()
 
     @staticmethod
-    def _main(url: str, import_files, pipe: Pipe) -> None:
+    def _main(url: str, import_files, pipe: Pipe, parent_end: Pipe) -> None:
+        # The fork copied the writer's end too: closed here, a writer that dies (even kill -9)
+        # ends this process's wait with EOF instead of leaving it behind forever.
+        parent_end.close()
         try:
             kind, ids, shop_zone = pipe.recv()
             assert kind == "start"
@@ -80,8 +83,8 @@ class ReaderProcess:
             pipe.send(("unreadable", str(exc)))
         except (BrokenPipeError, EOFError):
             pass  # the writing process is gone: nothing to tell
-        except BaseException:
-            pipe.send(("failed", traceback.format_exc()))
+        except BaseException as exc:
+            pipe.send(("failed", "".join(traceback.format_exception_only(exc)).strip()))
         finally:
             pipe.close()
 
@@ -114,9 +117,9 @@ class ReaderProcess:
                 elif kind == "unreadable":
                     raise UnreadableFile(message[1])
                 else:
-                    raise ReaderFailed(f"the import's reader process failed:\n{message[1]}")
+                    raise ReaderFailed(f"The import's reader process failed ({message[1]}): nothing was written.")
         except (EOFError, BrokenPipeError):
-            raise ReaderFailed("the import's reader process died; nothing was written") from None
+            raise ReaderFailed("The import's reader process died: nothing was written; run the import again.") from None
         finally:
             self.pipe.close()
             self.process.join(timeout=5)

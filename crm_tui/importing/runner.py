@@ -50,9 +50,14 @@ def plan(paths: list[Path], options: ImportOptions) -> list[PlannedFile]:
     """Read every file's header before writing anything; refuse what cannot be imported."""
     planned = []
     for path in paths:
+        if path.is_dir():
+            raise UnreadableFile(f"{path} is a directory: name the export files in it")
         if not path.is_file():
             raise UnreadableFile(f"{path}: no such file")
-        dialect = sniff(path)
+        try:
+            dialect = sniff(path)
+        except OSError as exc:
+            raise UnreadableFile(f"{path} cannot be read ({exc.strerror or exc}): check its permissions") from None
         kind = None
         if options.format in ("auto", "lines") and (looks_like_lines(dialect.header) or
                                                    (options.format == "lines" and options.column_map)):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
-from crm_tui.db import SchemaTooNew
+from crm_tui.db import FAILURES, DatabaseError, SchemaTooNew
 
 MIGRATIONS_DIR = Path(__file__).parent
 # The newest revision in versions/. Opening a database that is already there costs one
@@ -49,10 +49,44 @@ def check_not_newer(engine: Engine, revision: str | None) -> None:
         ) from None
 
 
+def preflight_sqlite(path: Path) -> None:
+    """Refuse, before anything writes to it (not even the switch to WAL), a file that is not a
+    crm-tui database or that a newer crm-tui made."""
+    import sqlite3
+
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # unopenable: the engine says why
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = (conn.execute("SELECT version_num FROM alembic_version").fetchone() or [None])[0] \
+            if "alembic_version" in tables else None
+    except sqlite3.DatabaseError:
+        raise DatabaseError(f"{path.name} (SQLite): {FAILURES['damaged']}") from None
+    finally:
+        conn.close()
+    if revision is None and "customer" in tables:
+        raise _unversioned(path.name)
+    if revision not in (None, SCHEMA_HEAD):
+        check_not_newer(None, revision)
+
+
+def _unversioned(name: str) -> DatabaseError:
+    return DatabaseError(
+        f"{name} holds shop tables but no crm-tui schema version, so crm-tui cannot tell how to bring it up "
+        "to date; nothing was changed. Open a database made by crm-tui (or by `crm-tui demo`), or import "
+        "this shop's data with `crm-tui import`.")
+
+
 def upgrade_to_head(engine: Engine) -> None:
     revision = current_revision(engine)
     if revision == SCHEMA_HEAD:
         return
+    if revision is None and inspect(engine).has_table("customer"):
+        raise _unversioned(str(engine.url.database))
     from alembic import command
 
     check_not_newer(engine, revision)
