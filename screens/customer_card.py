@@ -184,7 +184,7 @@ class CustomerCardScreen(ReportsFailures, Screen):
             return
         self.save(self.card, edits, self.query_one("#field-reason", Input).value)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="card")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def save(self, loaded: CustomerCard, edits: dict[str, object], reason: str) -> None:
         tr = self.context.tr
         try:
