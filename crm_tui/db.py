@@ -4,6 +4,7 @@ One engine per process, made by make_engine() and passed in; nothing here runs a
 """
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -220,7 +221,9 @@ def run_write(engine: Engine, fn: Callable[[Session], T], retries: int = WRITE_R
         except WriteFailed as exc:
             if attempt == retries or exc.kind != "locked" or time.monotonic() - started >= limit:
                 raise
-            time.sleep(0.05 * (attempt + 1))
+            # An Event's timed wait, not time.sleep: libfaketime (the year-ahead test run) breaks
+            # the absolute clock_nanosleep that time.sleep uses.
+            threading.Event().wait(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
 
 

@@ -65,11 +65,11 @@ def test_shop_tables_without_a_schema_version_are_refused_untouched(tmp_path):
 
 
 HOLD_LOCK = """
-import sqlite3, sys, time
+import select, sqlite3, sys
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
+select.select([], [], [], float(sys.argv[2]))  # time.sleep fails under libfaketime
 conn.execute("ROLLBACK")
 """
 
