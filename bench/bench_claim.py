@@ -16,7 +16,7 @@ from crm_tui.db import open_database
 from crm_tui.models import Role
 from crm_tui.services.callbacks import QueueSettings, claim_next_callback, finish_callback
 from crm_tui.services.staff import StaffMember
-from store.types import utc_now
+from crm_tui.shop.types import utc_now
 
 FINISHED = int(os.environ.get("BENCH_CLAIM_FINISHED", "1000000"))
 WAITING = 2000

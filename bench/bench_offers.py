@@ -27,7 +27,7 @@ from crm_tui.services.demo_shop import create_demo_database
 from crm_tui.services.offer_evaluation import evaluate
 from crm_tui.services.offers import customer_offers, load_templates, offers_for
 from crm_tui.services.segments import recompute_segments
-from store.models import Customer, Order, OrderLine
+from crm_tui.shop.models import Customer, Order, OrderLine
 
 OUT = Path(__file__).parent / "out"
 AS_OF = datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc)

@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from crm_tui.db import open_database
 from crm_tui.services.search import search_customers
-from store.demo import build_demo
-from store.models import Order
+from crm_tui.shop.demo import build_demo
+from crm_tui.shop.models import Order
 
 CUSTOMERS = int(os.environ.get("BENCH_SEARCH_CUSTOMERS", "1000000"))
 OUT = Path(__file__).parent / "out"

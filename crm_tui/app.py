@@ -15,18 +15,18 @@ from crm_tui.models import Role
 from crm_tui.services.callbacks import CallbackError, settings_from
 from crm_tui.services.staff import NotStaff, active_staff
 from crm_tui.settings import Settings
+from crm_tui.shop.types import utc_now
 from crm_tui.widgets.translated_bindings import translate_bindings
-from store.types import utc_now
 
 
 def _customer_commands():
-    from screens.commands import CustomerCommands
+    from crm_tui.screens.commands import CustomerCommands
 
     return CustomerCommands
 
 
 def _screen_commands():
-    from screens.commands import ScreenCommands
+    from crm_tui.screens.commands import ScreenCommands
 
     return ScreenCommands
 
@@ -50,7 +50,7 @@ class CrmApp(App):
         translate_bindings(self, tr)
 
     def on_mount(self) -> None:
-        from screens.home import HomeScreen
+        from crm_tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen(self.context))
 
@@ -61,7 +61,7 @@ class CrmApp(App):
         self.screen.query_one("#search").focus()
 
     def open_customer(self, customer_id: int) -> None:
-        from screens.customer_card import CustomerCardScreen
+        from crm_tui.screens.customer_card import CustomerCardScreen
 
         self.push_screen(CustomerCardScreen(self.context, customer_id))
 

@@ -13,7 +13,7 @@ from crm_tui.db import run_read, run_write
 from crm_tui.i18n import Localizer
 from crm_tui.services.callbacks import QueueSettings
 from crm_tui.services.staff import StaffMember
-from store.types import utc_now
+from crm_tui.shop.types import utc_now
 
 T = TypeVar("T")
 

@@ -1,16 +1,16 @@
-"""Translations (gettext catalogues in data/locale, read with babel) and locale formatting."""
+"""Translations (gettext catalogues in crm_tui/data/locale, read with babel) and locale formatting."""
 
 import gettext
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "data" / "locale"
+LOCALE_DIR = files("crm_tui") / "data" / "locale"
 DOMAIN = "crm_tui"
 BABEL_LOCALES = {"en": "en_GB", "es": "es_ES"}
 CURRENCY = "EUR"
@@ -30,7 +30,7 @@ def translations(lang: str) -> gettext.NullTranslations:
     from babel.messages.pofile import read_po
 
     po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po.exists():
+    if not po.is_file():
         return gettext.NullTranslations()
     with po.open("rb") as handle:
         catalogue = read_po(handle)

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from store.types import UTCDateTime, utc_now
+from crm_tui.shop.types import UTCDateTime, utc_now
 
 
 class Role(StrEnum):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import insert
 
 from crm_tui.db import open_database, write_session
-from store.models import Product
+from crm_tui.shop.models import Product
 
 AS_OF = datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc)
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from crm_tui.cli import app
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "crm_tui" / "data" / "samples"
 runner = CliRunner()
 
 

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-UI_SOURCES = [*sorted((ROOT / "screens").glob("*.py")), ROOT / "crm_tui" / "app.py",
+UI_SOURCES = [*sorted((ROOT / "crm_tui" / "screens").glob("*.py")), ROOT / "crm_tui" / "app.py",
               *sorted((ROOT / "crm_tui" / "widgets").glob("*.py"))]
 
 

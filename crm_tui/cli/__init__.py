@@ -272,8 +272,8 @@ def callbacks_add(
     db: DbOption = None,
 ) -> None:
     """Add a callback request, as the web shop's callback box does."""
-    from store.operations import request_callback
-    from store.validation import InvalidField
+    from crm_tui.shop.operations import request_callback
+    from crm_tui.shop.validation import InvalidField
 
     engine = _engine(ctx, db)
     window = None

@@ -24,7 +24,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def now():
     """The CLI's clock: the operating system's (the console's comes from its context)."""
-    from store.types import utc_now
+    from crm_tui.shop.types import utc_now
 
     return utc_now()
 

@@ -25,9 +25,9 @@ from crm_tui.importing.values import (
     parse_quantity,
 )
 from crm_tui.services.audit import FieldChange, record_changes
-from store.models import OrderChannel, OrderStatus, ProductKind
-from store.types import db_datetime, utc_now
-from store.validation import (
+from crm_tui.shop.models import OrderChannel, OrderStatus, ProductKind
+from crm_tui.shop.types import db_datetime, utc_now
+from crm_tui.shop.validation import (
     InvalidField,
     normalise_country,
     normalise_email,

@@ -29,7 +29,7 @@ from crm_tui.importing.values import (
     parse_scaled,
     scaled_to_cents,
 )
-from store.models import ProductKind
+from crm_tui.shop.models import ProductKind
 
 FIELDS = ("order_number", "sku", "description", "quantity", "placed_at", "unit_price", "customer_id", "country")
 REQUIRED = ("order_number", "sku", "quantity", "placed_at", "unit_price")

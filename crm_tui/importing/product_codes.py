@@ -5,7 +5,7 @@ They are imported with their kind and never become anybody's favourite product.
 
 import re
 
-from store.models import ProductKind
+from crm_tui.shop.models import ProductKind
 
 _BY_CODE = {
     "POST": ProductKind.POSTAGE, "DOT": ProductKind.POSTAGE, "C2": ProductKind.POSTAGE,

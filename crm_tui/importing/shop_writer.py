@@ -17,9 +17,9 @@ from sqlalchemy import Connection, bindparam, text
 
 from crm_tui.importing.bulk import LINE_COLUMNS, Writes, next_id
 from crm_tui.importing.product_codes import product_kind
-from store.models import ProductKind
-from store.types import db_datetime, utc_now
-from store.validation import time_zone_for
+from crm_tui.shop.models import ProductKind
+from crm_tui.shop.types import db_datetime, utc_now
+from crm_tui.shop.validation import time_zone_for
 
 _SPANISH_SPEAKING = {"ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY",
                      "SV", "NI", "CR", "PA", "UY", "PR"}

@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import crm_tui.models  # noqa: F401  (registers the CRM tables)
-import store.models  # noqa: F401  (registers the shop tables)
+import crm_tui.shop.models  # noqa: F401  (registers the shop tables)
 
 connection = context.config.attributes["connection"]
 

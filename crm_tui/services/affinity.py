@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from crm_tui.models import ProductAffinity, ProductPopularity
-from store.models import Order, OrderLine, Product, ProductKind
+from crm_tui.shop.models import Order, OrderLine, Product, ProductKind
 
 BASKET_DAYS = 365  # baskets this recent teach what goes together
 POPULAR_DAYS = 90  # buyers this recent make a product popular

@@ -7,7 +7,7 @@ from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from crm_tui.models import AuditEntry
-from store.types import utc_now
+from crm_tui.shop.types import utc_now
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from sqlmodel import Session
 from crm_tui.db import begin_write
 from crm_tui.models import CallbackAttempt
 from crm_tui.services.staff import StaffMember, active_staff
-from store.models import CallbackRequest, CallbackStatus, Customer, Order
-from store.operations import register_customer
+from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
+from crm_tui.shop.operations import register_customer
 
 CANDIDATES = 50
 CLAIM_CANDIDATES = 12  # enough for agents racing for the same head of the queue

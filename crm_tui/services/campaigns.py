@@ -13,7 +13,7 @@ from sqlmodel import Session
 from crm_tui.models import CustomerRfm
 from crm_tui.services.offers import CHANNELS, CustomerOffers, customer_offers
 from crm_tui.services.segments import SEGMENTS
-from store.models import Customer
+from crm_tui.shop.models import Customer
 
 COLUMNS = ("customer_number", "first_name", "last_name", "contact", "language", "segment", "sku", "product", "rule",
            "message")

@@ -19,7 +19,7 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from crm_tui.services.customers import load_card
-from store.models import (
+from crm_tui.shop.models import (
     CallbackRequest,
     CallbackStatus,
     ContactMessage,

@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from crm_tui.services.audit import AuditRecord, FieldChange, history, record_changes
 from crm_tui.services.staff import StaffMember
-from store.models import Customer
-from store.validation import (
+from crm_tui.shop.models import Customer
+from crm_tui.shop.validation import (
     InvalidField,
     InvalidInput,
     national_phone,

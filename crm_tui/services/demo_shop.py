@@ -19,8 +19,8 @@ from crm_tui.db import (
 from crm_tui.models import Role
 from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.staff import add_staff
-from store.demo import DEMO_AGENTS, DemoSummary, build_demo
-from store.types import utc_now
+from crm_tui.shop.demo import DEMO_AGENTS, DemoSummary, build_demo
+from crm_tui.shop.types import utc_now
 
 
 class DatabaseExists(RuntimeError):
@@ -41,7 +41,7 @@ def _wipe(url: str) -> None:
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         return
     import crm_tui.models  # noqa: F401
-    import store.models  # noqa: F401
+    import crm_tui.shop.models  # noqa: F401
 
     engine = make_engine(url)
     with engine.begin() as conn:

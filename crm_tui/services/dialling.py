@@ -9,7 +9,7 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 
-from store.validation import national_phone
+from crm_tui.shop.validation import national_phone
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from crm_tui.services.affinity import learn
 from crm_tui.services.offers import offers_for
-from store.models import Order, OrderLine, Product, ProductKind
+from crm_tui.shop.models import Order, OrderLine, Product, ProductKind
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
@@ -23,8 +25,8 @@ from sqlmodel import Session
 
 from crm_tui.models import OfferMade
 from crm_tui.services.affinity import NEW_DAYS
-from store.models import Customer, Order, OrderLine, Product, ProductKind
-from store.types import db_datetime
+from crm_tui.shop.models import Customer, Order, OrderLine, Product, ProductKind
+from crm_tui.shop.types import db_datetime
 
 JUST_BOUGHT_DAYS = 30
 LAPSED_DAYS = 180
@@ -32,7 +34,7 @@ DUE_RATIO = 0.8  # of the usual interval: close enough to offer the reorder
 OVERDUE_RATIO = 3  # past this they have stopped buying it: not a reorder any more
 MIN_INTERVAL = 7  # days; two purchases closer than this are one shopping spree, not a rhythm
 SEEDS = 10  # the customer's products whose basket partners are looked at
-TEMPLATES = Path(__file__).resolve().parents[2] / "data" / "marketing" / "templates.toml"
+TEMPLATES: Traversable = files("crm_tui") / "data" / "marketing" / "templates.toml"
 CHANNELS = ("email", "phone", "chat")
 ACCEPTANCE_DAYS = 14
 
@@ -160,7 +162,7 @@ class TemplateError(ValueError):
     pass
 
 
-def load_templates(path: Path = TEMPLATES) -> dict[str, dict[str, str]]:
+def load_templates(path: Path | Traversable = TEMPLATES) -> dict[str, dict[str, str]]:
     try:
         with path.open("rb") as handle:
             templates = tomllib.load(handle)

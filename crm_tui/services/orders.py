@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.staff import StaffMember
-from store.models import Order, OrderChannel, OrderLine, Product, ProductKind, StockLight, stock_light
-from store.operations import OrderItem, PlacedOrder, place_order
+from crm_tui.shop.models import Order, OrderChannel, OrderLine, Product, ProductKind, StockLight, stock_light
+from crm_tui.shop.operations import OrderItem, PlacedOrder, place_order
 
 PAGE = 50
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from store.models import CallbackRequest, CallbackStatus, Customer, Order
+from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, text
 from sqlmodel import Session
 
-from store.models import CallbackRequest, CallbackStatus, Customer, Order
-from store.validation import national_phone
+from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
+from crm_tui.shop.validation import national_phone
 
 LIMIT = 50
 _DIGITS = re.compile(r"\d")

@@ -21,8 +21,8 @@ from sqlalchemy import delete, func, select, text
 from sqlmodel import Session
 
 from crm_tui.models import CustomerRfm
-from store.models import Customer
-from store.types import db_datetime
+from crm_tui.shop.models import Customer
+from crm_tui.shop.types import db_datetime
 
 SEGMENTS = ("champion", "loyal", "promising", "new", "needs attention", "at risk", "lapsed", "prospect")
 

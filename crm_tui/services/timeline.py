@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from crm_tui.models import CallbackAttempt
-from store.models import CallbackRequest, ContactMessage
+from crm_tui.shop.models import CallbackRequest, ContactMessage
 
 
 @dataclass(frozen=True)

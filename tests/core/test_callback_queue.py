@@ -16,8 +16,8 @@ from crm_tui.services.callbacks import (
     queue,
 )
 from crm_tui.services.staff import StaffMember
-from store.models import CallbackRequest
-from store.operations import register_customer, request_callback
+from crm_tui.shop.models import CallbackRequest
+from crm_tui.shop.operations import register_customer, request_callback
 from tests.conftest import REGISTRATION
 
 ANA = StaffMember("ana", "Ana", Role.AGENT, 10, True)
@@ -193,7 +193,7 @@ def test_queue_settings_from_the_environment():
 
 def test_registering_a_caller_links_the_callback_and_its_earlier_attempts(engine):
     from crm_tui.services.callbacks import register_caller
-    from store.validation import InvalidInput
+    from crm_tui.shop.validation import InvalidInput
 
     [cid] = add_callbacks(engine, dict(phone="+34 699 000 111", now=NOON))
     with Session(engine) as session:
@@ -213,7 +213,7 @@ def test_registering_a_caller_links_the_callback_and_its_earlier_attempts(engine
 
 def test_the_timeline_merges_requests_calls_and_messages_newest_first(engine):
     from crm_tui.services.timeline import customer_timeline
-    from store.operations import send_contact_message
+    from crm_tui.shop.operations import send_contact_message
 
     with write_session(engine) as session:
         customer = register_customer(session, REGISTRATION)

@@ -3,8 +3,8 @@ from datetime import datetime, time, timezone
 import pytest
 
 from crm_tui.db import write_session
-from store.operations import register_customer, request_callback, send_contact_message
-from store.validation import InvalidField, InvalidInput
+from crm_tui.shop.operations import register_customer, request_callback, send_contact_message
+from crm_tui.shop.validation import InvalidField, InvalidInput
 from tests.conftest import REGISTRATION
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)

@@ -12,8 +12,8 @@ from crm_tui.services.customers import (
     save_card,
 )
 from crm_tui.services.staff import StaffMember
-from store.operations import register_customer
-from store.validation import InvalidInput
+from crm_tui.shop.operations import register_customer
+from crm_tui.shop.validation import InvalidInput
 from tests.conftest import AS_OF, REGISTRATION
 
 AGENT = StaffMember("ana", "Ana", Role.AGENT, 10, True)

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from crm_tui.db import SchemaTooNew, open_database, resolve_url, write_session
 from crm_tui.migrations.runner import current_revision, head_revision
-from store.operations import register_customer
+from crm_tui.shop.operations import register_customer
 from tests.conftest import REGISTRATION
 
 

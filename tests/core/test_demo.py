@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from crm_tui.db import open_database
-from store.demo import build_demo
+from crm_tui.shop.demo import build_demo
 from tests.conftest import AS_OF
 
 TABLES = ["customer", "product", "shop_order", "order_line", "callback_request", "contact_message"]

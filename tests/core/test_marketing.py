@@ -24,7 +24,7 @@ from crm_tui.services.offers import (
     record_offer,
 )
 from crm_tui.services.segments import recompute_segments
-from store.models import Customer, Order, OrderLine, Product
+from crm_tui.shop.models import Customer, Order, OrderLine, Product
 from tests.conftest import AS_OF, add_products
 
 NOW = AS_OF

@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm_tui.db import read_session, write_session
-from store.models import (
+from crm_tui.shop.models import (
     Order,
     OrderChannel,
     OrderLine,
@@ -10,7 +10,7 @@ from store.models import (
     StockLight,
     stock_light,
 )
-from store.operations import (
+from crm_tui.shop.operations import (
     OrderItem,
     OrderRefused,
     OutOfStock,

@@ -2,9 +2,9 @@ import pytest
 from sqlalchemy import func, select
 
 from crm_tui.db import read_session, write_session
-from store.models import Customer
-from store.operations import register_customer
-from store.validation import InvalidInput
+from crm_tui.shop.models import Customer
+from crm_tui.shop.operations import register_customer
+from crm_tui.shop.validation import InvalidInput
 from tests.conftest import REGISTRATION
 
 

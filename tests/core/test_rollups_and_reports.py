@@ -15,7 +15,7 @@ from crm_tui.services import reports
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.orders import place_phone_order
 from crm_tui.services.staff import StaffMember
-from store.operations import OrderItem, cancel_order, place_order
+from crm_tui.shop.operations import OrderItem, cancel_order, place_order
 from tests.conftest import AS_OF
 from tests.import_helpers import SAMPLES, run_import
 
@@ -167,7 +167,7 @@ def test_discounts_per_agent_and_callbacks(engine):
 
     from crm_tui.services.callbacks import QueueSettings, claim_callback, finish_callback
     from crm_tui.services.customers import load_card as card_of
-    from store.operations import register_customer, request_callback
+    from crm_tui.shop.operations import register_customer, request_callback
     from tests.conftest import REGISTRATION, add_products
 
     add_products(engine, dict(sku="MUG", name="Mug", unit_price_cents=1000, stock_quantity=50))

@@ -14,8 +14,8 @@ from crm_tui.db import make_engine, read_session, write_session
 from crm_tui.models import CallbackAttempt, Role
 from crm_tui.services.callbacks import QueueSettings, claim_next_callback, finish_callback
 from crm_tui.services.staff import StaffMember
-from store.models import CallbackRequest
-from store.types import utc_now
+from crm_tui.shop.models import CallbackRequest
+from crm_tui.shop.types import utc_now
 from tests.integration.processes import race
 
 QUEUE = 10_000
@@ -71,7 +71,7 @@ from crm_tui.db import make_engine
 from crm_tui.models import Role
 from crm_tui.services.callbacks import QueueSettings, claim_next_callback
 from crm_tui.services.staff import StaffMember
-from store.types import utc_now
+from crm_tui.shop.types import utc_now
 settings = QueueSettings(claim_minutes=float(sys.argv[2]) / 60, calling_hours=(__import__('datetime').time.min, __import__('datetime').time.max))
 with Session(make_engine(sys.argv[1])) as session:
     claimed = claim_next_callback(session, StaffMember("doomed", "Doomed", Role.AGENT, 10, True), utc_now(),

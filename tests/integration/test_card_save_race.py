@@ -6,8 +6,8 @@ from crm_tui.models import Role
 from crm_tui.services.audit import history
 from crm_tui.services.customers import StaleCustomer, load_card, save_card
 from crm_tui.services.staff import StaffMember
-from store.operations import register_customer
-from store.types import utc_now
+from crm_tui.shop.operations import register_customer
+from crm_tui.shop.types import utc_now
 from tests.conftest import REGISTRATION
 from tests.integration.processes import race
 

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from crm_tui.db import make_engine, read_session, write_session
-from store.models import Order, Product
-from store.operations import OrderItem, OutOfStock, place_order
+from crm_tui.shop.models import Order, Product
+from crm_tui.shop.operations import OrderItem, OutOfStock, place_order
 from tests.conftest import add_products
 from tests.integration.processes import race
 

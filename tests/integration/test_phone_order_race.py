@@ -6,9 +6,9 @@ from crm_tui.db import make_engine, read_session, run_write, write_session
 from crm_tui.models import Role
 from crm_tui.services.orders import place_phone_order
 from crm_tui.services.staff import StaffMember
-from store.models import Order, OrderChannel, Product
-from store.operations import OrderItem, OutOfStock, register_customer
-from store.types import utc_now
+from crm_tui.shop.models import Order, OrderChannel, Product
+from crm_tui.shop.operations import OrderItem, OutOfStock, register_customer
+from crm_tui.shop.types import utc_now
 from tests.conftest import REGISTRATION, add_products
 from tests.integration.processes import race
 

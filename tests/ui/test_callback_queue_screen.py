@@ -8,11 +8,11 @@ from textual.widgets import DataTable, Digits, Static
 
 from crm_tui.db import open_database, write_session
 from crm_tui.models import CallbackAttempt
+from crm_tui.screens.call import CallScreen
+from crm_tui.screens.callback_queue import CallbackQueueScreen
 from crm_tui.services.callbacks import QueueSettings
-from screens.call import CallScreen
-from screens.callback_queue import CallbackQueueScreen
-from store.operations import request_callback
-from store.validation import national_phone
+from crm_tui.shop.operations import request_callback
+from crm_tui.shop.validation import national_phone
 from tests.ui.conftest import CONSOLE_NOW
 from tests.ui.test_search_and_card import settle
 

@@ -5,8 +5,8 @@ from sqlmodel import Session
 from textual.widgets import DataTable, Input, Static
 
 from crm_tui.db import open_database
-from screens.customer_360 import Customer360Screen, OrderLinesScreen
-from screens.phone_order import PhoneOrderScreen
+from crm_tui.screens.customer_360 import Customer360Screen, OrderLinesScreen
+from crm_tui.screens.phone_order import PhoneOrderScreen
 from tests.ui.test_search_and_card import rows, settle
 
 

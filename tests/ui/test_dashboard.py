@@ -2,7 +2,7 @@
 
 from textual.widgets import DataTable, Input, Static
 
-from screens.dashboard import DashboardScreen, ProductScreen
+from crm_tui.screens.dashboard import DashboardScreen, ProductScreen
 from tests.conftest import AS_OF
 from tests.ui.test_search_and_card import settle
 

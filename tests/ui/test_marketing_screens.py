@@ -6,8 +6,8 @@ from textual.widgets import DataTable, Static
 
 from crm_tui.db import open_database
 from crm_tui.models import CustomerRfm, OfferMade
-from screens.offers import OffersScreen
-from screens.segments import SegmentsScreen
+from crm_tui.screens.offers import OffersScreen
+from crm_tui.screens.segments import SegmentsScreen
 from tests.ui.test_call_screen import take
 from tests.ui.test_search_and_card import settle
 

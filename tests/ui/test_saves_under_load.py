@@ -6,7 +6,7 @@ from sqlalchemy import Engine, event
 from textual.widgets import Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from screens.customer_360 import Customer360Screen
+from crm_tui.screens.customer_360 import Customer360Screen
 from tests.cli.test_errors_are_sentences import hold_write_lock
 from tests.ui.test_search_and_card import fill_and_save, open_card, stored_card
 

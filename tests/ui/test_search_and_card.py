@@ -5,10 +5,10 @@ from textual.widgets import DataTable, Input, Static
 
 from crm_tui.db import open_database, write_session
 from crm_tui.models import Role
+from crm_tui.screens.customer_card import CustomerCardScreen
+from crm_tui.screens.home import HomeScreen
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.staff import StaffMember
-from screens.customer_card import CustomerCardScreen
-from screens.home import HomeScreen
 from tests.conftest import AS_OF
 
 

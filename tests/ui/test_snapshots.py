@@ -3,7 +3,7 @@
 import pytest
 from textual.widgets import Input
 
-from screens.customer_card import CustomerCardScreen
+from crm_tui.screens.customer_card import CustomerCardScreen
 
 
 async def settle(pilot):
@@ -70,7 +70,7 @@ def test_card_at_80x24(snap_compare, console_factory):
 
 def summary_of(customer_id, open_first_order=False):
     async def run(pilot):
-        from screens.customer_360 import Customer360Screen
+        from crm_tui.screens.customer_360 import Customer360Screen
 
         await settle(pilot)
         pilot.app.push_screen(Customer360Screen(pilot.app.context, customer_id))
@@ -93,7 +93,7 @@ def test_order_lines(snap_compare, console_factory):
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_phone_order(snap_compare, console_factory, lang):
     async def run(pilot):
-        from screens.phone_order import PhoneOrderScreen
+        from crm_tui.screens.phone_order import PhoneOrderScreen
 
         await settle(pilot)
         pilot.app.push_screen(PhoneOrderScreen(pilot.app.context, 31))
@@ -115,8 +115,8 @@ def in_the_queue(*keys, login_screen=None):
     async def run(pilot):
         from datetime import time
 
+        from crm_tui.screens.callback_queue import CallbackQueueScreen
         from crm_tui.services.callbacks import QueueSettings
-        from screens.callback_queue import CallbackQueueScreen
 
         await settle(pilot)
         pilot.app.push_screen(CallbackQueueScreen(pilot.app.context, QueueSettings(calling_hours=(time.min, time.max))))
@@ -170,7 +170,7 @@ def offers_of_the_top_champion(pilot):
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_offers(snap_compare, console_factory, lang):
     async def run(pilot):
-        from screens.offers import OffersScreen
+        from crm_tui.screens.offers import OffersScreen
 
         await settle(pilot)
         pilot.app.push_screen(OffersScreen(pilot.app.context, offers_of_the_top_champion(pilot)))
@@ -190,7 +190,7 @@ def test_segments(snap_compare, console_factory):
 
 def dashboard(tab: str = "tab-sales"):
     async def run(pilot):
-        from screens.dashboard import DashboardScreen
+        from crm_tui.screens.dashboard import DashboardScreen
         from tests.conftest import AS_OF
 
         await settle(pilot)

@@ -7,10 +7,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.overview import ShopOverview, shop_overview
 from crm_tui.services.search import CustomerHit, search_customers
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
 
 
 class HomeScreen(ReportsFailures, Screen):
@@ -110,12 +110,12 @@ class HomeScreen(ReportsFailures, Screen):
         self.open_card(int(event.row_key.value))
 
     def action_callbacks(self) -> None:
-        from screens.callback_queue import CallbackQueueScreen
+        from crm_tui.screens.callback_queue import CallbackQueueScreen
 
         self.app.push_screen(CallbackQueueScreen(self.context))
 
     def action_segments(self) -> None:
-        from screens.segments import SegmentsScreen
+        from crm_tui.screens.segments import SegmentsScreen
 
         self.app.push_screen(SegmentsScreen(self.context))
 
@@ -124,7 +124,7 @@ class HomeScreen(ReportsFailures, Screen):
             self.notify(self.context.tr("The dashboard is not for your role: it is for supervisors and ops."),
                         severity="warning")
             return
-        from screens.dashboard import DashboardScreen
+        from crm_tui.screens.dashboard import DashboardScreen
 
         self.app.push_screen(DashboardScreen(self.context))
 

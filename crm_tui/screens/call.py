@@ -12,15 +12,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.callbacks import CallbackError, QueuedCallback, QueueSettings, finish_callback
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.customers import CustomerCard, load_card
 from crm_tui.services.dialling import dial
 from crm_tui.services.timeline import TimelineEntry, customer_timeline
+from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
-from store.validation import national_phone
 
 OUTCOME_KEYS = {"1": "resolved", "2": "ordered", "3": "no_answer", "4": "busy", "5": "voicemail",
                 "6": "wrong_number", "7": "call_later", "8": "declined"}
@@ -201,25 +201,25 @@ class CallScreen(ReportsFailures, Screen[str]):
 
     def action_summary(self) -> None:
         if self.customer_id:
-            from screens.customer_360 import Customer360Screen
+            from crm_tui.screens.customer_360 import Customer360Screen
 
             self.app.push_screen(Customer360Screen(self.context, self.customer_id))
 
     def action_phone_order(self) -> None:
         if self.customer_id:
-            from screens.phone_order import PhoneOrderScreen
+            from crm_tui.screens.phone_order import PhoneOrderScreen
 
             self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.load())
 
     def action_offers(self) -> None:
         if self.customer_id:
-            from screens.offers import OffersScreen
+            from crm_tui.screens.offers import OffersScreen
 
             self.app.push_screen(OffersScreen(self.context, self.customer_id, channel_in_use="phone"))
 
     def action_register(self) -> None:
         if self.customer_id is None:
-            from screens.register_caller import RegisterCallerScreen
+            from crm_tui.screens.register_caller import RegisterCallerScreen
 
             self.app.push_screen(RegisterCallerScreen(self.context, self.entry), self._registered)
 
@@ -235,7 +235,7 @@ class CallScreen(ReportsFailures, Screen[str]):
         if self._finishing:
             return
         if outcome in REACHED or outcome == "call_later":
-            from screens.call_wrap_up import WrapUpScreen
+            from crm_tui.screens.call_wrap_up import WrapUpScreen
 
             self.app.push_screen(WrapUpScreen(self.context, self.entry, outcome),
                                  lambda details: self._wrapped_up(outcome, details))

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.callbacks import (
     QueuedCallback,
     QueueFigures,
@@ -21,9 +22,8 @@ from crm_tui.services.callbacks import (
     release_callback,
 )
 from crm_tui.services.staff import NotStaff
+from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
-from store.validation import national_phone
 
 REFRESH_SECONDS = 2.0
 

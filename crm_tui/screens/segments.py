@@ -8,11 +8,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.segments import SegmentCount, SegmentMember, computed_at, segment_counts, segment_members
 from crm_tui.widgets.summary_panel import segment_labels
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
 
 
 class SegmentsScreen(ReportsFailures, Screen):

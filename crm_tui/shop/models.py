@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from store.types import UTCDateTime, utc_now
+from crm_tui.shop.types import UTCDateTime, utc_now
 
 
 class ProductKind(StrEnum):

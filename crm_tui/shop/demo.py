@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from sqlalchemy import Connection, insert, text
 
-from store.demo_pools import (
+from crm_tui.shop.demo_pools import (
     BRITISH_CITIES,
     BRITISH_STREETS,
     CALLBACK_NOTES,
@@ -25,7 +25,7 @@ from store.demo_pools import (
     SPANISH_CITIES,
     SPANISH_STREETS,
 )
-from store.models import (
+from crm_tui.shop.models import (
     CallbackRequest,
     ContactMessage,
     Customer,
@@ -33,8 +33,8 @@ from store.models import (
     OrderLine,
     Product,
 )
-from store.operations import customer_number_for, order_totals
-from store.validation import time_zone_for
+from crm_tui.shop.operations import customer_number_for, order_totals
+from crm_tui.shop.validation import time_zone_for
 
 HISTORY_DAYS = 730
 CHUNK = 50_000

@@ -8,9 +8,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.callbacks import CallbackError, QueuedCallback, call_back_time
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
 
 FEEDBACK_KINDS = ("complaint", "suggestion")
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from store.models import (
+from crm_tui.shop.models import (
     CallbackRequest,
     ContactKind,
     ContactMessage,
@@ -26,8 +26,8 @@ from store.models import (
     Product,
     ProductKind,
 )
-from store.types import utc_now
-from store.validation import (
+from crm_tui.shop.types import utc_now
+from crm_tui.shop.validation import (
     InvalidField,
     InvalidInput,
     normalise_country,

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.callbacks import (
     QueuedCallback,
     QueueSettings,
@@ -19,9 +20,8 @@ from crm_tui.services.callbacks import (
     match_caller,
     queue,
 )
+from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
-from store.validation import national_phone
 
 POLL_SECONDS = 1.0
 
@@ -166,7 +166,7 @@ class CallbackQueueScreen(ReportsFailures, Screen):
             self.calling = False
             self.query_one("#call", Static).update(message.note)
         else:
-            from screens.call import CallScreen
+            from crm_tui.screens.call import CallScreen
 
             self.app.push_screen(CallScreen(self.context, message.entry, self.settings, message.note),
                                  self.call_ended)
@@ -181,7 +181,7 @@ class CallbackQueueScreen(ReportsFailures, Screen):
             self.query_one("#call", Static).update(
                 self.context.tr("Queue supervision is for supervisors; ask yours to release or reassign a callback."))
             return
-        from screens.queue_supervision import QueueSupervisionScreen
+        from crm_tui.screens.queue_supervision import QueueSupervisionScreen
 
         self.app.push_screen(QueueSupervisionScreen(self.context, self.settings), lambda _: self.load_queue())
 

@@ -8,11 +8,11 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
+from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.customer_card import CONSENTS, TEXT_FIELDS, _field_hints, _labels
 from crm_tui.services.callbacks import QueuedCallback, register_caller
+from crm_tui.shop.validation import InvalidInput, national_phone, phone_region
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
-from screens.customer_card import CONSENTS, TEXT_FIELDS, _field_hints, _labels
-from store.validation import InvalidInput, national_phone, phone_region
 
 
 class RegisterCallerScreen(ReportsFailures, ModalScreen[int | None]):

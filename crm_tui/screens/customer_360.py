@@ -8,11 +8,11 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
 
 
 class Customer360Screen(ReportsFailures, Screen):
@@ -129,12 +129,12 @@ class Customer360Screen(ReportsFailures, Screen):
         self.app.push_screen(OrderLinesScreen(self.context, order))
 
     def action_phone_order(self) -> None:
-        from screens.phone_order import PhoneOrderScreen
+        from crm_tui.screens.phone_order import PhoneOrderScreen
 
         self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.refresh_all())
 
     def action_offers(self) -> None:
-        from screens.offers import OffersScreen
+        from crm_tui.screens.offers import OffersScreen
 
         self.app.push_screen(OffersScreen(self.context, self.customer_id))
 

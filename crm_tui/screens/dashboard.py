@@ -16,10 +16,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services import reports
+from crm_tui.shop.models import Product
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
-from store.models import Product
 
 
 @dataclass

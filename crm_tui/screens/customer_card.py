@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, Static
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.audit import AuditRecord
 from crm_tui.services.customers import (
     CustomerCard,
@@ -19,9 +20,8 @@ from crm_tui.services.customers import (
     load_card,
     save_card,
 )
+from crm_tui.shop.validation import InvalidInput
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
-from store.validation import InvalidInput
 
 TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
                "preferred_language")
@@ -243,7 +243,7 @@ class CustomerCardScreen(ReportsFailures, Screen):
         self.load(self.context.tr("Reloaded: the latest values, with your edits on top. Check and save again."))
 
     def action_offers(self) -> None:
-        from screens.offers import OffersScreen
+        from crm_tui.screens.offers import OffersScreen
 
         self.app.push_screen(OffersScreen(self.context, self.customer_id))
 
@@ -251,11 +251,11 @@ class CustomerCardScreen(ReportsFailures, Screen):
         self.app.pop_screen()
 
     def action_summary(self) -> None:
-        from screens.customer_360 import Customer360Screen
+        from crm_tui.screens.customer_360 import Customer360Screen
 
         self.app.push_screen(Customer360Screen(self.context, self.customer_id))
 
     def action_phone_order(self) -> None:
-        from screens.phone_order import PhoneOrderScreen
+        from crm_tui.screens.phone_order import PhoneOrderScreen
 
         self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.load())

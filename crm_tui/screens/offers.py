@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.offers import (
     CustomerOffers,
     TemplateError,
@@ -20,7 +21,6 @@ from crm_tui.services.offers import (
 )
 from crm_tui.widgets.offer_reason import reason_text, rule_label
 from crm_tui.widgets.translated_bindings import translate_bindings
-from screens.base import ReportsFailures
 
 
 class OffersScreen(ReportsFailures, Screen):
@@ -137,7 +137,7 @@ class OffersScreen(ReportsFailures, Screen):
         self.action_offer_made()
 
     def action_phone_order(self) -> None:
-        from screens.phone_order import PhoneOrderScreen
+        from crm_tui.screens.phone_order import PhoneOrderScreen
 
         self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id))
 
