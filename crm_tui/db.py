@@ -16,29 +16,25 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
 
+# The failures live one layer down, where the migration runner raises them too; callers keep
+# knowing them as crm_tui.db's.
+from crm_tui.database_errors import (  # noqa: F401  (re-exported)
+    FAILURES,
+    DatabaseError,
+    SchemaTooNew,
+    WriteFailed,
+    explain,
+    failure_kind,
+    is_lock_error,
+)
+from crm_tui.migrations.runner import preflight_sqlite, upgrade_to_head
+
 DB_ENV_VAR = "CRM_TUI_DB"
 LOCK_TIMEOUT_ENV_VAR = "CRM_TUI_LOCK_TIMEOUT"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_MMAP_BYTES = 1 << 30
 WRITE_RETRIES = 3
 T = TypeVar("T")
-
-
-class DatabaseError(RuntimeError):
-    """The database cannot be used; the message says why and what to do."""
-
-
-class SchemaTooNew(DatabaseError):
-    pass
-
-
-class WriteFailed(DatabaseError):
-    """A write could not happen (lock held too long, disk full, read-only file): nothing was
-    written; the message says so in one sentence and `kind` names the cause."""
-
-    def __init__(self, message: str, kind: str = ""):
-        super().__init__(message)
-        self.kind = kind
 
 
 def lock_timeout_ms(environ=None) -> int:
@@ -53,43 +49,6 @@ def lock_timeout_ms(environ=None) -> int:
     if not 0 < seconds <= 3600:
         raise DatabaseError(f"{LOCK_TIMEOUT_ENV_VAR}={value!r}: expected a number of seconds from 0 to 3600.")
     return int(seconds * 1000)
-
-
-def is_lock_error(exc: BaseException) -> bool:
-    text = str(getattr(exc, "orig", exc)).lower()
-    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
-
-
-FAILURES = {
-    "locked": "Another program kept the database locked for writing past the time limit: "
-              "nothing was written; try again in a moment.",
-    "disk": "The disk holding the database is full (or failing): nothing was written; free space and try again.",
-    "readonly": "The database file is read-only for you: nothing was written; ask ops for write access.",
-    "damaged": "The database file is damaged or is not a crm-tui database: nothing was read or written.",
-    "unopenable": "The database file cannot be opened: check its path and permissions.",
-}
-
-
-def failure_kind(exc: BaseException) -> str | None:
-    """Which failure a user can act on this database error is, or None for a bug."""
-    text = str(getattr(exc, "orig", exc)).lower()
-    if is_lock_error(exc):
-        return "locked"
-    if "disk is full" in text or "disk i/o error" in text or "no space left" in text:
-        return "disk"
-    if "readonly" in text or "read-only" in text:
-        return "readonly"
-    if "file is not a database" in text or "malformed" in text:
-        return "damaged"
-    if "unable to open database" in text:
-        return "unopenable"
-    return None
-
-
-def explain(exc: BaseException) -> str | None:
-    """One sentence for a database failure a user can act on, or None for a bug."""
-    kind = failure_kind(exc)
-    return FAILURES[kind] if kind else None
 
 
 def default_database_path() -> Path:
@@ -240,8 +199,6 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 def open_database(db: str | None = None, *, migrate: bool = True) -> Engine:
     """Resolve, connect, and bring the schema to this version (refusing a newer one)."""
-    from crm_tui.migrations.runner import preflight_sqlite, upgrade_to_head
-
     url = resolve_url(db)
     if migrate and (path := sqlite_file(url)) is not None:
         preflight_sqlite(path)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
-from crm_tui.db import FAILURES, DatabaseError, SchemaTooNew
+from crm_tui.database_errors import FAILURES, DatabaseError, SchemaTooNew
 
 MIGRATIONS_DIR = Path(__file__).parent
 # The newest revision in versions/. Opening a database that is already there costs one

@@ -74,6 +74,35 @@ def test_an_import_leaves_the_rollups_equal_to_the_lines(imported):
     assert_rollups_equal_raw(imported)
 
 
+def triggers(db: str) -> list:
+    return raw(db, "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+
+
+def test_the_import_and_a_rebuild_put_back_the_triggers_the_schema_defined(db):
+    """suspend() keeps each trigger's own SQL and resume() runs it again: no second definition."""
+    at_head = triggers(db)
+    assert {name for name, _, _ in at_head} >= set(rollups.BULK_TRIGGERS + rollups.MONTH_CUSTOMER_TRIGGERS)
+    assert run_import(db, str(SAMPLES / "lines" / "online_retail_sample.csv"))[0] == 0
+    assert triggers(db) == at_head
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        with conn.begin():
+            rollups.suspend(conn)
+            rollups.rebuild(conn)
+        assert {name for name, _, _ in triggers(db)} == {name for name, _, _ in at_head} - set(rollups.BULK_TRIGGERS)
+        with conn.begin():
+            rollups.resume(conn)
+        assert triggers(db) == at_head
+        transaction = conn.begin()
+        rollups.suspend(conn)
+        transaction.rollback()  # a failed import: the triggers were never gone
+        assert triggers(db) == at_head
+        with conn.begin():
+            rollups.resume(conn)  # what the failed one kept creates nothing twice
+        assert triggers(db) == at_head
+    engine.dispose()
+
+
 def test_a_second_overlapping_import_keeps_them_equal(imported, tmp_path):
     newer = tmp_path / "newer.csv"
     write_export(newer, 5000, seed=4, customers=60, minutes_between=SPREAD)  # the same start, more lines
@@ -165,8 +194,9 @@ def test_top_lists_over_any_range_equal_the_lines(imported, cut, bounded, monkey
 def test_discounts_per_agent_and_callbacks(engine):
     from datetime import datetime
 
-    from crm_tui.services.callbacks import QueueSettings, claim_callback, finish_callback
+    from crm_tui.services.callback_claims import claim_callback, finish_callback
     from crm_tui.services.customers import load_card as card_of
+    from crm_tui.settings import QueueSettings
     from crm_tui.shop.operations import register_customer, request_callback
     from tests.conftest import REGISTRATION, add_products
 

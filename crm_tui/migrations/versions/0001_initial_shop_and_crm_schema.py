@@ -7,7 +7,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import crm_tui.shop.types
 
 revision = '0001'
 down_revision = None
@@ -18,7 +17,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('staff_login', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('record_table', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
@@ -46,14 +45,14 @@ def upgrade() -> None:
     sa.Column('country', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
     sa.Column('time_zone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('preferred_language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-    sa.Column('registered_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
-    sa.Column('consent_email_at', crm_tui.shop.types.UTCDateTime(), nullable=True),
-    sa.Column('consent_phone_at', crm_tui.shop.types.UTCDateTime(), nullable=True),
-    sa.Column('consent_chat_at', crm_tui.shop.types.UTCDateTime(), nullable=True),
+    sa.Column('registered_at', sa.DateTime(), nullable=False),
+    sa.Column('consent_email_at', sa.DateTime(), nullable=True),
+    sa.Column('consent_phone_at', sa.DateTime(), nullable=True),
+    sa.Column('consent_chat_at', sa.DateTime(), nullable=True),
     sa.Column('discount_percent', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
-    sa.Column('created_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('discount_percent >= 0 AND discount_percent <= 100', name='ck_customer_discount'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -74,7 +73,7 @@ def upgrade() -> None:
     sa.Column('low_stock_threshold', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('created_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('stock_quantity >= 0', name='ck_product_stock_not_negative'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -90,7 +89,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('discount_cap_percent', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('staff', schema=None) as batch_op:
@@ -100,9 +99,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('requested_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
-    sa.Column('window_from', crm_tui.shop.types.UTCDateTime(), nullable=True),
-    sa.Column('window_to', crm_tui.shop.types.UTCDateTime(), nullable=True),
+    sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.Column('window_from', sa.DateTime(), nullable=True),
+    sa.Column('window_to', sa.DateTime(), nullable=True),
     sa.Column('time_zone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -122,7 +121,7 @@ def upgrade() -> None:
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('received_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -135,7 +134,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
-    sa.Column('placed_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('placed_at', sa.DateTime(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('channel', sa.String(length=8), nullable=False),
     sa.Column('discount_percent', sa.Integer(), nullable=False),

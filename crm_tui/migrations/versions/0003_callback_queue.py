@@ -6,7 +6,6 @@ Revises: 0002
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import crm_tui.shop.types
 
 
 revision = '0003'
@@ -21,8 +20,8 @@ def upgrade() -> None:
     sa.Column('callback_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('staff_login', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('started_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
-    sa.Column('ended_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('ended_at', sa.DateTime(), nullable=False),
     sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('satisfaction', sa.Integer(), nullable=True),
@@ -39,10 +38,10 @@ def upgrade() -> None:
     with op.batch_alter_table('callback_request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attempts', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
-        batch_op.add_column(sa.Column('claimed_until', crm_tui.shop.types.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('next_attempt_at', crm_tui.shop.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('claimed_until', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
-        batch_op.add_column(sa.Column('closed_at', crm_tui.shop.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('closed_at', sa.DateTime(), nullable=True))
         batch_op.create_index('ix_callback_status_window', ['status', 'window_from'], unique=False)
 
 

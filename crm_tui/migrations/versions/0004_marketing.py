@@ -6,7 +6,6 @@ Revises: 0003
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import crm_tui.shop.types
 
 
 revision = '0004'
@@ -25,7 +24,7 @@ def upgrade() -> None:
     sa.Column('f', sa.Integer(), nullable=False),
     sa.Column('m', sa.Integer(), nullable=False),
     sa.Column('segment', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('computed_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('customer_id')
     )
     op.create_index('ix_customer_rfm_segment', 'customer_rfm', ['segment', 'monetary_cents'], unique=False)
@@ -40,7 +39,7 @@ def upgrade() -> None:
     sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('buyers', sa.Integer(), nullable=False),
-    sa.Column('first_sold_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('first_sold_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('category', 'product_id')
     )
     op.create_table('offer_made',
@@ -50,7 +49,7 @@ def upgrade() -> None:
     sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('made_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('made_at', crm_tui.shop.types.UTCDateTime(), nullable=False),
+    sa.Column('made_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_offer_made_customer', 'offer_made', ['customer_id', 'made_at'], unique=False)

@@ -1,0 +1,164 @@
+"""The migrations are frozen history: each holds its own DDL and imports nothing from crm_tui; a
+database brought up one revision at a time works at every step and ends with the schema a fresh
+database gets, and that schema holds every table and column the live models declare."""
+
+import ast
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlmodel import SQLModel
+
+import crm_tui.models  # noqa: F401  (registers the CRM tables)
+import crm_tui.shop.models  # noqa: F401  (registers the shop tables)
+from crm_tui import rollups
+from crm_tui.db import make_engine, open_database
+from crm_tui.migrations.runner import MIGRATIONS_DIR, alembic_config
+
+VERSIONS = MIGRATIONS_DIR / "versions"
+
+
+def revisions_in_order() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+def migrate(path: Path, how: str, revision: str) -> None:
+    """alembic upgrade/downgrade to `revision` on a connection, the way upgrade_to_head runs it."""
+    engine = make_engine(f"sqlite:///{path}")
+    config = alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            getattr(command, how)(config, revision)
+    finally:
+        engine.dispose()
+
+
+def version_of(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+
+
+def schema(path: Path) -> dict:
+    """Everything sqlite_master holds (tables, FTS virtual tables and their shadows, indexes,
+    triggers with their SQL), and each table's columns, indexes and foreign keys as SQLite sees them."""
+    conn = sqlite3.connect(path)
+    try:
+        dump = {}
+        for type_, name, table, sql in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"):
+            dump[(type_, name)] = {"table": table, "sql": " ".join((sql or "").split())}
+            if type_ != "table":
+                continue
+            dump[(type_, name)] |= {
+                # cid, name, type, notnull, default, pk, hidden
+                "columns": conn.execute(f"PRAGMA table_xinfo('{name}')").fetchall(),
+                # name, unique, origin, partial; and each index's columns
+                "indexes": sorted((index[1:], conn.execute(f"PRAGMA index_xinfo('{index[1]}')").fetchall())
+                                  for index in conn.execute(f"PRAGMA index_list('{name}')")),
+                "foreign_keys": sorted(key[2:] for key in conn.execute(f"PRAGMA foreign_key_list('{name}')")),
+            }
+        return dump
+    finally:
+        conn.close()
+
+
+def exercise_every_trigger(path: Path) -> None:
+    """A customer registers, orders, has a line taken back and moves country, in a transaction
+    rolled back: every trigger there is fires, so one that writes a missing table fails here."""
+    conn = sqlite3.connect(path)
+    try:
+        now = "2026-11-20 10:30:00.000000"
+        conn.execute(
+            "INSERT INTO customer (id, customer_number, first_name, last_name, street, postcode, city, country, "
+            "time_zone, preferred_language, registered_at, discount_percent, version, created_at, updated_at) "
+            "VALUES (1, 'C1', 'Ana', 'Ruiz', 'Calle 1', '28013', 'Madrid', 'ES', 'Europe/Madrid', 'es', ?, 0, 1, ?, ?)",
+            (now, now, now))
+        conn.execute(
+            "INSERT INTO product (id, sku, name, description, category, unit_price_cents, stock_quantity, "
+            "low_stock_threshold, active, kind, created_at) VALUES (1, 'MUG', 'Mug', '', 'Kitchen', 450, 9, 2, 1, "
+            "'product', ?)", (now,))
+        conn.execute(
+            "INSERT INTO shop_order (id, number, customer_id, placed_at, status, channel, discount_percent, "
+            "subtotal_cents, discount_cents, total_cents) VALUES (1, 'O1', 1, ?, 'placed', 'web', 0, 1350, 0, 1350)",
+            (now,))
+        conn.executemany("INSERT INTO order_line VALUES (1, 1, ?, 450, ?)", [(1, 450), (2, 900)])
+        conn.execute("DELETE FROM order_line WHERE quantity = 1")
+        conn.execute("UPDATE customer SET country = 'FR', last_name = 'Ruiz Gil' WHERE id = 1")
+        conn.rollback()
+    finally:
+        conn.close()
+
+
+def test_a_database_built_one_revision_at_a_time_matches_a_fresh_one(tmp_path):
+    stepped = tmp_path / "stepped.db"
+    revisions = revisions_in_order()
+    assert revisions[0] == "0001" and len(revisions) == len(list(VERSIONS.glob("*.py")))
+    for revision in revisions:
+        migrate(stepped, "upgrade", revision)
+        assert version_of(stepped) == revision
+        exercise_every_trigger(stepped)
+
+    fresh = tmp_path / "fresh.db"
+    open_database(str(fresh)).dispose()
+    assert version_of(fresh) == revisions[-1]
+    assert schema(stepped) == schema(fresh)
+
+
+def test_the_rollup_revisions_go_down_and_up_again_to_the_same_schema(tmp_path):
+    path = tmp_path / "shop.db"
+    open_database(str(path)).dispose()
+    at_head = schema(path)
+    for revision in ("0006", "0005", "0004"):
+        migrate(path, "downgrade", revision)
+        assert version_of(path) == revision
+        exercise_every_trigger(path)
+    migrate(path, "upgrade", "head")
+    assert schema(path) == at_head
+
+
+@pytest.fixture(scope="module")
+def head_schema(tmp_path_factory) -> dict:
+    path = tmp_path_factory.mktemp("head") / "shop.db"
+    open_database(str(path)).dispose()
+    return schema(path)
+
+
+@pytest.mark.parametrize("table", sorted(SQLModel.metadata.tables), ids=str)
+def test_the_migrations_make_every_table_and_column_the_models_declare(head_schema, table):
+    """A model changed without a migration fails here."""
+    model = SQLModel.metadata.tables[table]
+    assert ("table", table) in head_schema, f"no migration creates {table}"
+    migrated = {column[1]: column for column in head_schema[("table", table)]["columns"]}
+    for column in model.columns:
+        assert column.name in migrated, f"no migration adds {table}.{column.name}"
+        _, _, type_, not_null, default, _, _ = migrated[column.name]
+        assert type_ == column.type.compile(dialect=sqlite_dialect.dialect()), f"{table}.{column.name}"
+        assert bool(not_null) == (not column.nullable), f"{table}.{column.name} nullability"
+        expected_default = None if column.server_default is None else f"'{column.server_default.arg}'"
+        assert default == expected_default, f"{table}.{column.name} server default"
+    indexes = {name: (bool(unique), [c[2] for c in columns if c[5]])  # name: unique, its key columns
+               for (name, unique, *_), columns in head_schema[("table", table)]["indexes"]}
+    for index in model.indexes:
+        expected = (bool(index.unique), [c.name for c in index.columns])
+        assert indexes.get(index.name) == expected, f"{table}: index {index.name}"
+
+
+def test_the_names_the_live_rollup_code_uses_are_the_schemas(head_schema):
+    assert {("table", name) for name in rollups.ALL_TABLES} <= set(head_schema)
+    assert {("trigger", name) for name in rollups.BULK_TRIGGERS + rollups.MONTH_CUSTOMER_TRIGGERS} <= set(head_schema)
+
+
+@pytest.mark.parametrize("migration", sorted(VERSIONS.glob("*.py")), ids=lambda path: path.name)
+def test_a_migration_imports_nothing_from_crm_tui(migration):
+    """What a revision did must not change when the live code does."""
+    imported = []
+    for node in ast.walk(ast.parse(migration.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            imported.append("." * node.level + (node.module or ""))
+    assert [name for name in imported if name.split(".")[0] in ("crm_tui", "")] == []
