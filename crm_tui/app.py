@@ -12,9 +12,8 @@ from crm_tui.context import ConsoleContext
 from crm_tui.db import describe_database, open_database
 from crm_tui.i18n import Localizer
 from crm_tui.models import Role
-from crm_tui.services.callbacks import CallbackError, settings_from
 from crm_tui.services.staff import NotStaff, active_staff
-from crm_tui.settings import Settings
+from crm_tui.settings import Settings, SettingsError, settings_from
 from crm_tui.shop.types import utc_now
 from crm_tui.widgets.translated_bindings import translate_bindings
 
@@ -71,7 +70,7 @@ def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
     """Settings -> engine -> who is logged in -> the App. Used by the CLI and the tests."""
     try:
         queue = settings_from(os.environ if environ is None else environ)
-    except CallbackError as exc:
+    except SettingsError as exc:
         raise ConsoleRefused(str(exc)) from None
     engine = open_database(settings.db)
     with Session(engine) as session:

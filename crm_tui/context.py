@@ -9,13 +9,15 @@ from typing import TypeVar
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from crm_tui.db import run_read, run_write
+from crm_tui.db import DatabaseError, WriteFailed, failure_kind, run_read, run_write
 from crm_tui.i18n import Localizer
-from crm_tui.services.callbacks import QueueSettings
+from crm_tui.services.policy import Action, may
 from crm_tui.services.staff import StaffMember
+from crm_tui.settings import QueueSettings
 from crm_tui.shop.types import utc_now
 
 T = TypeVar("T")
+__all__ = ["ConsoleContext", "DatabaseError", "WriteFailed", "failure_kind"]  # what screens may know of failures
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class ConsoleContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def may(self, action: Action) -> bool:
+        """Whether the person at the keyboard may do this (the policy's one table decides)."""
+        return may(self.staff, action)
 
     def read(self, fn: Callable[[Session], T]) -> T:
         """fn(session) on a read-only session, closed afterwards."""

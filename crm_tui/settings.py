@@ -1,9 +1,13 @@
-"""Configuration: which database, which language, who is at the keyboard."""
+"""Configuration: which database, which language, who is at the keyboard, and the callback
+queue's settings (CRM_TUI_* variables, see README)."""
 
 import getpass
 import locale
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LOGIN_ENV_VAR = "CRM_TUI_LOGIN"
 LANG_ENV_VAR = "CRM_TUI_LANG"
@@ -33,3 +37,64 @@ class Settings:
     @classmethod
     def from_environment(cls, db: str | None = None, lang: str | None = None) -> "Settings":
         return cls(db=db, lang=lang or language_from_environment(), login=current_login())
+
+
+class SettingsError(ValueError):
+    """A setting from the environment holds a value that cannot be used (the message names it)."""
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    target_minutes: int = 15
+    claim_minutes: int = 10
+    calling_hours: tuple[time, time] = (time(9), time(21))
+    max_attempts: int = 3
+    backoff_minutes: tuple[int, ...] = (15, 60, 240)
+    dial_command: str = ""  # e.g. "linphonecsh dial {number}"; empty: the agent dials by hand
+    time_zone: str = "Europe/Madrid"  # the call centre's: where "today" and "this week" begin
+
+
+SETTINGS_ENV = {
+    "CRM_TUI_TARGET_MINUTES": "target_minutes", "CRM_TUI_CLAIM_MINUTES": "claim_minutes",
+    "CRM_TUI_CALLING_HOURS": "calling_hours", "CRM_TUI_MAX_ATTEMPTS": "max_attempts",
+    "CRM_TUI_BACKOFF_MINUTES": "backoff_minutes", "CRM_TUI_DIAL": "dial_command",
+    "CRM_TUI_TIME_ZONE": "time_zone",
+}
+
+
+def settings_from(environ: Mapping[str, str]) -> QueueSettings:
+    """The queue's settings from CRM_TUI_* variables (see README); a bad value is refused
+    with the variable's name, what it holds and what was expected."""
+    values: dict = {}
+    for variable, name in SETTINGS_ENV.items():
+        raw = environ.get(variable, "").strip()
+        if not raw:
+            continue
+        try:
+            if name in ("target_minutes", "claim_minutes", "max_attempts"):
+                values[name] = int(raw)
+                if values[name] < 1:
+                    raise ValueError
+            elif name == "calling_hours":
+                start, end = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+                if start >= end:
+                    raise ValueError
+                values[name] = (start, end)
+            elif name == "backoff_minutes":
+                values[name] = tuple(int(part) for part in raw.split(","))
+                if any(minutes < 1 for minutes in values[name]):
+                    raise ValueError
+            elif name == "time_zone":
+                try:
+                    ZoneInfo(raw)
+                except (ZoneInfoNotFoundError, ValueError):
+                    raise ValueError from None
+                values[name] = raw
+            else:
+                values[name] = raw
+        except ValueError:
+            expected = {"calling_hours": "two times like 09:00-21:00",
+                        "backoff_minutes": "minutes separated by commas, like 15,60,240",
+                        "time_zone": "a time zone like Europe/Madrid"}.get(name, "a whole number above 0")
+            raise SettingsError(f"{variable}={raw!r} is not valid: expected {expected}") from None
+    return QueueSettings(**values)

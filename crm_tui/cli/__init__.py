@@ -240,7 +240,7 @@ def _print_import_summary(summary, dry_run: bool, strict: bool) -> None:
 @callbacks_app.command("list")
 def callbacks_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """The callbacks waiting, in the order they are offered."""
-    from crm_tui.services.callbacks import queue
+    from crm_tui.services.callback_queue import queue
 
     engine = _engine(ctx, db)
     with Session(engine) as session:

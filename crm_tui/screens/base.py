@@ -3,7 +3,8 @@ in their language, never swallowed."""
 
 from textual.worker import Worker, WorkerState
 
-from crm_tui.db import DatabaseError, WriteFailed, failure_kind
+from crm_tui.context import DatabaseError, WriteFailed, failure_kind
+from crm_tui.services.errors import ServiceError
 
 
 def failure_sentence(error: BaseException | None, tr) -> str:
@@ -23,6 +24,21 @@ def failure_sentence(error: BaseException | None, tr) -> str:
         return str(error)
     return tr("Something went wrong ({error}): nothing was lost; try again, and tell support if it persists."
               ).format(error=f"{type(error).__name__}: {error}")
+
+
+def service_sentence(error: ServiceError, tr) -> str:
+    """A service's refusal in the agent's language, chosen by its code (never by its English)."""
+    sentences = {
+        "not_held": tr("This callback is no longer yours: its claim expired or a supervisor gave it to someone "
+                       "else."),
+        "satisfaction_range": tr("A whole number from 1 to 5, or nothing."),
+        "call_later_needs_time": tr("Type a time to come: 18:30, tomorrow 10:00, +30m or 2026-11-24 10:00."),
+        "not_a_time": tr("Type a time to come: 18:30, tomorrow 10:00, +30m or 2026-11-24 10:00."),
+        "time_passed": tr("That time has already passed."),
+        "no_such_callback": tr("This callback no longer exists."),
+        "not_allowed": tr("That is not for your role."),
+    }
+    return sentences.get(error.code, str(error))
 
 
 class ReportsFailures:

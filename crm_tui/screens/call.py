@@ -12,12 +12,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
 
-from crm_tui.screens.base import ReportsFailures
-from crm_tui.services.callbacks import CallbackError, QueuedCallback, QueueSettings, finish_callback
+from crm_tui.screens.base import ReportsFailures, service_sentence
+from crm_tui.services.callback_claims import CallbackError, finish_callback
+from crm_tui.services.callback_queue import QueuedCallback
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.customers import CustomerCard, load_card
 from crm_tui.services.dialling import dial
 from crm_tui.services.timeline import TimelineEntry, customer_timeline
+from crm_tui.settings import QueueSettings
 from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
@@ -257,17 +259,17 @@ class CallScreen(ReportsFailures, Screen[str]):
         tr = self.context.tr
         try:
             now = self.clock()
-            status = self.context.write(lambda session: finish_callback(
+            finished = self.context.write(lambda session: finish_callback(
                 session, self.context.staff, self.entry.callback_id, outcome, started_at=self.started_at, now=now,
                 settings=self.settings, **details))
         except CallbackError as exc:
-            self.post_message(self.Finished("", str(exc)))
+            self.post_message(self.Finished("", service_sentence(exc, tr)))
             return
         labels = outcome_labels(tr)
         note = tr("Recorded: {outcome}. n takes the next callback.").format(outcome=labels[outcome])
-        if status == "pending" and outcome != "call_later":
+        if finished.retried:
             note += " " + tr("It will be tried again later.")
-        elif status == "done" and outcome not in ("resolved", "ordered", "wrong_number", "declined"):
+        elif finished.unreachable:
             note += " " + tr("No more attempts: closed as unreachable.")
         self.post_message(self.Finished(note))
 

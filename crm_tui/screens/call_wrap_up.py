@@ -9,7 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from crm_tui.screens.base import ReportsFailures
-from crm_tui.services.callbacks import CallbackError, QueuedCallback, call_back_time
+from crm_tui.services.callback_claims import CallbackError, call_back_time
+from crm_tui.services.callback_queue import QueuedCallback
 from crm_tui.widgets.translated_bindings import translate_bindings
 
 FEEDBACK_KINDS = ("complaint", "suggestion")

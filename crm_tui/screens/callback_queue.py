@@ -3,7 +3,6 @@
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,14 +11,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.screens.base import ReportsFailures
-from crm_tui.services.callbacks import (
-    QueuedCallback,
-    QueueSettings,
-    claim_callback,
-    claim_next_callback,
-    match_caller,
-    queue,
-)
+from crm_tui.services.callback_claims import claim_callback, claim_next_callback
+from crm_tui.services.callback_queue import QueuedCallback, queue, queue_version
+from crm_tui.services.callers import match_caller
+from crm_tui.services.policy import Action
+from crm_tui.settings import QueueSettings
 from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.translated_bindings import translate_bindings
 
@@ -78,7 +74,7 @@ class CallbackQueueScreen(ReportsFailures, Screen):
         now = self.clock()
 
         def read(session):
-            return self._queue_version(session), queue(session, now, settings=self.settings, limit=200,
+            return queue_version(session), queue(session, now, settings=self.settings, limit=200,
                                                        include_claimed=True)
         self._version, entries = self.context.read(read)  # the version this load shows: no reload for it
         self.post_message(self.QueueLoaded(entries))
@@ -87,16 +83,9 @@ class CallbackQueueScreen(ReportsFailures, Screen):
     def poll_changes(self) -> None:
         """Reload when the web shop or another console changed the queue: one aggregate over
         the open callbacks (the status index), every second, in a thread."""
-        version = self.context.read(self._queue_version)
+        version = self.context.read(queue_version)
         if version != self._version:
             self.load_queue()
-
-    @staticmethod
-    def _queue_version(session) -> tuple:
-        return tuple(session.execute(text(
-            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(attempts), 0), "
-            "coalesce(sum(status = 'claimed'), 0) FROM callback_request "
-            "WHERE status IN ('pending', 'claimed')")).one())
 
     @on(QueueLoaded)
     def show_queue(self, message: QueueLoaded) -> None:
@@ -177,7 +166,7 @@ class CallbackQueueScreen(ReportsFailures, Screen):
         self.load_queue()
 
     def action_supervise(self) -> None:
-        if self.context.staff.role.value == "agent":
+        if not self.context.may(Action.SUPERVISE_QUEUE):
             self.query_one("#call", Static).update(
                 self.context.tr("Queue supervision is for supervisors; ask yours to release or reassign a callback."))
             return

@@ -2,10 +2,8 @@
 (one plotext plot per chart, in the console's theme), filtered by dates, country and category.
 Enter on a top-list entry opens that customer or product."""
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,35 +16,8 @@ from textual_plotext import PlotextPlot
 
 from crm_tui.screens.base import ReportsFailures
 from crm_tui.services import reports
-from crm_tui.shop.models import Product
+from crm_tui.services.dashboard import DashboardData, load_dashboard, product_figures
 from crm_tui.widgets.translated_bindings import translate_bindings
-
-
-@dataclass
-class DashboardData:
-    period: reports.Period
-    year_on_year: list
-    trend: list
-    by_country: list
-    by_channel: list
-    top_revenue: list
-    top_quantity: list
-    top_customers: list
-    discounts: list
-    callback_days: list
-    callback_hours: list
-
-
-def load_dashboard(session: Session, period: reports.Period, country: str | None, category: str | None,
-                   target_minutes: int, zone: str) -> DashboardData:
-    days, hours = reports.callbacks(session, period, target_minutes, zone)
-    return DashboardData(
-        period, reports.year_on_year(session, period, country),
-        reports.trend(session, period, "week" if (period.last - period.first).days > 62 else "day", country),
-        reports.sales_by(session, period, "country", country), reports.sales_by(session, period, "channel", country),
-        reports.top_products(session, period, "revenue", country, category, 10),
-        reports.top_products(session, period, "quantity", country, category, 10),
-        reports.top_customers(session, period, country, 10), reports.discounts(session, period), days, hours)
 
 
 def _ranks(items: list) -> list[str]:
@@ -182,26 +153,27 @@ class DashboardScreen(ReportsFailures, Screen):
             return
         tr, d = self.context.tr, self.data
         euros = 100
-        months = [m for m, *_ in d.year_on_year]
+        yoy = d.year_on_year
+        months = [m.month for m in yoy]
         this_year, names = tr("this year"), [tr("this year"), tr("a year earlier")]
         self._lines("#chart-year", tr("Net sales per month"), months,
-                    [[n / euros for _, n, *_ in d.year_on_year], [p / euros for *_, p, _ in d.year_on_year]], names)
+                    [[m.net_cents / euros for m in yoy], [m.net_cents_year_earlier / euros for m in yoy]], names)
         self._lines("#chart-orders", tr("Orders per month"), months,
-                    [[o for _, _, o, _, _ in d.year_on_year], [o for *_, o in d.year_on_year]], names)
-        weekly = bool(d.trend) and (d.period.last - d.period.first).days > 62
+                    [[m.orders for m in yoy], [m.orders_year_earlier for m in yoy]], names)
+        weekly = bool(d.trend) and d.weekly
         self._lines("#chart-trend", tr("Net sales per week") if weekly else tr("Net sales per day"),
-                    [t for t, *_ in d.trend], [[n / euros for _, n, _ in d.trend]])
-        totals = [sum(row[i] for row in d.year_on_year) for i in range(1, 5)]
-        change = (f" ({(totals[0] - totals[2]) / totals[2]:+.0%})" if totals[2] else "")
+                    [t.start for t in d.trend], [[t.net_cents / euros for t in d.trend]])
+        net, earlier = sum(m.net_cents for m in yoy), sum(m.net_cents_year_earlier for m in yoy)
+        change = (f" ({(net - earlier) / earlier:+.0%})" if earlier else "")
         self.query_one("#totals", Static).update("\n".join([
-            f"[b]{tr('Net sales')}[/b]", f"{this_year}: {tr.money(totals[0])}{change}",
-            f"{tr('a year earlier')}: {tr.money(totals[2])}", "",
-            f"[b]{tr('Orders')}[/b]", f"{this_year}: {tr.number(totals[1])}",
-            f"{tr('a year earlier')}: {tr.number(totals[3])}"]))
-        self._bars("#chart-country", tr("Net sales by country"), [c or tr("guests") for c, _ in d.by_country[:8]],
-                   [[n / euros for _, n in d.by_country[:8]]])
-        self._bars("#chart-channel", tr("Net sales by channel"), [c for c, _ in d.by_channel],
-                   [[n / euros for _, n in d.by_channel]])
+            f"[b]{tr('Net sales')}[/b]", f"{this_year}: {tr.money(net)}{change}",
+            f"{tr('a year earlier')}: {tr.money(earlier)}", "",
+            f"[b]{tr('Orders')}[/b]", f"{this_year}: {tr.number(sum(m.orders for m in yoy))}",
+            f"{tr('a year earlier')}: {tr.number(sum(m.orders_year_earlier for m in yoy))}"]))
+        self._bars("#chart-country", tr("Net sales by country"), [s.key or tr("guests") for s in d.by_country[:8]],
+                   [[s.net_cents / euros for s in d.by_country[:8]]])
+        self._bars("#chart-channel", tr("Net sales by channel"), [s.key for s in d.by_channel],
+                   [[s.net_cents / euros for s in d.by_channel]])
         # Top lists are labelled by rank, the same as the list beside the chart.
         self._bars("#chart-revenue", tr("Top products by revenue"), _ranks(d.top_revenue),
                    [[p.net_cents / euros for p in d.top_revenue]])
@@ -329,9 +301,11 @@ class ProductScreen(ReportsFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="product")
     def load(self) -> None:
         tr = self.context.tr
-        product, sold = self.context.read(lambda session: (
-            session.get(Product, self.product_id),
-            next(iter(reports.top_products(session, self.period, product_id=self.product_id)), None)))
+        product = self.context.read(lambda session: product_figures(session, self.product_id, self.period))
+        if product is None:
+            self.app.call_from_thread(self.query_one("#product", Static).update, tr("This product no longer exists."))
+            return
+        sold = product.sold
         text = "\n".join([
             f"[b]{product.name}[/b]  ·  {product.sku}  ·  {product.category or '—'}",
             f"{tr('Price')}: {tr.money(product.unit_price_cents)}  ·  {tr('Stock')}: {tr.number(product.stock_quantity)}",

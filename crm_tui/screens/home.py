@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.overview import ShopOverview, shop_overview
+from crm_tui.services.policy import Action
 from crm_tui.services.search import CustomerHit, search_customers
 from crm_tui.widgets.translated_bindings import translate_bindings
 
@@ -120,7 +121,7 @@ class HomeScreen(ReportsFailures, Screen):
         self.app.push_screen(SegmentsScreen(self.context))
 
     def action_dashboard(self) -> None:
-        if self.context.staff.role.value == "agent":
+        if not self.context.may(Action.VIEW_DASHBOARD):
             self.notify(self.context.tr("The dashboard is not for your role: it is for supervisors and ops."),
                         severity="warning")
             return

@@ -19,6 +19,7 @@ from crm_tui.services.offers import (
     load_templates,
     record_offer,
 )
+from crm_tui.services.policy import Action
 from crm_tui.widgets.offer_reason import reason_text, rule_label
 from crm_tui.widgets.translated_bindings import translate_bindings
 
@@ -75,7 +76,7 @@ class OffersScreen(ReportsFailures, Screen):
         now = self.context.now()
         found = self.context.read(lambda session: customer_offers(session, self.customer_id, templates, now))
         rate = ""
-        if self.context.staff.role.value != "agent":
+        if self.context.may(Action.SEE_OFFER_ACCEPTANCE):
             accepted = self.context.read(lambda session: acceptance(session, now - timedelta(days=90)))
             rate = tr("Offers made in 90 days: {made}, accepted: {accepted} ({rate})").format(
                 made=accepted.made, accepted=accepted.accepted,

@@ -13,9 +13,17 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.customers import CustomerCard, DiscountCapExceeded, ReasonRequired, load_card
-from crm_tui.services.orders import ProductOffer, find_products, place_phone_order
-from crm_tui.shop.models import StockLight
-from crm_tui.shop.operations import OrderItem, OrderRefused, OutOfStock, PlacedOrder, order_totals
+from crm_tui.services.orders import (
+    OrderItem,
+    OrderRefused,
+    OutOfStock,
+    PlacedOrder,
+    ProductOffer,
+    StockLight,
+    find_products,
+    order_totals,
+    place_phone_order,
+)
 from crm_tui.widgets.translated_bindings import translate_bindings
 
 LIGHTS = {StockLight.GREEN: "[green]●[/]", StockLight.YELLOW: "[yellow]●[/]", StockLight.RED: "[red]●[/]"}

@@ -13,15 +13,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from crm_tui.screens.base import ReportsFailures
-from crm_tui.services.callbacks import (
-    QueuedCallback,
-    QueueFigures,
-    QueueSettings,
-    queue,
-    queue_figures,
-    release_callback,
-)
+from crm_tui.services.callback_claims import release_callback
+from crm_tui.services.callback_queue import QueuedCallback, queue
+from crm_tui.services.queue_figures import QueueFigures, queue_figures
 from crm_tui.services.staff import NotStaff
+from crm_tui.settings import QueueSettings
 from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.translated_bindings import translate_bindings
 

@@ -10,7 +10,8 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from crm_tui.screens.base import ReportsFailures
 from crm_tui.screens.customer_card import CONSENTS, TEXT_FIELDS, _field_hints, _labels
-from crm_tui.services.callbacks import QueuedCallback, register_caller
+from crm_tui.services.callback_queue import QueuedCallback
+from crm_tui.services.callers import register_caller
 from crm_tui.shop.validation import InvalidInput, national_phone, phone_region
 from crm_tui.widgets.translated_bindings import translate_bindings
 

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.screens.base import ReportsFailures
 from crm_tui.services.marketing import refresh_marketing
+from crm_tui.services.policy import Action
 from crm_tui.services.segments import SegmentCount, SegmentMember, computed_at, segment_counts, segment_members
 from crm_tui.widgets.summary_panel import segment_labels
 from crm_tui.widgets.translated_bindings import translate_bindings
@@ -109,7 +110,7 @@ class SegmentsScreen(ReportsFailures, Screen):
         self.app.open_customer(int(event.row_key.value))
 
     def action_recompute(self) -> None:
-        if self.context.staff.role.value == "agent":
+        if not self.context.may(Action.RECOMPUTE_SEGMENTS):
             self.query_one("#computed", Static).update(self.context.tr("Recomputing segments is for supervisors."))
             return
         self.query_one("#computed", Static).update(self.context.tr("Recomputing…"))

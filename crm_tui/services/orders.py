@@ -10,9 +10,12 @@ from sqlmodel import Session
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.models import Order, OrderChannel, OrderLine, Product, ProductKind, StockLight, stock_light
-from crm_tui.shop.operations import OrderItem, PlacedOrder, place_order
+from crm_tui.shop.operations import OrderItem, OrderRefused, OutOfStock, PlacedOrder, order_totals, place_order
 
 PAGE = 50
+# The shop's order vocabulary, for screens (which never import the shop's tables or operations).
+__all__ = ["OrderItem", "OrderRefused", "OutOfStock", "PlacedOrder", "StockLight", "order_totals", "LineRow",
+           "OrderRow", "ProductOffer", "find_products", "order_history", "order_lines", "place_phone_order"]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ daily ones. Days and months are UTC; money is integer cents.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -227,18 +228,37 @@ def _named(session: Session, rows: list[tuple[int, int, int]]) -> list[TopCustom
 # --- breakdowns for the charts -----------------------------------------------------------
 
 
-def sales_by(session: Session, period: Period, dimension: str, country: str | None = None) -> list[tuple[str, int]]:
+class SalesShare(NamedTuple):
+    key: str  # a country code ('' for guests) or a channel
+    net_cents: int
+
+
+class TrendPoint(NamedTuple):
+    start: str  # the day, the ISO week's Monday or the month
+    net_cents: int
+    orders: int
+
+
+class YearOnYearMonth(NamedTuple):
+    month: str
+    net_cents: int
+    orders: int
+    net_cents_year_earlier: int
+    orders_year_earlier: int
+
+
+def sales_by(session: Session, period: Period, dimension: str, country: str | None = None) -> list[SalesShare]:
     """Net sales per country or per channel."""
     column = {"country": "country", "channel": "channel"}[dimension]
     where = IN_PERIOD + (" AND country = :country" if country is not None else "")
-    return [(key, net) for key, net in session.execute(text(
+    return [SalesShare(key, net) for key, net in session.execute(text(
         f"SELECT {column}, sum(net_cents) FROM sales_day WHERE {where} GROUP BY 1 ORDER BY 2 DESC"),
         _params(period, country))]
 
 
 def trend(session: Session, period: Period, grain: str = "week", country: str | None = None
-          ) -> list[tuple[str, int, int]]:
-    """(period start, net sales, orders) by day, ISO week (its Monday) or month."""
+          ) -> list[TrendPoint]:
+    """Net sales and orders by day, ISO week (its Monday) or month."""
     where = IN_PERIOD + (" AND country = :country" if country is not None else "")
     rows = session.execute(text(f"SELECT day, sum(net_cents), sum(orders) FROM sales_day WHERE {where} GROUP BY 1 "
                                 "ORDER BY 1"), _params(period, country)).all()
@@ -248,12 +268,12 @@ def trend(session: Session, period: Period, grain: str = "week", country: str | 
         key = day if grain == "day" else (d - timedelta(days=d.weekday())).isoformat() if grain == "week" else day[:7]
         buckets[key][0] += net
         buckets[key][1] += orders
-    return [(key, net, orders) for key, (net, orders) in sorted(buckets.items())]
+    return [TrendPoint(key, net, orders) for key, (net, orders) in sorted(buckets.items())]
 
 
 def year_on_year(session: Session, period: Period, country: str | None = None
-                 ) -> list[tuple[str, int, int, int, int]]:
-    """(month, net, orders, net a year earlier, orders a year earlier) for each month of the period."""
+                 ) -> list[YearOnYearMonth]:
+    """Each month of the period beside the same month a year earlier."""
     earlier = Period(period.first.replace(year=period.first.year - 1),
                      period.last.replace(year=period.last.year - 1, day=min(period.last.day, 28))
                      if period.last.month == 2 else period.last.replace(year=period.last.year - 1))
@@ -262,8 +282,8 @@ def year_on_year(session: Session, period: Period, country: str | None = None
     result = []
     for month, row in sorted(now.items()):
         previous = before.get(f"{int(month[:4]) - 1:04d}{month[4:]}")
-        result.append((month, row.net_cents, row.orders, previous.net_cents if previous else 0,
-                       previous.orders if previous else 0))
+        result.append(YearOnYearMonth(month, row.net_cents, row.orders, previous.net_cents if previous else 0,
+                                      previous.orders if previous else 0))
     return result
 
 

@@ -6,16 +6,10 @@ from sqlmodel import Session
 
 from crm_tui.db import write_session
 from crm_tui.models import CallbackAttempt, Role
-from crm_tui.services.callbacks import (
-    CallbackError,
-    QueueSettings,
-    callable_now,
-    claim_callback,
-    claim_next_callback,
-    finish_callback,
-    queue,
-)
+from crm_tui.services.callback_claims import CallbackError, claim_callback, claim_next_callback, finish_callback
+from crm_tui.services.callback_queue import callable_now, queue
 from crm_tui.services.staff import StaffMember
+from crm_tui.settings import QueueSettings
 from crm_tui.shop.models import CallbackRequest
 from crm_tui.shop.operations import register_customer, request_callback
 from tests.conftest import REGISTRATION
@@ -80,13 +74,15 @@ def test_claim_finish_retry_and_give_up(engine):
         claimed = claim_next_callback(session, ANA, now=NOON, settings=settings)
         assert claimed.callback_id == cid
         assert claim_next_callback(session, LUIS, now=NOON, settings=settings) is None  # held by Ana
-        assert finish_callback(session, ANA, cid, "no_answer", started_at=NOON, now=NOON, settings=settings) == "pending"
+        assert finish_callback(session, ANA, cid, "no_answer", started_at=NOON, now=NOON, settings=settings).retried
         assert claim_next_callback(session, LUIS, now=NOON + timedelta(minutes=10), settings=settings) is None
         later = NOON + timedelta(minutes=31)
         assert claim_next_callback(session, LUIS, now=later, settings=settings).callback_id == cid
-        with pytest.raises(CallbackError, match="not held by you"):
+        with pytest.raises(CallbackError, match="not held by you") as refused:
             finish_callback(session, ANA, cid, "busy", started_at=later, now=later, settings=settings)
-        assert finish_callback(session, LUIS, cid, "busy", started_at=later, now=later, settings=settings) == "done"
+        assert refused.value.code == "not_held"
+        finished = finish_callback(session, LUIS, cid, "busy", started_at=later, now=later, settings=settings)
+        assert (finished.status, finished.unreachable) == ("done", True)
         callback = session.get(CallbackRequest, cid)
         attempts = session.scalars(select(CallbackAttempt).where(CallbackAttempt.callback_id == cid)).all()
     assert (callback.outcome, callback.attempts) == ("unreachable", 2)
@@ -110,11 +106,11 @@ def test_outcomes_are_validated(engine):
             with pytest.raises(CallbackError, match=message):
                 finish_callback(session, ANA, cid, outcome, started_at=NOON, now=NOON, **kwargs)
         assert finish_callback(session, ANA, cid, "resolved", started_at=NOON, now=NOON, satisfaction=5,
-                               feedback_kind="suggestion", feedback="More colours") == "done"
+                               feedback_kind="suggestion", feedback="More colours").status == "done"
 
 
 def test_supervisor_figures(engine):
-    from crm_tui.services.callbacks import queue_figures
+    from crm_tui.services.queue_figures import queue_figures
 
     fast, slow, waiting = add_callbacks(engine, dict(phone="699 000 041", now=NOON), dict(phone="699 000 042", now=NOON),
                                         dict(phone="699 000 043", now=NOON))
@@ -135,7 +131,7 @@ def test_supervisor_figures(engine):
 
 
 def test_an_unknown_callers_number_is_matched_to_a_registered_customer(engine):
-    from crm_tui.services.callbacks import match_caller
+    from crm_tui.services.callers import match_caller
 
     [cid] = add_callbacks(engine, dict(phone="612 34 56 78", now=NOON))  # nobody has this number yet
     with write_session(engine) as session:
@@ -158,7 +154,7 @@ def test_a_window_that_passed_without_a_call_is_offered_in_calling_hours(engine)
 
 
 def test_call_back_time_is_read_in_the_customers_zone():
-    from crm_tui.services.callbacks import call_back_time
+    from crm_tui.services.callback_claims import call_back_time
 
     now = datetime(2026, 3, 28, 17, 0, tzinfo=timezone.utc)  # Saturday 18:00 in Madrid, 17:00 in the Canaries
     madrid, canaries = "Europe/Madrid", "Atlantic/Canary"
@@ -176,7 +172,7 @@ def test_call_back_time_is_read_in_the_customers_zone():
 
 
 def test_queue_settings_from_the_environment():
-    from crm_tui.services.callbacks import settings_from
+    from crm_tui.settings import SettingsError, settings_from
 
     settings = settings_from({"CRM_TUI_TARGET_MINUTES": "5", "CRM_TUI_CALLING_HOURS": "08:30-20:00",
                               "CRM_TUI_BACKOFF_MINUTES": "10,30", "CRM_TUI_DIAL": "softphone {number}",
@@ -187,12 +183,12 @@ def test_queue_settings_from_the_environment():
     for variable, value in (("CRM_TUI_TARGET_MINUTES", "soon"), ("CRM_TUI_CALLING_HOURS", "21:00-09:00"),
                             ("CRM_TUI_MAX_ATTEMPTS", "0"), ("CRM_TUI_BACKOFF_MINUTES", "10,x"),
                             ("CRM_TUI_TIME_ZONE", "Mars/Olympus")):
-        with pytest.raises(CallbackError, match=f"{variable}={value!r} is not valid: expected"):
+        with pytest.raises(SettingsError, match=f"{variable}={value!r} is not valid: expected"):
             settings_from({variable: value})
 
 
 def test_registering_a_caller_links_the_callback_and_its_earlier_attempts(engine):
-    from crm_tui.services.callbacks import register_caller
+    from crm_tui.services.callers import register_caller
     from crm_tui.shop.validation import InvalidInput
 
     [cid] = add_callbacks(engine, dict(phone="+34 699 000 111", now=NOON))

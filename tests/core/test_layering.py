@@ -1,5 +1,6 @@
 """The core never loads the UI: DESIGN.md's one-way arrows, checked two ways."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -26,4 +27,13 @@ def test_import_linter_contracts_hold():
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     result = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 2 kept, 0 broken" in result.stdout
+    assert "Contracts: 3 kept, 0 broken" in result.stdout
+
+
+def test_screens_and_widgets_open_no_session_and_write_no_sql():
+    """Screens call services through the context's gateway: no session, no SQL text of their own."""
+    opened = re.compile(r"(?<![\w.])(Session|text)\(")
+    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+             for folder in ("crm_tui/screens", "crm_tui/widgets") for path in sorted((ROOT / folder).glob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if opened.search(line)]
+    assert found == []

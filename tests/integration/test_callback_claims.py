@@ -8,12 +8,12 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, insert, select
-from sqlmodel import Session
 
-from crm_tui.db import make_engine, read_session, write_session
+from crm_tui.db import make_engine, read_session, run_write, write_session
 from crm_tui.models import CallbackAttempt, Role
-from crm_tui.services.callbacks import QueueSettings, claim_next_callback, finish_callback
+from crm_tui.services.callback_claims import claim_next_callback, finish_callback
 from crm_tui.services.staff import StaffMember
+from crm_tui.settings import QueueSettings
 from crm_tui.shop.models import CallbackRequest
 from crm_tui.shop.types import utc_now
 from tests.integration.processes import race
@@ -37,11 +37,12 @@ def agent(url: str, login: str, barrier, results) -> None:
     staff = StaffMember(login, login, Role.AGENT, 10, True)
     handled = []
     barrier.wait(timeout=60)
-    with Session(engine) as session:
-        while (claimed := claim_next_callback(session, staff, utc_now(), settings=ALWAYS)) is not None:
-            now = utc_now()
-            finish_callback(session, staff, claimed.callback_id, "resolved", started_at=now, now=now, settings=ALWAYS)
-            handled.append(claimed.callback_id)
+    # Each claim and each finish is its own transaction, as the console's gateway runs them.
+    while (claimed := run_write(engine, lambda s: claim_next_callback(s, staff, utc_now(), settings=ALWAYS))):
+        now = utc_now()
+        run_write(engine, lambda s: finish_callback(s, staff, claimed.callback_id, "resolved", started_at=now,
+                                                    now=now, settings=ALWAYS))
+        handled.append(claimed.callback_id)
     results.put((login, handled))
     engine.dispose()
 
@@ -66,16 +67,15 @@ def test_eight_agents_never_claim_one_callback_twice_and_lose_none(engine):
 CLAIMER = """
 import sys, time
 from datetime import timedelta
-from sqlmodel import Session
-from crm_tui.db import make_engine
+from crm_tui.db import make_engine, run_write
 from crm_tui.models import Role
-from crm_tui.services.callbacks import QueueSettings, claim_next_callback
+from crm_tui.services.callback_claims import claim_next_callback
+from crm_tui.settings import QueueSettings
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.types import utc_now
 settings = QueueSettings(claim_minutes=float(sys.argv[2]) / 60, calling_hours=(__import__('datetime').time.min, __import__('datetime').time.max))
-with Session(make_engine(sys.argv[1])) as session:
-    claimed = claim_next_callback(session, StaffMember("doomed", "Doomed", Role.AGENT, 10, True), utc_now(),
-                                  settings=settings)
+claimed = run_write(make_engine(sys.argv[1]), lambda session: claim_next_callback(
+    session, StaffMember("doomed", "Doomed", Role.AGENT, 10, True), utc_now(), settings=settings))
 print(claimed.callback_id, flush=True)
 time.sleep(600)
 """
@@ -89,7 +89,8 @@ def test_a_killed_agents_claim_expires_and_the_callback_returns(engine):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     luis = StaffMember("luis", "Luis", Role.AGENT, 10, True)
-    with Session(engine) as session:
-        assert claim_next_callback(session, luis, utc_now(), settings=ALWAYS) is None  # still held by the dead console
-        time.sleep(2.2)
-        assert claim_next_callback(session, luis, utc_now(), settings=ALWAYS).callback_id == callback_id
+    def claim(session):
+        return claim_next_callback(session, luis, utc_now(), settings=ALWAYS)
+    assert run_write(engine, claim) is None  # still held by the dead console
+    time.sleep(2.2)
+    assert run_write(engine, claim).callback_id == callback_id

@@ -10,7 +10,7 @@ from crm_tui.db import open_database, write_session
 from crm_tui.models import CallbackAttempt
 from crm_tui.screens.call import CallScreen
 from crm_tui.screens.callback_queue import CallbackQueueScreen
-from crm_tui.services.callbacks import QueueSettings
+from crm_tui.settings import QueueSettings
 from crm_tui.shop.operations import request_callback
 from crm_tui.shop.validation import national_phone
 from tests.ui.conftest import CONSOLE_NOW

@@ -116,7 +116,7 @@ def in_the_queue(*keys, login_screen=None):
         from datetime import time
 
         from crm_tui.screens.callback_queue import CallbackQueueScreen
-        from crm_tui.services.callbacks import QueueSettings
+        from crm_tui.settings import QueueSettings
 
         await settle(pilot)
         pilot.app.push_screen(CallbackQueueScreen(pilot.app.context, QueueSettings(calling_hours=(time.min, time.max))))

@@ -1,0 +1,166 @@
+"""Claiming and finishing callbacks.
+
+- A claim is one conditional UPDATE (status pending, or claimed with an expired claim): two
+  agents can never hold the same callback. A claim expires after `claim_minutes`; the
+  callback returns to the queue if the agent's console disappears.
+- No answer, busy and voicemail are retried after a backoff, up to `max_attempts`, then closed
+  as unreachable.
+
+Like every service, these never commit: the caller's transaction (the console's gateway, the
+CLI's runner) does.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, update
+from sqlmodel import Session
+
+from crm_tui.db import begin_write
+from crm_tui.models import CallbackAttempt
+from crm_tui.services.callback_queue import QueuedCallback, open_condition, queue
+from crm_tui.services.errors import ServiceError
+from crm_tui.services.policy import Action, require
+from crm_tui.services.staff import StaffMember, active_staff
+from crm_tui.settings import QueueSettings
+from crm_tui.shop.models import CallbackRequest, CallbackStatus
+
+CLAIM_CANDIDATES = 12  # enough for agents racing for the same head of the queue
+RETRIED = ("no_answer", "busy", "voicemail")
+OUTCOMES = ("resolved", "ordered", "no_answer", "busy", "voicemail", "wrong_number", "call_later", "declined")
+
+
+class CallbackError(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class FinishedCallback:
+    status: str  # pending (to be tried again or called back later) or done
+    outcome: str  # what was recorded; "unreachable" when the attempts ran out
+    next_attempt_at: datetime | None = None
+
+    @property
+    def retried(self) -> bool:
+        return self.status == "pending" and self.outcome in RETRIED
+
+    @property
+    def unreachable(self) -> bool:
+        return self.outcome == "unreachable"
+
+
+def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
+                        settings: QueueSettings = QueueSettings()) -> QueuedCallback | None:
+    """Take the next callable callback for this agent, or None when there is none.
+
+    The transaction is a write from the start (IMMEDIATE on SQLite), so on SQLite no other
+    agent claims between the read and the UPDATE; elsewhere a lost race reads again."""
+    begin_write(session)
+    # Losing every candidate to other agents does not mean the queue is empty: read again.
+    # Each lost race is someone else's claim, so this ends.
+    while candidates := [c for c in queue(session, now, settings, limit=CLAIM_CANDIDATES) if c.callable_now]:
+        for candidate in candidates:
+            if _try_claim(session, staff, candidate.callback_id, now, settings):
+                return candidate
+    return None
+
+
+def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: datetime,
+                   settings: QueueSettings = QueueSettings()) -> bool:
+    """Pick a specific callback. False when someone else holds it or it is closed."""
+    begin_write(session)
+    return _try_claim(session, staff, callback_id, now, settings)
+
+
+def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
+               settings: QueueSettings) -> bool:
+    taken = session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.id == callback_id, open_condition(now))
+        .values(status=CallbackStatus.CLAIMED, claimed_by=staff.login,
+                claimed_until=now + timedelta(minutes=settings.claim_minutes))
+        .execution_options(synchronize_session=False)).rowcount
+    return taken == 1
+
+
+def finish_callback(session: Session, staff: StaffMember, callback_id: int, outcome: str, *,
+                    started_at: datetime, note: str = "", satisfaction: int | None = None,
+                    feedback_kind: str | None = None, feedback: str = "", call_back_at: datetime | None = None,
+                    now: datetime, settings: QueueSettings = QueueSettings()) -> FinishedCallback:
+    """Record the attempt and move the callback on: tried again later, called back later, or
+    closed (as unreachable when the attempts ran out)."""
+    if outcome not in OUTCOMES:
+        raise CallbackError("unknown_outcome", f"{outcome!r} is not an outcome; one of {', '.join(OUTCOMES)}",
+                            outcome=outcome)
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise CallbackError("satisfaction_range", "satisfaction is from 1 to 5")
+    if outcome == "call_later" and (call_back_at is None or call_back_at <= now):
+        raise CallbackError("call_later_needs_time", "call back later needs a time in the future")
+    begin_write(session)
+    callback = session.get(CallbackRequest, callback_id)
+    if callback is None or callback.status != CallbackStatus.CLAIMED or callback.claimed_by != staff.login:
+        raise CallbackError("not_held", "this callback is not held by you (its claim may have expired and been taken)")
+    attempts = callback.attempts + 1
+    values: dict = {"attempts": attempts, "claimed_by": None, "claimed_until": None}
+    if outcome in RETRIED and attempts < settings.max_attempts:
+        backoff = settings.backoff_minutes[min(attempts - 1, len(settings.backoff_minutes) - 1)]
+        values |= {"status": CallbackStatus.PENDING, "next_attempt_at": now + timedelta(minutes=backoff)}
+    elif outcome in RETRIED:
+        values |= {"status": CallbackStatus.DONE, "outcome": "unreachable", "closed_at": now}
+    elif outcome == "call_later":
+        values |= {"status": CallbackStatus.PENDING, "window_from": call_back_at,
+                   "window_to": call_back_at + timedelta(hours=1), "next_attempt_at": None}
+    else:
+        values |= {"status": CallbackStatus.DONE, "outcome": outcome, "closed_at": now}
+    session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id).values(**values)
+                    .execution_options(synchronize_session=False))
+    session.execute(insert(CallbackAttempt).values(
+        callback_id=callback_id, customer_id=callback.customer_id, staff_login=staff.login, started_at=started_at,
+        ended_at=now, outcome=outcome, note=note.strip(), satisfaction=satisfaction, feedback_kind=feedback_kind,
+        feedback=feedback.strip()))
+    return FinishedCallback(str(values["status"]), values.get("outcome", outcome), values.get("next_attempt_at"))
+
+
+def release_callback(session: Session, staff: StaffMember, callback_id: int, to_login: str | None = None,
+                     settings: QueueSettings = QueueSettings(), *, now: datetime) -> None:
+    """Supervisors: put a claimed callback back in the queue, or hand it to another agent."""
+    require(staff, Action.RELEASE_CALLBACK)
+    begin_write(session)
+    if to_login is not None:
+        active_staff(session, to_login)  # NotStaff says who to add
+    values = ({"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
+              else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
+                    "claimed_until": now + timedelta(minutes=settings.claim_minutes)})
+    session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
+                                                  CallbackRequest.status != CallbackStatus.DONE).values(**values)
+                    .execution_options(synchronize_session=False))
+
+
+def call_back_time(text: str, now: datetime, zone: str) -> datetime:
+    """When to call back, as the agent types it in the customer's own time: "18:30" (today, or
+    tomorrow when that has passed), "tomorrow 10:00" / "mañana 10:00", "+30m" / "+2h", or
+    "2026-11-24 10:00". Returns UTC; raises CallbackError for anything else or a past time."""
+    local_now = now.astimezone(ZoneInfo(zone))
+    words = text.strip().lower().split()
+    try:
+        if len(words) == 1 and words[0].startswith("+") and words[0][-1] in "mh":
+            amount = int(words[0][1:-1])
+            when = now + (timedelta(minutes=amount) if words[0][-1] == "m" else timedelta(hours=amount))
+        elif len(words) == 2 and words[0] in ("tomorrow", "mañana", "manana"):
+            day = local_now.date() + timedelta(days=1)
+            when = datetime.combine(day, time.fromisoformat(words[1]), ZoneInfo(zone))
+        elif len(words) == 1:
+            when = datetime.combine(local_now.date(), time.fromisoformat(words[0]), ZoneInfo(zone))
+            if when <= local_now:
+                when += timedelta(days=1)
+        elif len(words) == 2:
+            when = datetime.fromisoformat(f"{words[0]} {words[1]}").replace(tzinfo=ZoneInfo(zone))
+        else:
+            raise ValueError
+    except ValueError:
+        raise CallbackError("not_a_time", f"{text!r} is not a time: type 18:30, tomorrow 10:00, +30m or "
+                            "2026-11-24 10:00", text=text) from None
+    if when <= now:
+        raise CallbackError("time_passed", f"{text!r} has already passed", text=text)
+    return when.astimezone(ZoneInfo("UTC"))
