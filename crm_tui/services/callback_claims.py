@@ -98,7 +98,7 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
     if outcome == "call_later" and (call_back_at is None or call_back_at <= now):
         raise CallbackError("call_later_needs_time", "call back later needs a time in the future")
     begin_write(session)
-    callback = session.get(CallbackRequest, callback_id)
+    callback = session.get(CallbackRequest, callback_id, populate_existing=True)
     if callback is None or callback.status != CallbackStatus.CLAIMED or callback.claimed_by != staff.login:
         raise CallbackError("not_held", "this callback is not held by you (its claim may have expired and been taken)")
     attempts = callback.attempts + 1

@@ -16,7 +16,7 @@ from crm_tui.shop.operations import register_customer
 def match_caller(session: Session, callback_id: int) -> int | None:
     """An unknown caller's number may belong to a registered customer: link them. Returns the
     customer's id (known before or matched now), or None."""
-    callback = session.get(CallbackRequest, callback_id)
+    callback = session.get(CallbackRequest, callback_id, populate_existing=True)
     if callback is None or callback.customer_id is not None:
         return callback.customer_id if callback else None
     match = session.scalar(select(Customer.id).where(Customer.phone == callback.phone).order_by(Customer.id).limit(1))
@@ -31,7 +31,7 @@ def register_caller(session: Session, callback_id: int, form: Mapping[str, objec
     the callback's unless the form gives another) and link the callback and its attempts to
     them. Raises InvalidInput like the shop's form. Returns the new customer's id."""
     begin_write(session)
-    callback = session.get(CallbackRequest, callback_id)
+    callback = session.get(CallbackRequest, callback_id, populate_existing=True)
     if callback is None:
         raise CallbackError("no_such_callback", f"callback {callback_id} does not exist", callback_id=callback_id)
     customer = register_customer(session, {"phone": callback.phone, **form})

@@ -83,7 +83,7 @@ def test_claim_finish_retry_and_give_up(engine):
         assert refused.value.code == "not_held"
         finished = finish_callback(session, LUIS, cid, "busy", started_at=later, now=later, settings=settings)
         assert (finished.status, finished.unreachable) == ("done", True)
-        callback = session.get(CallbackRequest, cid)
+        callback = session.get(CallbackRequest, cid, populate_existing=True)
         attempts = session.scalars(select(CallbackAttempt).where(CallbackAttempt.callback_id == cid)).all()
     assert (callback.outcome, callback.attempts) == ("unreachable", 2)
     assert [(a.staff_login, a.outcome) for a in attempts] == [("ana", "no_answer"), ("luis", "busy")]
