@@ -4,7 +4,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, Static
@@ -21,28 +21,14 @@ from crm_tui.services.customers import (
     save_card,
 )
 from crm_tui.shop.validation import InvalidInput
+from crm_tui.widgets.customer_form import (
+    CONSENTS,
+    TEXT_FIELDS,
+    CustomerFields,
+    field_labels,
+    field_problems,
+)
 from crm_tui.widgets.translated_bindings import translate_bindings
-
-TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
-               "preferred_language")
-CONSENTS = ("consent_email", "consent_phone", "consent_chat")
-
-
-def _labels(tr) -> dict[str, str]:
-    return {"first_name": tr("First name"), "last_name": tr("Last name"), "email": tr("E-mail"),
-            "phone": tr("Phone"), "street": tr("Street"), "postcode": tr("Postcode"), "city": tr("City"),
-            "country": tr("Country (ISO)"), "preferred_language": tr("Language (es/en)"),
-            "consent_email": tr("E-mail marketing"), "consent_phone": tr("Phone marketing"),
-            "consent_chat": tr("Chat marketing"), "discount_percent": tr("Discount %"), "reason": tr("Reason")}
-
-
-def _field_hints(tr) -> dict[str, str]:
-    """What to type instead, in the agent's language (the services' messages are English)."""
-    return {"first_name": tr("Required."), "last_name": tr("Required."),
-            "email": tr("Not a valid e-mail address, e.g. ana@example.com."),
-            "phone": tr("Not a valid phone number for the customer's country."),
-            "country": tr("A two-letter ISO code, e.g. ES or GB."), "preferred_language": tr("es or en."),
-            "discount_percent": tr("A whole percent from 0 to 100.")}
 
 
 class CustomerCardScreen(ReportsFailures, Screen):
@@ -76,19 +62,10 @@ class CustomerCardScreen(ReportsFailures, Screen):
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
-        labels = _labels(tr)
         yield Header()
         yield Static(tr("Loading…"), id="title")
         with VerticalScroll(id="form"):
-            with Grid(id="fields"):
-                for name in TEXT_FIELDS:
-                    with Vertical(classes="field"):
-                        yield Label(labels[name])
-                        yield Input(id=f"field-{name}")
-                        yield Static("", id=f"error-{name}", classes="error")
-            with Horizontal(id="consents"):
-                for name in CONSENTS:
-                    yield Checkbox(labels[name], id=f"field-{name}")
+            yield CustomerFields(tr)
             with Grid(id="discount-box") as box:
                 box.border_title = tr("Staff only — never set by the customer")
                 with Vertical(classes="field"):
@@ -141,7 +118,7 @@ class CustomerCardScreen(ReportsFailures, Screen):
         self.query_one("#message", Static).update(message.note)
         history = self.query_one("#history", DataTable)
         history.clear()
-        labels = _labels(tr)
+        labels = field_labels(tr)
         for record in message.history:
             history.add_row(tr.datetime(record.at), record.staff_login, labels.get(record.field, record.field),
                             record.old_value or "", record.new_value or "", record.reason)
@@ -191,8 +168,7 @@ class CustomerCardScreen(ReportsFailures, Screen):
             now = self.context.now()
             self.context.write(lambda session: save_card(session, self.context.staff, loaded, edits, reason, now=now))
         except InvalidInput as exc:
-            hints = _field_hints(tr)
-            errors = {name: hints.get(name, message) for name, message in exc.by_field().items()}
+            errors = field_problems(exc.problems(), tr)
             self.post_message(self.SaveRefused(errors, tr("Not saved: correct the marked fields.")))
         except DiscountCapExceeded as exc:
             self.post_message(self.SaveRefused(
@@ -216,7 +192,7 @@ class CustomerCardScreen(ReportsFailures, Screen):
                 target.first(Static).update(error)
                 target.first(Static).add_class("-shown")
         if message.stale is not None:
-            changed = "; ".join(f"{_labels(tr).get(c.field, c.field)}: {c.old_value or '—'} → {c.new_value or '—'}"
+            changed = "; ".join(f"{field_labels(tr).get(c.field, c.field)}: {c.old_value or '—'} → {c.new_value or '—'}"
                                 for c in message.stale.changed)
             who = ", ".join(sorted(set(message.stale.by))) or tr("someone")
             note = tr("Not saved: {who} changed this customer meanwhile ({changes}). "

@@ -116,7 +116,7 @@ def register_customer(session: Session, form: Mapping[str, Any], now: datetime |
     if errors:
         raise InvalidInput(errors)
     if session.scalar(select(Customer.id).where(Customer.email == values["email"])):
-        raise InvalidInput([InvalidField("email", f"{values['email']} is already registered")])
+        raise InvalidInput([InvalidField("email", f"{values['email']} is already registered", "taken")])
 
     now = now or utc_now()
     customer = Customer(

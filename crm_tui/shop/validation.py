@@ -18,6 +18,7 @@ SUPPORTED_LANGUAGES = ("es", "en")
 class InvalidField(ValueError):
     field: str
     message: str
+    code: str = "invalid"  # "taken": the value belongs to someone else (an e-mail already registered)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -32,6 +33,10 @@ class InvalidInput(ValueError):
 
     def by_field(self) -> dict[str, str]:
         return {e.field: e.message for e in self.errors}
+
+    def problems(self) -> dict[str, tuple[str, str]]:
+        """{field: (code, English message)}: screens translate by the code."""
+        return {e.field: (e.code, e.message) for e in self.errors}
 
 
 def normalise_phone(raw: str, country: str = "ES", field: str = "phone") -> str:

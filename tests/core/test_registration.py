@@ -67,9 +67,10 @@ def test_unknown_fields_are_refused(engine):
 def test_an_email_registers_once(engine):
     with write_session(engine) as session:
         register_customer(session, REGISTRATION)
-    with pytest.raises(InvalidInput, match="already registered"):
+    with pytest.raises(InvalidInput, match="already registered") as refused:
         with write_session(engine) as session:
             register_customer(session, REGISTRATION | {"email": "JOSE.garcia@example.com"})
+    assert refused.value.problems()["email"][0] == "taken"  # screens translate by this code, not the English
 
 
 def test_british_number_with_its_country(engine):
