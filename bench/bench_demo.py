@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from crm_tui.db import make_engine
 from crm_tui.services.demo_shop import create_demo_database
 
 CUSTOMERS = int(os.environ.get("BENCH_DEMO_CUSTOMERS", "100000"))
@@ -21,7 +22,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.db"
         started = time.perf_counter()
-        result = create_demo_database(str(db), customers=CUSTOMERS, seed=7, force=False, login="bench")
+        engine = make_engine(f"sqlite:///{db}")
+        result = create_demo_database(engine, customers=CUSTOMERS, seed=7, force=False, login="bench")
+        engine.dispose()
         seconds = time.perf_counter() - started
         lines = result.summary.order_lines
 
@@ -35,7 +38,6 @@ def main() -> None:
             anchor_db.executemany("INSERT INTO order_line VALUES (?,?,?,?,?,?)", rows)
         anchor = time.perf_counter() - anchor_started
         anchor_db.close()
-        from crm_tui.db import make_engine
 
         engine = make_engine(f"sqlite:///{db}")
         with engine.connect() as conn:

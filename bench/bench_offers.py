@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from crm_tui.db import open_database
+from crm_tui.db import make_engine, open_database
 from crm_tui.services.affinity import learn, relearn
 from crm_tui.services.demo_shop import create_demo_database
 from crm_tui.services.offer_evaluation import evaluate
@@ -38,7 +38,9 @@ def demo(customers: int) -> str:
     path = OUT / f"offers-{customers}.db"
     if not path.exists():
         started = time.perf_counter()
-        create_demo_database(str(path), customers=customers, seed=11, force=False, login="bench", as_of=AS_OF)
+        engine = make_engine(f"sqlite:///{path}")
+        create_demo_database(engine, customers=customers, seed=11, force=False, login="bench", as_of=AS_OF)
+        engine.dispose()
         print(f"built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
     return str(path)
 

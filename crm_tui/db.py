@@ -6,12 +6,13 @@ One engine per process, made by make_engine() and passed in; nothing here runs a
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
@@ -92,6 +93,10 @@ def describe_database(url: str) -> str:
     return f"{parsed.database} on {parsed.host or 'localhost'} ({parsed.get_backend_name()})"
 
 
+# The busy timeout each SQLite engine was made with (other engines wait the default).
+_BUSY_TIMEOUT_MS: "weakref.WeakKeyDictionary[Engine, int]" = weakref.WeakKeyDictionary()
+
+
 def make_engine(url: str, busy_timeout_ms: int | None = None) -> Engine:
     """The one engine of a process. SQLite: WAL, foreign keys, busy timeout."""
     if not is_sqlite(url):
@@ -106,12 +111,12 @@ def make_engine(url: str, busy_timeout_ms: int | None = None) -> Engine:
                       "isolation_level": None},
     )
     _configure_sqlite(engine, timeout_ms)
-    engine.info = {"busy_timeout_ms": timeout_ms}
+    _BUSY_TIMEOUT_MS[engine] = timeout_ms
     return engine
 
 
 def busy_timeout_seconds(engine: Engine) -> float:
-    return getattr(engine, "info", {}).get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS) / 1000
+    return _BUSY_TIMEOUT_MS.get(engine, SQLITE_BUSY_TIMEOUT_MS) / 1000
 
 
 def _configure_sqlite(engine: Engine, timeout_ms: int) -> None:
@@ -214,16 +219,3 @@ def open_database(db: str | None = None, *, migrate: bool = True) -> Engine:
             engine.dispose()
             raise
     return engine
-
-
-def database_exists(db: str | None) -> bool:
-    """True when the database already holds the shop's tables."""
-    url = resolve_url(db)
-    path = sqlite_file(url)
-    if path is not None and not path.exists():
-        return False
-    engine = make_engine(url)
-    try:
-        return inspect(engine).has_table("customer")
-    finally:
-        engine.dispose()

@@ -10,10 +10,10 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlmodel import Session
 
 from crm_tui.cli.common import Commands
-from crm_tui.db import DatabaseError, run_write
+from crm_tui.db import DatabaseError
+from crm_tui.services.policy import Action
 from crm_tui.settings import LANGUAGES, Settings, current_login
 
 app = typer.Typer(help="Terminal CRM console for the call centre of an online shop.",
@@ -23,14 +23,26 @@ app.add_typer(staff_app, name="staff")
 callbacks_app = typer.Typer(help="The callback queue: list it, add a request.")
 app.add_typer(callbacks_app, name="callbacks")
 
-from crm_tui.cli.common import DbOption, JsonOption, LangOption, _db, _engine, err, fail, now, out, staff_member
+from crm_tui.cli.common import (
+    CommandDatabase,
+    DbOption,
+    JsonOption,
+    LangOption,
+    database,
+    err,
+    fail,
+    now,
+    out,
+    staff_member,
+)
 
 
 @app.callback(invoke_without_command=True)
 def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None) -> None:
     """With no command: open the console."""
     if ctx.invoked_subcommand is not None:
-        ctx.obj = {"db": db}
+        ctx.obj = CommandDatabase(db)
+        ctx.call_on_close(ctx.obj.close)
         return
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
@@ -46,7 +58,6 @@ def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None) ->
 @app.command()
 def demo(
     ctx: typer.Context,
-    db: DbOption = None,
     customers: Annotated[int, typer.Option(min=10, help="How many customers (about 10 order lines each).")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed and --as-of give the same database.")] = 7,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing database.")] = False,
@@ -60,7 +71,8 @@ def demo(
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=timezone.utc)
     try:
-        result = create_demo_database(_db(ctx, db), customers=customers, seed=seed, force=force, login=current_login(),
+        result = create_demo_database(database(ctx).engine(migrate=False), customers=customers, seed=seed,
+                                      force=force, login=current_login(),
                                       as_of=as_of, progress=lambda msg: err.print(f"  {msg}", highlight=False))
     except (DatabaseExists, DatabaseError) as exc:
         fail(str(exc))
@@ -79,30 +91,24 @@ def staff_add(
     discount_cap: Annotated[Optional[int], typer.Option(
         "--discount-cap", help="Highest discount percent they may grant (default by role: 10, 30, 0).")] = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
-    db: DbOption = None,
 ) -> None:
     """Register a staff member."""
     from crm_tui.services.staff import StaffError, add_staff
 
-    engine = _engine(ctx, db)
-    with Session(engine) as session:
-        try:
-            member = add_staff(session, login, role, display_name=name, discount_cap=discount_cap,
-                               acting_login=current_login())
-        except StaffError as exc:
-            fail(str(exc))
-        session.commit()
+    try:
+        member = database(ctx).write(lambda session: add_staff(
+            session, login, role, display_name=name, discount_cap=discount_cap, acting_login=current_login()))
+    except StaffError as exc:
+        fail(str(exc))
     out.print(f"Added {member.login} as {member.role.value} (discount cap {member.discount_cap_percent} %).")
 
 
 @staff_app.command("list")
-def staff_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+def staff_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List staff members."""
     from crm_tui.services.staff import list_staff
 
-    engine = _engine(ctx, db)
-    with Session(engine) as session:
-        members = list_staff(session)
+    members = database(ctx).read(list_staff)
     if as_json:
         print(json.dumps([asdict(m) for m in members]))
         return
@@ -113,17 +119,14 @@ def staff_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fa
 
 
 @staff_app.command("disable")
-def staff_disable(ctx: typer.Context, login: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
+def staff_disable(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -> None:
     """Disable a staff member: they can no longer open the console."""
     from crm_tui.services.staff import StaffError, disable_staff
 
-    engine = _engine(ctx, db)
-    with Session(engine) as session:
-        try:
-            member = disable_staff(session, login, acting_login=current_login())
-        except StaffError as exc:
-            fail(str(exc))
-        session.commit()
+    try:
+        member = database(ctx).write(lambda session: disable_staff(session, login, acting_login=current_login()))
+    except StaffError as exc:
+        fail(str(exc))
     out.print(f"Disabled {member.login}.")
 
 
@@ -131,7 +134,6 @@ def staff_disable(ctx: typer.Context, login: Annotated[str, typer.Argument()], d
 def import_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Export files: transaction lines, or the crm CSV set.")],
-    db: DbOption = None,
     file_format: Annotated[str, typer.Option("--format", help="auto, crm or lines.")] = "auto",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count everything, write nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Any rejected row aborts the import.")] = False,
@@ -165,8 +167,8 @@ def import_command(
     options = ImportOptions(format=file_format, dry_run=dry_run, strict=strict, decimal_comma=decimal_comma,
                             dayfirst=dayfirst, column_map=mapping, reject_file=reject_file, shop_zone=shop_zone,
                             empty_clears=empty_clears)
-    engine = _engine(ctx, db)
-    importer = staff_member(ctx, engine, "imports are for ops and supervisors")
+    engine = database(ctx).engine()
+    importer = staff_member(ctx, Action.IMPORT)
     progress_bar = None if as_json or not err.is_terminal else _import_progress()
     try:
         if progress_bar is None:
@@ -187,7 +189,7 @@ def import_command(
     if refresh and summary.committed and not dry_run:
         from crm_tui.services.marketing import refresh_marketing
 
-        refreshed = run_write(engine, lambda session: refresh_marketing(session, now()))
+        refreshed = database(ctx).write(lambda session: refresh_marketing(session, now()))
     if as_json:
         print(json.dumps(summary.as_json() | (
             {"marketing_refresh_seconds": round(refreshed.seconds, 2)} if refreshed else {})))
@@ -238,13 +240,11 @@ def _print_import_summary(summary, dry_run: bool, strict: bool) -> None:
 
 
 @callbacks_app.command("list")
-def callbacks_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """The callbacks waiting, in the order they are offered."""
     from crm_tui.services.callback_queue import queue
 
-    engine = _engine(ctx, db)
-    with Session(engine) as session:
-        entries = queue(session, now(), limit=500, include_claimed=True)
+    entries = database(ctx).read(lambda session: queue(session, now(), limit=500, include_claimed=True))
     if as_json:
         print(json.dumps([asdict(e) | {"requested_at": e.requested_at.isoformat(),
                                        "window_from": e.window_from.isoformat() if e.window_from else None,
@@ -269,29 +269,25 @@ def callbacks_add(
     at: Annotated[Optional[datetime], typer.Option(
         "--at", help="Call at this local time (the customer's zone), for one hour; default: as soon as possible.")] = None,
     country: Annotated[str, typer.Option(help="Country of a number written without +code.")] = "ES",
-    db: DbOption = None,
 ) -> None:
     """Add a callback request, as the web shop's callback box does."""
     from crm_tui.shop.operations import request_callback
     from crm_tui.shop.validation import InvalidField
 
-    engine = _engine(ctx, db)
     window = None
     if at is not None:
         end = (datetime.combine(at.date(), at.time()) + timedelta(hours=1)).time()
         window = (at.time(), end if end > at.time() else at.time().replace(hour=23, minute=59))
-    with Session(engine) as session:
-        try:
-            callback = request_callback(session, phone, country=country, window=window,
-                                        window_date=at.replace(tzinfo=timezone.utc) if at else None, note=note,
-                                        source="crm-tui")
-        except InvalidField as exc:
-            fail(str(exc))
-        session.commit()
-        out.print(f"Callback {callback.id} for {callback.phone}"
-                  + (f" (customer {callback.customer_id})" if callback.customer_id else " (unknown caller)")
-                  + (f", window {callback.window_from:%Y-%m-%d %H:%M}-{callback.window_to:%H:%M} UTC" if window
-                     else ", as soon as possible"), highlight=False)
+    try:
+        callback = database(ctx).write(lambda session: request_callback(
+            session, phone, country=country, window=window,
+            window_date=at.replace(tzinfo=timezone.utc) if at else None, note=note, source="crm-tui"))
+    except InvalidField as exc:
+        fail(str(exc))
+    out.print(f"Callback {callback.id} for {callback.phone}"
+              + (f" (customer {callback.customer_id})" if callback.customer_id else " (unknown caller)")
+              + (f", window {callback.window_from:%Y-%m-%d %H:%M}-{callback.window_to:%H:%M} UTC" if window
+                 else ", as soon as possible"), highlight=False)
 
 
 from crm_tui.cli import marketing, report  # noqa: E402

@@ -1,23 +1,35 @@
-"""What every command shares: the consoles, the --db option, failing with a message."""
+"""What every command shares: the consoles, the one --db and the one engine, who runs the
+command, failing with a message."""
 
 import json
 import sqlite3
 import sys
-from typing import Annotated, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy import Engine
+from sqlmodel import Session
 from typer.core import TyperGroup
 
-from crm_tui.db import DatabaseError, open_database
+from crm_tui.db import DatabaseError, open_database, resolve_url, run_read, run_write
+
+if TYPE_CHECKING:
+    from crm_tui.services.policy import Action
+    from crm_tui.services.staff import StaffMember
+
+T = TypeVar("T")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
+# Declared once, on the root command; `crm-tui import X --db Y` works too, because Commands moves
+# a --db written after the command in front of it. CRM_TUI_DB is read by resolve_url alone.
 DbOption = Annotated[Optional[str], typer.Option(
-    "--db", envvar="CRM_TUI_DB",
-    help="Database: a SQLAlchemy URL or a SQLite file path (default: a file in your data directory).")]
+    "--db", help="Database: a SQLAlchemy URL or a SQLite file path (default: CRM_TUI_DB, else a file in your "
+                 "data directory). Goes before or after the command.")]
 LangOption = Annotated[Optional[str], typer.Option("--lang", help="Interface language: en or es.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -68,7 +80,8 @@ class Commands(TyperGroup):
     traceback (under --json also as {"error": ...})."""
 
     def main(self, args=None, *rest, **options):
-        _invocation["json"] = "--json" in (sys.argv[1:] if args is None else list(args))
+        args = hoist_db_option(sys.argv[1:] if args is None else list(args))
+        _invocation["json"] = "--json" in args
         try:
             return super().main(args, *rest, **options)
         except Exception as exc:
@@ -79,33 +92,69 @@ class Commands(TyperGroup):
             sys.exit(1)
 
 
-def _db(ctx: typer.Context, db: str | None) -> str | None:
-    """The command's own --db, else the one given before the command (crm-tui --db X import ...)."""
-    return db if db is not None else (ctx.find_root().obj or {}).get("db")
+def hoist_db_option(args: list[str]) -> list[str]:
+    """`--db X` (or `--db=X`) anywhere before a `--` goes first, where the root command reads it."""
+    for n, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--db" and n + 1 < len(args):
+            return ["--db", args[n + 1], *args[:n], *args[n + 2:]]
+        if arg.startswith("--db="):
+            return [arg, *args[:n], *args[n + 1:]]
+    return args
 
 
-def _engine(ctx: typer.Context, db: str | None):
-    try:
-        return open_database(_db(ctx, db))
-    except DatabaseError as exc:
-        fail(str(exc))
+class CommandDatabase:
+    """The command's database: its URL resolved once, and the process's one engine, opened (and
+    migrated) on first use and closed when the command ends. Transactions are owned here:
+    services run inside read() or write() and never commit."""
+
+    def __init__(self, db: str | None):
+        try:
+            self.url = resolve_url(db)
+        except DatabaseError as exc:
+            fail(str(exc))
+        self._engine: Engine | None = None
+        self._migrated = False
+
+    def engine(self, migrate: bool = True) -> Engine:
+        try:
+            if self._engine is None:
+                self._engine = open_database(self.url, migrate=migrate)
+                self._migrated = migrate
+            elif migrate and not self._migrated:
+                self._engine.dispose()
+                self._engine, self._migrated = open_database(self.url), True
+        except DatabaseError as exc:
+            fail(str(exc))
+        return self._engine
+
+    def read(self, fn: Callable[[Session], T]) -> T:
+        return run_read(self.engine(), fn)
+
+    def write(self, fn: Callable[[Session], T]) -> T:
+        return run_write(self.engine(), fn)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
 
 
+def database(ctx: typer.Context) -> CommandDatabase:
+    return ctx.find_root().obj
 
 
-def staff_member(ctx: typer.Context, engine, not_for_agents: str | None = None):
-    """Who runs the command (their OS login, CRM_TUI_LOGIN); an agent is refused with
-    `not_for_agents` when given."""
-    from sqlmodel import Session
-
+def staff_member(ctx: typer.Context, action: "Action | None" = None) -> "StaffMember":
+    """Who runs the command (their OS login, CRM_TUI_LOGIN), refused unless active staff and,
+    when an action is given, unless the policy lets their role do it."""
+    from crm_tui.services.policy import NotAllowed, require
     from crm_tui.services.staff import NotStaff, active_staff
     from crm_tui.settings import current_login
 
-    with Session(engine) as session:
-        try:
-            staff = active_staff(session, current_login())
-        except NotStaff as exc:
-            fail(str(exc))
-    if not_for_agents and staff.role.value == "agent":
-        fail(f"{staff.login} is an agent: {not_for_agents}")
+    try:
+        staff = database(ctx).read(lambda session: active_staff(session, current_login()))
+        if action is not None:
+            require(staff, action)
+    except (NotStaff, NotAllowed) as exc:
+        fail(str(exc))
     return staff

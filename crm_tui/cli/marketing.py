@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from crm_tui.cli.common import DbOption, JsonOption, _engine, err, fail, now, out
+from crm_tui.cli.common import JsonOption, database, err, fail, now, out
 from crm_tui.db import run_write
 
 marketing_app = typer.Typer(help="Direct marketing: offers, segments, campaign lists.")
@@ -29,13 +29,13 @@ def _templates():
 @marketing_app.command("offers")
 def offers_command(ctx: typer.Context,
                    customer: Annotated[str, typer.Argument(help="Customer number (CU0000123), id, e-mail or phone.")],
-                   db: DbOption = None, as_json: JsonOption = False,
+                   as_json: JsonOption = False,
                    limit: Annotated[int, typer.Option(min=1, max=50, help="How many offers.")] = 10) -> None:
     """Ranked offers for one customer, with the reason, the channel they consented to, and the message."""
     from crm_tui.services.offers import customer_offers, find_customer
 
     templates = _templates()
-    with Session(_engine(ctx, db)) as session:
+    with Session(database(ctx).engine()) as session:
         customer_id = find_customer(session, customer)
         if customer_id is None:
             fail(f"no customer {customer!r} (give a customer number like CU0000123, an id, an e-mail or a phone)")
@@ -61,23 +61,23 @@ def offers_command(ctx: typer.Context,
 
 
 @marketing_app.command("refresh")
-def refresh_command(ctx: typer.Context, db: DbOption = None) -> None:
+def refresh_command(ctx: typer.Context) -> None:
     """Recompute every customer's segment and relearn the baskets (import does it by itself)."""
     from crm_tui.services.marketing import refresh_marketing
 
-    done = run_write(_engine(ctx, db), lambda session: refresh_marketing(session, now()))
+    done = run_write(database(ctx).engine(), lambda session: refresh_marketing(session, now()))
     out.print(f"Segments for {done.customers:,} customers, basket partners for {done.products_with_partners:,} "
               f"products ({done.seconds:.1f} s).")
 
 
 @marketing_app.command("segments")
-def segments_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False,
+def segments_command(ctx: typer.Context, as_json: JsonOption = False,
                      refresh: Annotated[bool, typer.Option("--refresh", help="Recompute first.")] = False) -> None:
     """How many customers each segment holds."""
     from crm_tui.services.marketing import refresh_marketing
     from crm_tui.services.segments import computed_at, segment_counts
 
-    engine = _engine(ctx, db)
+    engine = database(ctx).engine()
     if refresh:
         run_write(engine, lambda session: refresh_marketing(session, now()))
     with Session(engine) as session:
@@ -98,14 +98,13 @@ def segments_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOptio
 def export_command(ctx: typer.Context,
                    segment: Annotated[str, typer.Option("--segment", help="e.g. champion, at risk, lapsed.")],
                    channel: Annotated[str, typer.Option("--channel", help="email, phone or chat.")],
-                   out_file: Annotated[Optional[Path], typer.Option("--out", help="CSV file (default: stdout).")] = None,
-                   db: DbOption = None) -> None:
+                   out_file: Annotated[Optional[Path], typer.Option("--out", help="CSV file (default: stdout).")] = None) -> None:
     """A CSV of the segment's customers who consented to the channel, with their best offer and message."""
     from crm_tui.services.campaigns import CampaignCounts, CampaignError, campaign, write_campaign
 
     templates = _templates()
     counts = CampaignCounts()
-    with Session(_engine(ctx, db)) as session:
+    with Session(database(ctx).engine()) as session:
         try:
             rows = campaign(session, segment, channel, templates, now(), counts=counts)
             if out_file is None:
@@ -121,14 +120,14 @@ def export_command(ctx: typer.Context,
 
 
 @marketing_app.command("acceptance")
-def acceptance_command(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False,
+def acceptance_command(ctx: typer.Context, as_json: JsonOption = False,
                        days: Annotated[int, typer.Option(help="Offers made in the last DAYS days.")] = 90,
                        window: Annotated[int, typer.Option(help="Accepted if ordered within WINDOW days.")] = 14
                        ) -> None:
     """How many offers made were accepted (the customer ordered the product within the window)."""
     from crm_tui.services.offers import acceptance
 
-    with Session(_engine(ctx, db)) as session:
+    with Session(database(ctx).engine()) as session:
         result = acceptance(session, now() - timedelta(days=days), window)
     if as_json:
         print(json.dumps({"made": result.made, "accepted": result.accepted, "rate": result.rate,

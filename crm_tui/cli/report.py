@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from crm_tui.cli.common import DbOption, _engine, fail, out, staff_member
+from crm_tui.cli.common import database, fail, out, staff_member
+from crm_tui.services.policy import Action
 from crm_tui.settings import LANGUAGES, language_from_environment
 
 
@@ -36,7 +37,6 @@ MONEY = {"gross_cents", "cancellations_cents", "net_cents", "discount_cents"}
 def report_command(
     ctx: typer.Context,
     kind: Annotated[Kind, typer.Argument(help="monthly, top-products, top-customers, discounts or callbacks.")],
-    db: DbOption = None,
     first: Annotated[Optional[datetime], typer.Option("--from", formats=["%Y-%m-%d"],
                                                       help="First day (default: the first sale).")] = None,
     last: Annotated[Optional[datetime], typer.Option("--to", formats=["%Y-%m-%d"],
@@ -58,8 +58,8 @@ def report_command(
         fail(f"--by must be revenue or quantity, not {by!r}", 2)
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
-    engine = _engine(ctx, db)
-    staff_member(ctx, engine, "reports are not for your role (supervisors and ops)")
+    staff_member(ctx, Action.RUN_REPORTS)
+    engine = database(ctx).engine()
     with Session(engine) as session:
         known = reports.period_of_data(session)
         if known is None and (first is None or last is None):

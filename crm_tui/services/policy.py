@@ -38,8 +38,9 @@ RULES: dict[Action, frozenset[Role]] = {
 
 class NotAllowed(ServiceError):
     def __init__(self, staff: StaffMember, action: Action):
-        allowed = " and ".join(sorted(role.value for role in RULES[action]))
-        super().__init__("not_allowed", f"{staff.login} is {staff.role.value}: only {allowed} may {action.value}",
+        allowed = " and ".join(sorted(f"{role.value}s" for role in RULES[action]))
+        super().__init__("not_allowed", f"{staff.login} may not {action.value}: that is not for your role "
+                         f"({staff.role.value}), only for {allowed}",
                          login=staff.login, role=staff.role.value, action=action.name)
         self.action = action
 

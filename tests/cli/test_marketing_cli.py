@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
+from crm_tui.db import make_engine
 from crm_tui.services.demo_shop import create_demo_database
 from tests.conftest import AS_OF
 from tests.import_helpers import SAMPLES, query, run_import, scalar
@@ -24,7 +25,9 @@ def test_an_import_recomputes_segments_and_what_baskets_teach(db):
 
 def demo(tmp_path) -> str:
     path = str(tmp_path / "demo.db")
-    create_demo_database(path, customers=200, seed=3, force=False, login="ops1", as_of=AS_OF)
+    engine = make_engine(f"sqlite:///{path}")
+    create_demo_database(engine, customers=200, seed=3, force=False, login="ops1", as_of=AS_OF)
+    engine.dispose()
     return path
 
 

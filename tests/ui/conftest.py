@@ -16,8 +16,8 @@ from tests.conftest import AS_OF
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("ui") / "demo.db"
-    create_demo_database(str(path), customers=300, seed=5, force=False, login="tester", as_of=AS_OF)
     engine = make_engine(f"sqlite:///{path}")
+    create_demo_database(engine, customers=300, seed=5, force=False, login="tester", as_of=AS_OF)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
