@@ -40,12 +40,12 @@ from crm_tui.cli.common import (
 @app.callback(invoke_without_command=True)
 def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None) -> None:
     """With no command: open the console."""
-    if ctx.invoked_subcommand is not None:
-        ctx.obj = CommandDatabase(db)
-        ctx.call_on_close(ctx.obj.close)
-        return
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = CommandDatabase(db, Settings.from_environment(lang=lang).lang)
+        ctx.call_on_close(ctx.obj.close)
+        return
     from crm_tui.app import ConsoleRefused, make_app
 
     try:

@@ -109,7 +109,8 @@ class CommandDatabase:
     migrated) on first use and closed when the command ends. Transactions are owned here:
     services run inside read() or write() and never commit."""
 
-    def __init__(self, db: str | None):
+    def __init__(self, db: str | None, lang: str = "en"):
+        self.lang = lang  # the root --lang: the language of what commands print in words
         try:
             self.url = resolve_url(db)
         except DatabaseError as exc:

@@ -53,7 +53,7 @@ def offers_command(ctx: typer.Context,
     from crm_tui.i18n import Localizer
     from crm_tui.widgets.offer_reason import reason_text, rule_label
 
-    tr = Localizer("en")
+    tr = Localizer(database(ctx).lang)
     table = Table("#", "sku", "product", "offer", "why", "message", show_lines=True)
     for n, (offer, message) in enumerate(zip(found.offers, found.messages), 1):
         table.add_row(str(n), offer.sku, offer.name, rule_label(offer.rule, tr), reason_text(offer, tr), message)
