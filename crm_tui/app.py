@@ -13,7 +13,7 @@ from crm_tui.db import describe_database, open_database
 from crm_tui.i18n import Localizer
 from crm_tui.models import Role
 from crm_tui.services.staff import NotStaff, active_staff
-from crm_tui.settings import Settings, SettingsError, settings_from
+from crm_tui.settings import QueueSettings, Settings, SettingsError, settings_from
 from crm_tui.shop.types import utc_now
 from crm_tui.widgets.translated_bindings import translate_bindings
 
@@ -66,10 +66,11 @@ class CrmApp(App):
 
 
 def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
-             clock: Callable[[], datetime] = utc_now) -> CrmApp:
-    """Settings -> engine -> who is logged in -> the App. Used by the CLI and the tests."""
+             clock: Callable[[], datetime] = utc_now, queue: QueueSettings | None = None) -> CrmApp:
+    """Settings -> engine -> who is logged in -> the App. Used by the CLI and the tests (which
+    give the clock, and may give the queue's settings instead of the environment's)."""
     try:
-        queue = settings_from(os.environ if environ is None else environ)
+        queue = queue or settings_from(os.environ if environ is None else environ)
     except SettingsError as exc:
         raise ConsoleRefused(str(exc)) from None
     engine = open_database(settings.db)

@@ -1,10 +1,13 @@
-"""What every console screen shares: a worker that fails is told to the agent in one sentence,
-in their language, never swallowed."""
+"""What every console screen shares: the typed context, translated bindings, going back, the
+customer navigation (summary, phone order, offers), and a worker that fails told to the agent
+in one sentence, in their language, never swallowed."""
 
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from crm_tui.context import DatabaseError, WriteFailed, failure_kind
+from crm_tui.context import ConsoleContext, DatabaseError, WriteFailed, failure_kind
 from crm_tui.services.errors import ServiceError
+from crm_tui.widgets.translated_bindings import translate_bindings
 
 
 def failure_sentence(error: BaseException | None, tr) -> str:
@@ -51,3 +54,47 @@ class ReportsFailures:
     def worker_failed(self, worker: Worker, sentence: str) -> None:
         """Override to show the sentence in place; the default is a notification."""
         self.notify(sentence, severity="error", timeout=15, markup=False)
+
+
+class ConsoleScreen(ReportsFailures, Screen):
+    """A full screen of the console: it holds the context and speaks the agent's language."""
+
+    def __init__(self, context: ConsoleContext):
+        super().__init__()
+        self.context = context
+        translate_bindings(self, context.tr)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class CustomerNavigation:
+    """F2 summary, F3 phone order, F5 offers for the screen's customer (none: the key does nothing).
+    `customer_changed` runs when a phone order comes back, so the screen can show it."""
+
+    context: ConsoleContext
+    customer_id: int | None
+    offers_channel: str | None = None  # "phone" during a call: offers made are logged as made on the phone
+
+    def customer_changed(self) -> None:
+        pass
+
+    def action_summary(self) -> None:
+        from crm_tui.screens.customer_360 import Customer360Screen
+
+        if self.customer_id:
+            self.app.push_screen(Customer360Screen(self.context, self.customer_id))
+
+    def action_phone_order(self) -> None:
+        from crm_tui.screens.phone_order import PhoneOrderScreen
+
+        if self.customer_id:
+            self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id),
+                                 lambda _placed: self.customer_changed())
+
+    def action_offers(self) -> None:
+        from crm_tui.screens.offers import OffersScreen
+
+        if self.customer_id:
+            self.app.push_screen(OffersScreen(
+                self.context, self.customer_id, channel_in_use=self.offers_channel))

@@ -12,14 +12,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
 
-from crm_tui.screens.base import ReportsFailures, service_sentence
+from crm_tui.context import ConsoleContext
+from crm_tui.screens.base import CustomerNavigation, ReportsFailures, service_sentence
 from crm_tui.services.callback_claims import CallbackError, finish_callback
 from crm_tui.services.callback_queue import QueuedCallback
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.customers import CustomerCard, load_card
 from crm_tui.services.dialling import dial
 from crm_tui.services.timeline import TimelineEntry, customer_timeline
-from crm_tui.settings import QueueSettings
 from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
@@ -35,7 +35,7 @@ def outcome_labels(tr) -> dict[str, str]:
             "call_later": tr("call back later"), "declined": tr("declined"), "unreachable": tr("unreachable")}
 
 
-class CallScreen(ReportsFailures, Screen[str]):
+class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
     """Dismissed with what was recorded, for the queue screen to show."""
 
     CSS_PATH = "call.tcss"
@@ -68,10 +68,9 @@ class CallScreen(ReportsFailures, Screen[str]):
             super().__init__()
             self.note, self.error = note, error
 
-    def __init__(self, context, entry: QueuedCallback, settings: QueueSettings = QueueSettings(),
-                 note: str = ""):
+    def __init__(self, context: ConsoleContext, entry: QueuedCallback, note: str = ""):
         super().__init__()
-        self.context, self.entry, self.settings, self.clock = context, entry, settings, context.clock
+        self.context, self.entry, self.settings, self.clock = context, entry, context.queue, context.now
         self.customer_id = entry.customer_id
         self.started_at: datetime = self.clock()
         self._note = note
@@ -201,23 +200,10 @@ class CallScreen(ReportsFailures, Screen[str]):
         if self.customer_id:
             self.app.open_customer(self.customer_id)
 
-    def action_summary(self) -> None:
-        if self.customer_id:
-            from crm_tui.screens.customer_360 import Customer360Screen
+    offers_channel = "phone"  # offers made while on the call are logged as made on the phone
 
-            self.app.push_screen(Customer360Screen(self.context, self.customer_id))
-
-    def action_phone_order(self) -> None:
-        if self.customer_id:
-            from crm_tui.screens.phone_order import PhoneOrderScreen
-
-            self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.load())
-
-    def action_offers(self) -> None:
-        if self.customer_id:
-            from crm_tui.screens.offers import OffersScreen
-
-            self.app.push_screen(OffersScreen(self.context, self.customer_id, channel_in_use="phone"))
+    def customer_changed(self) -> None:
+        self.load()
 
     def action_register(self) -> None:
         if self.customer_id is None:

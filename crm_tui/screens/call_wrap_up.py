@@ -24,7 +24,7 @@ class WrapUpScreen(ReportsFailures, ModalScreen[dict | None]):
 
     def __init__(self, context, entry: QueuedCallback, outcome: str):
         super().__init__()
-        self.context, self.entry, self.outcome, self.clock = context, entry, outcome, context.clock
+        self.context, self.entry, self.outcome, self.clock = context, entry, outcome, context.now
         translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:

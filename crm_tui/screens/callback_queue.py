@@ -7,22 +7,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.context import ConsoleContext
+from crm_tui.screens.base import ConsoleScreen
 from crm_tui.services.callback_claims import claim_callback, claim_next_callback
 from crm_tui.services.callback_queue import QueuedCallback, queue, queue_version
 from crm_tui.services.callers import match_caller
 from crm_tui.services.policy import Action
-from crm_tui.settings import QueueSettings
 from crm_tui.shop.validation import national_phone
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 POLL_SECONDS = 1.0
 
 
-class CallbackQueueScreen(ReportsFailures, Screen):
+class CallbackQueueScreen(ConsoleScreen):
     CSS_PATH = "callback_queue.tcss"
     BINDINGS = [
         Binding("n", "claim_next", "Take next"),
@@ -40,13 +38,12 @@ class CallbackQueueScreen(ReportsFailures, Screen):
             super().__init__()
             self.entry, self.note = entry, note
 
-    def __init__(self, context, settings: QueueSettings | None = None):
-        super().__init__()
-        self.context, self.settings, self.clock = context, settings or context.queue, context.clock
+    def __init__(self, context: ConsoleContext):
+        super().__init__(context)
+        self.settings, self.clock = context.queue, context.now
         self.entries: list[QueuedCallback] = []
         self.calling = False
         self._version: tuple | None = None
-        translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
@@ -157,7 +154,7 @@ class CallbackQueueScreen(ReportsFailures, Screen):
         else:
             from crm_tui.screens.call import CallScreen
 
-            self.app.push_screen(CallScreen(self.context, message.entry, self.settings, message.note),
+            self.app.push_screen(CallScreen(self.context, message.entry, message.note),
                                  self.call_ended)
 
     def call_ended(self, note: str | None) -> None:
@@ -172,8 +169,4 @@ class CallbackQueueScreen(ReportsFailures, Screen):
             return
         from crm_tui.screens.queue_supervision import QueueSupervisionScreen
 
-        self.app.push_screen(QueueSupervisionScreen(self.context, self.settings), lambda _: self.load_queue())
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
+        self.app.push_screen(QueueSupervisionScreen(self.context), lambda _: self.load_queue())

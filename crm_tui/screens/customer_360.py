@@ -5,17 +5,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.base import ConsoleScreen, CustomerNavigation, ReportsFailures
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
 
 
-class Customer360Screen(ReportsFailures, Screen):
+class Customer360Screen(CustomerNavigation, ConsoleScreen):
     CSS_PATH = "customer_360.tcss"
     BINDINGS = [
         Binding("f3", "phone_order", "New phone order"),
@@ -34,12 +34,10 @@ class Customer360Screen(ReportsFailures, Screen):
             self.orders, self.first_page = orders, first_page
 
     def __init__(self, context, customer_id: int):
-        super().__init__()
-        self.context = context
+        super().__init__(context)
         self.customer_id = customer_id
         self._orders: list[OrderRow] = []
         self._more = True
-        translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
@@ -128,18 +126,8 @@ class Customer360Screen(ReportsFailures, Screen):
         order = next(o for o in self._orders if o.order_id == int(event.row_key.value))
         self.app.push_screen(OrderLinesScreen(self.context, order))
 
-    def action_phone_order(self) -> None:
-        from crm_tui.screens.phone_order import PhoneOrderScreen
-
-        self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.refresh_all())
-
-    def action_offers(self) -> None:
-        from crm_tui.screens.offers import OffersScreen
-
-        self.app.push_screen(OffersScreen(self.context, self.customer_id))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
+    def customer_changed(self) -> None:
+        self.refresh_all()
 
 
 class OrderLinesScreen(ReportsFailures, ModalScreen[None]):

@@ -6,10 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.base import ConsoleScreen, CustomerNavigation
 from crm_tui.services.audit import AuditRecord
 from crm_tui.services.customers import (
     CustomerCard,
@@ -28,10 +27,9 @@ from crm_tui.widgets.customer_form import (
     field_labels,
     field_problems,
 )
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 
-class CustomerCardScreen(ReportsFailures, Screen):
+class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
     CSS_PATH = "customer_card.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
@@ -53,9 +51,7 @@ class CustomerCardScreen(ReportsFailures, Screen):
             self.errors, self.note, self.stale = errors, note, stale
 
     def __init__(self, context, customer_id: int):
-        super().__init__()
-        self.context = context
-        translate_bindings(self, context.tr)
+        super().__init__(context)
         self.customer_id = customer_id
         self.card: CustomerCard | None = None
         self._keep_edits: dict[str, object] = {}
@@ -218,20 +214,5 @@ class CustomerCardScreen(ReportsFailures, Screen):
             self._keep_edits["reason"] = reason
         self.load(self.context.tr("Reloaded: the latest values, with your edits on top. Check and save again."))
 
-    def action_offers(self) -> None:
-        from crm_tui.screens.offers import OffersScreen
-
-        self.app.push_screen(OffersScreen(self.context, self.customer_id))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_summary(self) -> None:
-        from crm_tui.screens.customer_360 import Customer360Screen
-
-        self.app.push_screen(Customer360Screen(self.context, self.customer_id))
-
-    def action_phone_order(self) -> None:
-        from crm_tui.screens.phone_order import PhoneOrderScreen
-
-        self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id), lambda _placed: self.load())
+    def customer_changed(self) -> None:
+        self.load()

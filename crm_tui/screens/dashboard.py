@@ -10,11 +10,11 @@ from textual.binding import Binding
 from textual.color import Color
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.base import ConsoleScreen, ReportsFailures
 from crm_tui.services import reports
 from crm_tui.services.dashboard import DashboardData, load_dashboard, product_figures
 from crm_tui.widgets.translated_bindings import translate_bindings
@@ -29,7 +29,7 @@ def _nice_step(raw: float) -> float:
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
-class DashboardScreen(ReportsFailures, Screen):
+class DashboardScreen(ConsoleScreen):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
         Binding("f5", "reload", "Refresh"),
@@ -42,11 +42,9 @@ class DashboardScreen(ReportsFailures, Screen):
             self.data, self.note = data, note
 
     def __init__(self, context, today: date | None = None):
-        super().__init__()
-        self.context = context
+        super().__init__(context)
         self.today = today
         self.data: DashboardData | None = None
-        translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
@@ -275,9 +273,6 @@ class DashboardScreen(ReportsFailures, Screen):
     def open_product(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id in ("top-revenue", "top-quantity") and self.data is not None:
             self.app.push_screen(ProductScreen(self.context, int(event.row_key.value), self.data.period))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
 
 class ProductScreen(ReportsFailures, ModalScreen[None]):

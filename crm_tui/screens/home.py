@@ -4,17 +4,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.base import ConsoleScreen
 from crm_tui.services.overview import ShopOverview, shop_overview
 from crm_tui.services.policy import Action
 from crm_tui.services.search import CustomerHit, search_customers
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 
-class HomeScreen(ReportsFailures, Screen):
+class HomeScreen(ConsoleScreen):
     CSS_PATH = "home.tcss"
     BINDINGS = [
         Binding("escape", "focus_search", "Search box"),
@@ -35,9 +33,7 @@ class HomeScreen(ReportsFailures, Screen):
             self.overview = overview
 
     def __init__(self, context):
-        super().__init__()
-        self.context = context
-        translate_bindings(self, context.tr)
+        super().__init__(context)
         self._query_number = 0
         self._hits: list[CustomerHit] = []
 

@@ -7,10 +7,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.base import ConsoleScreen, CustomerNavigation
 from crm_tui.services.offers import (
     CustomerOffers,
     TemplateError,
@@ -21,10 +20,9 @@ from crm_tui.services.offers import (
 )
 from crm_tui.services.policy import Action
 from crm_tui.widgets.offer_reason import reason_text, rule_label
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 
-class OffersScreen(ReportsFailures, Screen):
+class OffersScreen(CustomerNavigation, ConsoleScreen):
     CSS_PATH = "offers.tcss"
     BINDINGS = [
         Binding("o", "offer_made", "Offer made"),
@@ -43,11 +41,10 @@ class OffersScreen(ReportsFailures, Screen):
             self.note = note
 
     def __init__(self, context, customer_id: int, channel_in_use: str | None = None):
-        super().__init__()
-        self.context, self.customer_id = context, customer_id
+        super().__init__(context)
+        self.customer_id = customer_id
         self.channel_in_use = channel_in_use  # "phone" while on a call with them
         self.found: CustomerOffers | None = None
-        translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -136,11 +133,3 @@ class OffersScreen(ReportsFailures, Screen):
     @on(DataTable.RowSelected, "#offers")
     def selected(self) -> None:
         self.action_offer_made()
-
-    def action_phone_order(self) -> None:
-        from crm_tui.screens.phone_order import PhoneOrderScreen
-
-        self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

@@ -8,10 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.base import ConsoleScreen
 from crm_tui.services.customers import CustomerCard, DiscountCapExceeded, ReasonRequired, load_card
 from crm_tui.services.orders import (
     OrderItem,
@@ -24,7 +23,6 @@ from crm_tui.services.orders import (
     order_totals,
     place_phone_order,
 )
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 LIGHTS = {StockLight.GREEN: "[green]●[/]", StockLight.YELLOW: "[yellow]●[/]", StockLight.RED: "[red]●[/]"}
 
@@ -35,7 +33,7 @@ class CartLine:
     quantity: int
 
 
-class PhoneOrderScreen(ReportsFailures, Screen[PlacedOrder | None]):
+class PhoneOrderScreen(ConsoleScreen):
     CSS_PATH = "phone_order.tcss"
     BINDINGS = [
         Binding("ctrl+s", "confirm", "Confirm order", priority=True),
@@ -61,13 +59,12 @@ class PhoneOrderScreen(ReportsFailures, Screen[PlacedOrder | None]):
             self.placed, self.error, self.refresh = placed, error, refresh
 
     def __init__(self, context, customer_id: int):
-        super().__init__()
-        self.context, self.customer_id = context, customer_id
+        super().__init__(context)
+        self.customer_id = customer_id
         self.cart: list[CartLine] = []
         self.offers: list[ProductOffer] = []
         self.customer_discount = 0
         self._search_number = 0
-        translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr

@@ -9,15 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.context import ConsoleContext
+from crm_tui.screens.base import ConsoleScreen, ReportsFailures
 from crm_tui.services.callback_claims import release_callback
 from crm_tui.services.callback_queue import QueuedCallback, queue
 from crm_tui.services.queue_figures import QueueFigures, queue_figures
 from crm_tui.services.staff import NotStaff
-from crm_tui.settings import QueueSettings
 from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.translated_bindings import translate_bindings
 
@@ -31,7 +31,7 @@ def period_starts(now: datetime, zone: str) -> tuple[datetime, datetime]:
     return today, today - timedelta(days=today.weekday())
 
 
-class QueueSupervisionScreen(ReportsFailures, Screen):
+class QueueSupervisionScreen(ConsoleScreen):
     CSS_PATH = "queue_supervision.tcss"
     BINDINGS = [
         Binding("r", "release", "Release"),
@@ -49,11 +49,10 @@ class QueueSupervisionScreen(ReportsFailures, Screen):
             super().__init__()
             self.note = note
 
-    def __init__(self, context, settings: QueueSettings):
-        super().__init__()
-        self.context, self.settings, self.clock = context, settings, context.clock
+    def __init__(self, context: ConsoleContext):
+        super().__init__(context)
+        self.settings, self.clock = context.queue, context.now
         self.held: list[QueuedCallback] = []
-        translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr

@@ -5,18 +5,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.base import ConsoleScreen
 from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.policy import Action
 from crm_tui.services.segments import SegmentCount, SegmentMember, computed_at, segment_counts, segment_members
 from crm_tui.widgets.summary_panel import segment_labels
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 
-class SegmentsScreen(ReportsFailures, Screen):
+class SegmentsScreen(ConsoleScreen):
     CSS_PATH = "segments.tcss"
     BINDINGS = [
         Binding("r", "recompute", "Recompute"),
@@ -34,10 +32,8 @@ class SegmentsScreen(ReportsFailures, Screen):
             self.segment, self.members = segment, members
 
     def __init__(self, context):
-        super().__init__()
-        self.context = context
+        super().__init__(context)
         self.counts: list[SegmentCount] = []
-        translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
@@ -122,6 +118,3 @@ class SegmentsScreen(ReportsFailures, Screen):
         done = self.context.write(lambda session: refresh_marketing(session, now))
         self.load_counts(self.context.tr("{customers} customers in {seconds} s").format(
             customers=self.context.tr.number(done.customers), seconds=f"{done.seconds:.1f}"))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

@@ -9,7 +9,7 @@ import pytest
 from crm_tui.app import make_app
 from crm_tui.db import make_engine
 from crm_tui.services.demo_shop import create_demo_database
-from crm_tui.settings import Settings
+from crm_tui.settings import QueueSettings, Settings
 from tests.conftest import AS_OF
 
 
@@ -37,7 +37,8 @@ CONSOLE_NOW = AS_OF + timedelta(minutes=20)
 @pytest.fixture
 def console_factory(demo_db):
     """Consoles whose clock stands 20 minutes after the demo was built, on any date."""
-    def factory(lang: str = "en", login: str = "tester", now: datetime = CONSOLE_NOW):
-        return make_app(Settings(db=demo_db, lang=lang, login=login), clock=lambda: now)
+    def factory(lang: str = "en", login: str = "tester", now: datetime = CONSOLE_NOW,
+                queue: QueueSettings | None = None):
+        return make_app(Settings(db=demo_db, lang=lang, login=login), clock=lambda: now, queue=queue or QueueSettings())
 
     return factory

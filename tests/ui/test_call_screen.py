@@ -37,9 +37,9 @@ def add_callback(demo_db, phone: str, note: str = "") -> int:
     return callback.id
 
 
-async def take(app, pilot, settings=ALWAYS, callback_id: int | None = None) -> CallScreen:
+async def take(app, pilot, callback_id: int | None = None) -> CallScreen:
     await settle(pilot)
-    app.push_screen(CallbackQueueScreen(app.context, settings))
+    app.push_screen(CallbackQueueScreen(app.context))
     await settle(pilot)
     queue_screen = app.screen
     if callback_id is None:
@@ -53,7 +53,7 @@ async def take(app, pilot, settings=ALWAYS, callback_id: int | None = None) -> C
 
 
 async def test_claiming_a_customer_opens_their_card_summary_and_timeline(console_factory):
-    app = console_factory(login="ana")
+    app = console_factory(login="ana", queue=ALWAYS)
     async with app.run_test(size=(120, 40)) as pilot:
         call = await take(app, pilot)
         assert call.customer_id is not None
@@ -74,7 +74,7 @@ async def test_claiming_a_customer_opens_their_card_summary_and_timeline(console
 
 
 async def test_a_reached_call_records_satisfaction_and_a_complaint(console_factory, demo_db):
-    app = console_factory(login="ana")
+    app = console_factory(login="ana", queue=ALWAYS)
     async with app.run_test(size=(120, 40)) as pilot:
         call = await take(app, pilot)
         callback_id = call.entry.callback_id
@@ -101,7 +101,7 @@ async def test_a_reached_call_records_satisfaction_and_a_complaint(console_facto
 
 
 async def test_call_back_later_takes_a_time_in_the_customers_zone(console_factory, demo_db):
-    app = console_factory(login="ana")
+    app = console_factory(login="ana", queue=ALWAYS)
     async with app.run_test(size=(120, 40)) as pilot:
         call = await take(app, pilot)
         callback_id = call.entry.callback_id
@@ -126,7 +126,7 @@ async def test_call_back_later_takes_a_time_in_the_customers_zone(console_factor
 
 async def test_an_unknown_caller_is_registered_from_the_call(console_factory, demo_db):
     callback_id = add_callback(demo_db, "611 98 76 54", "asks about sizes")
-    app = console_factory(login="ana")
+    app = console_factory(login="ana", queue=ALWAYS)
     async with app.run_test(size=(120, 40)) as pilot:
         call = await take(app, pilot, callback_id=callback_id)
         assert call.customer_id is None and "Unknown caller" in str(call.query_one("#summary", Static).render())
@@ -161,9 +161,9 @@ async def test_an_unknown_caller_is_registered_from_the_call(console_factory, de
 async def test_the_dial_command_gets_the_number(console_factory, tmp_path):
     dialled = tmp_path / "dialled.txt"
     settings = replace(ALWAYS, dial_command=f"sh -c 'echo \"$0 $1\" > {dialled}' {{number}} {{national}}")
-    app = console_factory(login="ana")
+    app = console_factory(login="ana", queue=settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        call = await take(app, pilot, settings)
+        call = await take(app, pilot)
         for _ in range(50):
             if dialled.exists() and dialled.read_text():
                 break
@@ -174,16 +174,16 @@ async def test_the_dial_command_gets_the_number(console_factory, tmp_path):
 
 
 async def test_a_missing_dial_program_is_reported(console_factory):
-    app = console_factory(login="ana")
+    app = console_factory(login="ana", queue=replace(ALWAYS, dial_command="no-such-softphone {number}"))
     async with app.run_test(size=(120, 40)) as pilot:
-        call = await take(app, pilot, replace(ALWAYS, dial_command="no-such-softphone {number}"))
+        call = await take(app, pilot)
         await settle(pilot)
         assert "Dialling failed: no-such-softphone could not be started" in str(
             call.query_one("#call-facts", Static).render())
 
 
 async def test_supervisors_see_figures_and_release_a_held_callback(console_factory, demo_db):
-    agent = console_factory(login="ana")
+    agent = console_factory(login="ana", queue=ALWAYS)
     async with agent.run_test(size=(120, 40)) as pilot:
         call = await take(agent, pilot)
         held = call.entry.callback_id
@@ -192,10 +192,10 @@ async def test_supervisors_see_figures_and_release_a_held_callback(console_facto
         await pilot.press("s")
         await settle(pilot)
         assert "for supervisors" in str(agent.screen.query_one("#call", Static).render())
-    supervisor = console_factory(login="tester")
+    supervisor = console_factory(login="tester", queue=ALWAYS)
     async with supervisor.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        supervisor.push_screen(CallbackQueueScreen(supervisor.context, ALWAYS))
+        supervisor.push_screen(CallbackQueueScreen(supervisor.context))
         await settle(pilot)
         await pilot.press("s")
         await settle(pilot)

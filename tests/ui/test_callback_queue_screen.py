@@ -21,13 +21,13 @@ ALWAYS = QueueSettings(calling_hours=(time.min, time.max))
 
 async def open_queue(app, pilot) -> CallbackQueueScreen:
     await settle(pilot)
-    app.push_screen(CallbackQueueScreen(app.context, ALWAYS))
+    app.push_screen(CallbackQueueScreen(app.context))
     await settle(pilot)
     return app.screen
 
 
 async def test_take_the_next_callback_and_record_no_answer(console_factory, demo_db):
-    app = console_factory(login="ana")
+    app = console_factory(login="ana", queue=ALWAYS)
     async with app.run_test(size=(120, 40)) as pilot:
         queue_screen = await open_queue(app, pilot)
         assert queue_screen.query_one("#queue", DataTable).row_count > 0
@@ -52,7 +52,7 @@ async def test_take_the_next_callback_and_record_no_answer(console_factory, demo
 
 
 async def test_a_request_from_the_shop_appears_without_a_key_press(console_factory, demo_db):
-    app = console_factory(login="ana")
+    app = console_factory(login="ana", queue=ALWAYS)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_queue(app, pilot)
         before = screen.query_one("#queue", DataTable).row_count

@@ -1,9 +1,12 @@
 """What the agent sees, in both languages. Look at the SVGs as PNGs before accepting them."""
 
+from datetime import time
+
 import pytest
 from textual.widgets import Input
 
 from crm_tui.screens.customer_card import CustomerCardScreen
+from crm_tui.settings import QueueSettings
 
 
 async def settle(pilot):
@@ -110,16 +113,16 @@ def test_phone_order(snap_compare, console_factory, lang):
     assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=run)
 
 
+ALWAYS = QueueSettings(calling_hours=(time.min, time.max))  # the queue tests are about claims, not the clock
+
+
 def in_the_queue(*keys, login_screen=None):
     """Open the queue with a fixed clock and wide calling hours, then press keys."""
     async def run(pilot):
-        from datetime import time
-
         from crm_tui.screens.callback_queue import CallbackQueueScreen
-        from crm_tui.settings import QueueSettings
 
         await settle(pilot)
-        pilot.app.push_screen(CallbackQueueScreen(pilot.app.context, QueueSettings(calling_hours=(time.min, time.max))))
+        pilot.app.push_screen(CallbackQueueScreen(pilot.app.context))
         await settle(pilot)
         for key in keys:
             await pilot.press(key)
@@ -131,29 +134,33 @@ def in_the_queue(*keys, login_screen=None):
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_callback_queue(snap_compare, console_factory, lang):
-    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=in_the_queue())
+    assert snap_compare(console_factory(lang=lang, login="ana", queue=ALWAYS), terminal_size=(120, 40),
+                        run_before=in_the_queue())
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_call(snap_compare, console_factory, lang):
-    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=(120, 40), run_before=in_the_queue("n"))
+    assert snap_compare(console_factory(lang=lang, login="ana", queue=ALWAYS), terminal_size=(120, 40),
+                        run_before=in_the_queue("n"))
 
 
 def test_call_at_80x24(snap_compare, console_factory):
-    assert snap_compare(console_factory(login="ana"), terminal_size=(80, 24), run_before=in_the_queue("n"))
+    assert snap_compare(console_factory(login="ana", queue=ALWAYS), terminal_size=(80, 24), run_before=in_the_queue("n"))
 
 
 def test_call_wrap_up(snap_compare, console_factory):
-    assert snap_compare(console_factory(login="ana"), terminal_size=(120, 40), run_before=in_the_queue("n", "1"))
+    assert snap_compare(console_factory(login="ana", queue=ALWAYS), terminal_size=(120, 40),
+                        run_before=in_the_queue("n", "1"))
 
 
 def test_call_back_later(snap_compare, console_factory):
-    assert snap_compare(console_factory(lang="es", login="ana"), terminal_size=(120, 40),
+    assert snap_compare(console_factory(lang="es", login="ana", queue=ALWAYS), terminal_size=(120, 40),
                         run_before=in_the_queue("n", "7"))
 
 
 def test_queue_supervision(snap_compare, console_factory):
-    assert snap_compare(console_factory(login="tester"), terminal_size=(120, 40), run_before=in_the_queue("n", "3", "s"))
+    assert snap_compare(console_factory(login="tester", queue=ALWAYS), terminal_size=(120, 40),
+                        run_before=in_the_queue("n", "3", "s"))
 
 
 def offers_of_the_top_champion(pilot):
