@@ -2,7 +2,7 @@
 customer navigation (summary, phone order, offers), and a worker that fails told to the agent
 in one sentence, in their language, never swallowed."""
 
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.worker import Worker, WorkerState
 
 from crm_tui.context import ConsoleContext, DatabaseError, WriteFailed, failure_kind
@@ -66,6 +66,15 @@ class ConsoleScreen(ReportsFailures, Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+class ConsoleModal(ReportsFailures, ModalScreen[ScreenResultType]):
+    """A dialog over a console screen, with the same context and language."""
+
+    def __init__(self, context: ConsoleContext):
+        super().__init__()
+        self.context = context
+        translate_bindings(self, context.tr)
 
 
 class CustomerNavigation:

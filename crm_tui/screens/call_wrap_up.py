@@ -5,27 +5,24 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.base import ConsoleModal
 from crm_tui.services.callback_claims import CallbackError, call_back_time
 from crm_tui.services.callback_queue import QueuedCallback
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 FEEDBACK_KINDS = ("complaint", "suggestion")
 
 
-class WrapUpScreen(ReportsFailures, ModalScreen[dict | None]):
+class WrapUpScreen(ConsoleModal[dict | None]):
     """Dismissed with finish_callback's keyword arguments, or None (Esc: back to the call)."""
 
     CSS_PATH = "call.tcss"
     BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Back to the call")]
 
     def __init__(self, context, entry: QueuedCallback, outcome: str):
-        super().__init__()
-        self.context, self.entry, self.outcome, self.clock = context, entry, outcome, context.now
-        translate_bindings(self, context.tr)
+        super().__init__(context)
+        self.entry, self.outcome, self.clock = entry, outcome, context.now
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr

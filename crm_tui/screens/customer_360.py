@@ -5,14 +5,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from crm_tui.screens.base import ConsoleScreen, CustomerNavigation, ReportsFailures
+from crm_tui.screens.base import ConsoleModal, ConsoleScreen, CustomerNavigation
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
 from crm_tui.widgets.summary_panel import SummaryPanel
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 
 class Customer360Screen(CustomerNavigation, ConsoleScreen):
@@ -130,7 +128,7 @@ class Customer360Screen(CustomerNavigation, ConsoleScreen):
         self.refresh_all()
 
 
-class OrderLinesScreen(ReportsFailures, ModalScreen[None]):
+class OrderLinesScreen(ConsoleModal[None]):
     BINDINGS = [Binding("escape", "dismiss", "Close")]
     CSS_PATH = "customer_360.tcss"
 
@@ -140,9 +138,8 @@ class OrderLinesScreen(ReportsFailures, ModalScreen[None]):
             self.lines = lines
 
     def __init__(self, context, order: OrderRow):
-        super().__init__()
-        self.context, self.order = context, order
-        translate_bindings(self, context.tr)
+        super().__init__(context)
+        self.order = order
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr

@@ -10,14 +10,12 @@ from textual.binding import Binding
 from textual.color import Color
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
-from crm_tui.screens.base import ConsoleScreen, ReportsFailures
+from crm_tui.screens.base import ConsoleModal, ConsoleScreen
 from crm_tui.services import reports
 from crm_tui.services.dashboard import DashboardData, load_dashboard, product_figures
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 
 def _ranks(items: list) -> list[str]:
@@ -275,16 +273,15 @@ class DashboardScreen(ConsoleScreen):
             self.app.push_screen(ProductScreen(self.context, int(event.row_key.value), self.data.period))
 
 
-class ProductScreen(ReportsFailures, ModalScreen[None]):
+class ProductScreen(ConsoleModal[None]):
     """A product: its details, stock and sales in the dashboard's period."""
 
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [Binding("escape", "dismiss", "Close")]
 
     def __init__(self, context, product_id: int, period: reports.Period):
-        super().__init__()
-        self.context, self.product_id, self.period = context, product_id, period
-        translate_bindings(self, context.tr)
+        super().__init__(context)
+        self.product_id, self.period = product_id, period
 
     def compose(self) -> ComposeResult:
         with Vertical(id="product-box"):

@@ -9,17 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from crm_tui.context import ConsoleContext
-from crm_tui.screens.base import ConsoleScreen, ReportsFailures
+from crm_tui.screens.base import ConsoleModal, ConsoleScreen
 from crm_tui.services.callback_claims import release_callback
 from crm_tui.services.callback_queue import QueuedCallback, queue
 from crm_tui.services.queue_figures import QueueFigures, queue_figures
 from crm_tui.services.staff import NotStaff
 from crm_tui.shop.validation import national_phone
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 REFRESH_SECONDS = 2.0
 
@@ -160,14 +158,13 @@ class QueueSupervisionScreen(ConsoleScreen):
         self.dismiss(None)
 
 
-class ReassignScreen(ReportsFailures, ModalScreen[str | None]):
+class ReassignScreen(ConsoleModal[str | None]):
     CSS_PATH = "queue_supervision.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, context, entry: QueuedCallback):
-        super().__init__()
-        self.context, self.entry = context, entry
-        translate_bindings(self, context.tr)
+        super().__init__(context)
+        self.entry = entry
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr

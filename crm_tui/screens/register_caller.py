@@ -5,18 +5,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from crm_tui.screens.base import ReportsFailures
+from crm_tui.screens.base import ConsoleModal
 from crm_tui.services.callback_queue import QueuedCallback
 from crm_tui.services.callers import register_caller
 from crm_tui.shop.validation import InvalidInput, national_phone, phone_region
 from crm_tui.widgets.customer_form import CustomerFields, field_problems
-from crm_tui.widgets.translated_bindings import translate_bindings
 
 
-class RegisterCallerScreen(ReportsFailures, ModalScreen[int | None]):
+class RegisterCallerScreen(ConsoleModal[int | None]):
     """Dismissed with the new customer's id, or None (Esc)."""
 
     CSS_PATH = "call.tcss"
@@ -28,9 +26,8 @@ class RegisterCallerScreen(ReportsFailures, ModalScreen[int | None]):
             self.errors = errors
 
     def __init__(self, context, entry: QueuedCallback):
-        super().__init__()
-        self.context, self.entry = context, entry
-        translate_bindings(self, context.tr)
+        super().__init__(context)
+        self.entry = entry
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
