@@ -7,12 +7,12 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, Unpack, overload
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Row, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
@@ -169,6 +169,22 @@ def begin_write(session: Session) -> None:
     """Start the session's transaction as a write (IMMEDIATE on SQLite) unless one is open."""
     if not session.in_transaction():
         session.connection(execution_options={"sqlite_immediate": True})
+
+
+@overload
+def row_tuples(rows: Sequence[Row[Unpack[tuple[Any, ...]]]]) -> Sequence[tuple[Any, ...]]: ...
+@overload
+def row_tuples(rows: Iterable[Row[Unpack[tuple[Any, ...]]]]) -> Iterable[tuple[Any, ...]]: ...
+def row_tuples(rows: Iterable[Row[Unpack[tuple[Any, ...]]]]) -> Iterable[tuple[Any, ...]]:
+    """The same rows, typed for unpacking. Rows of raw SQL and of SQLModel's Session.execute
+    carry no column types, and mypy unpacks such a Row as `object` where a plain tuple gives
+    Any; SQLAlchemy 2.1 deprecated Result.tuples(), which covered this. No work at run time."""
+    return rows
+
+
+def row_tuple(row: Row[Unpack[tuple[Any, ...]]]) -> tuple[Any, ...]:
+    """One row, typed for unpacking (see row_tuples)."""
+    return row
 
 
 def run_write(engine: Engine, fn: Callable[[Session], T], retries: int = WRITE_RETRIES) -> T:

@@ -34,7 +34,9 @@ def translations(lang: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
     with po.open("rb") as handle:
         catalogue = read_po(handle)
-    return CatalogueTranslations({m.id: m.string for m in catalogue if m.id and isinstance(m.id, str) and m.string})
+    # Plural entries (tuple ids and strings) are left out; untranslated ones fall back to the id.
+    return CatalogueTranslations({m.id: m.string for m in catalogue
+                                  if m.id and isinstance(m.id, str) and m.string and isinstance(m.string, str)})
 
 
 class Localizer:

@@ -5,10 +5,19 @@ with ON CONFLICT now, and is where COPY (through a staging table) can follow.
 """
 
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
 LINE_COLUMNS = ("order_id", "product_id", "quantity", "unit_price_cents", "line_total_cents")
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The driver's own connection (sqlite3 or psycopg) under an open SQLAlchemy connection."""
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the import's database connection is closed")
+    return driver
 
 
 def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple],
@@ -28,7 +37,7 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list
         marks = ", ".join(["%s"] * len(columns))
         conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}"
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = driver_connection(conn).cursor()
     try:
         cursor.executemany(sql, rows)
         written = cursor.rowcount
@@ -39,7 +48,7 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list
 
 def next_id(conn: Connection, table: str) -> int:
     """The first free id. The import holds the write lock (SQLite: BEGIN IMMEDIATE)."""
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = driver_connection(conn).cursor()
     try:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
         return int(cursor.fetchone()[0])
@@ -54,6 +63,19 @@ def fix_sequences(conn: Connection, tables: Sequence[str]) -> None:
     for table in tables:
         conn.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))")
+
+
+class ShopWrites(Protocol):
+    """Where ShopWriter sends what it writes: Writes below, or the pipe from a reader process
+    to the writing one (crm_tui.importing.parallel)."""
+
+    def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None: ...
+
+    def execute(self, sql: str, params: dict | list[dict] | None = None) -> None: ...
+
+    def lines(self, new_order_lines: Sequence[int], older_order_lines: Sequence[int]) -> None: ...
+
+    def touch_order(self, order_id: int) -> None: ...
 
 
 class Writes:

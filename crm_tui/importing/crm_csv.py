@@ -191,7 +191,7 @@ class _Loader:
             if (text is None and new) or text == "":
                 what = "a new product needs" if new else "cannot clear"
                 raise _CellError(column, f"{what} its {column.replace('_', ' ')}")
-        readers = {
+        readers: dict[str, tuple[str, Callable[[str], object]]] = {
             "name": ("name", str),
             "description": ("description", str), "category": ("category", str),
             "unit_price": ("unit_price_cents", lambda t: _not_negative(

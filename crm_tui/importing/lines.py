@@ -261,9 +261,9 @@ class _LineLoader:
                                                   "(numbers starting with A) and adjustment codes may have one")
             except _RowError as exc:
                 last_key = None
-                index = exc.index if exc.index is not None else parser.index_of(exc.field_name)
-                self.rejects.reject(self.name, reader.line_num, header[index] if index is not None else "",
-                                    _shown(row[index]) if index is not None else "", str(exc), _shown_row(row))
+                at = exc.index if exc.index is not None else parser.index_of(exc.field_name)
+                self.rejects.reject(self.name, reader.line_num, header[at] if at is not None else "",
+                                    _shown(row[at]) if at is not None else "", str(exc), _shown_row(row))
                 continue
             if adjustment or hit[3]:
                 tally.adjustment_lines += 1

@@ -44,6 +44,9 @@ class _PipedWrites:
     def lines(self, new_order_lines, older_order_lines) -> None:
         self.pipe.send(("lines", new_order_lines, older_order_lines))
 
+    def touch_order(self, order_id: int) -> None:
+        self.pipe.send(("touch_order", order_id))
+
 
 class _PipedRejects:
     def __init__(self, pipe: Pipe):
@@ -103,6 +106,8 @@ class ReaderProcess:
                     writes.insert(*message[1:])
                 elif kind == "execute":
                     writes.execute(*message[1:])
+                elif kind == "touch_order":
+                    writes.touch_order(message[1])
                 elif kind == "reject":
                     rejects.reject(*message[1:])
                 elif kind == "progress":

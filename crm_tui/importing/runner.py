@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from crm_tui import rollups
 from crm_tui.importing import crm_csv, parallel
 from crm_tui.importing.accounting import ImportSummary, RejectLog
-from crm_tui.importing.bulk import Writes, fix_sequences
+from crm_tui.importing.bulk import Writes, driver_connection, fix_sequences
 from crm_tui.importing.lines import import_lines, looks_like_lines
 from crm_tui.importing.shop_writer import ShopWriter, WriterCounts
 from crm_tui.importing.sniff import FileDialect, UnreadableFile, sniff
@@ -109,11 +109,11 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                 # Every id the importer writes into a reference is one it has just inserted or
                 # looked up in this transaction, under the write lock; checking each of a
                 # million of them again costs a third of the import. Back on when done.
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+                driver_connection(conn).execute("PRAGMA foreign_keys=OFF")
                 # Index pages of a large import stay in memory instead of being re-read.
-                conn.connection.driver_connection.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+                driver_connection(conn).execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
                 # The roll-ups' GROUP BYs sort in memory instead of in temporary files.
-                conn.connection.driver_connection.execute("PRAGMA temp_store=MEMORY")
+                driver_connection(conn).execute("PRAGMA temp_store=MEMORY")
             transaction = conn.begin()
             try:
                 if sqlite:
@@ -142,8 +142,8 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                 raise
             finally:
                 if sqlite:
-                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
-                    conn.connection.driver_connection.execute("PRAGMA cache_size=-2000")
+                    driver_connection(conn).execute("PRAGMA foreign_keys=ON")
+                    driver_connection(conn).execute("PRAGMA cache_size=-2000")
     finally:
         summary.reject_file = rejects.close()
     summary.seconds = round(time.perf_counter() - started, 3)

@@ -15,7 +15,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, text
 
-from crm_tui.importing.bulk import LINE_COLUMNS, Writes, next_id
+from crm_tui.db import row_tuples
+from crm_tui.importing.bulk import LINE_COLUMNS, ShopWrites, driver_connection, next_id
 from crm_tui.importing.product_codes import product_kind
 from crm_tui.shop.models import ProductKind
 from crm_tui.shop.types import db_datetime, utc_now
@@ -53,7 +54,7 @@ def _batches(values: list, size: int = _LOOKUP_BATCH) -> Iterable[list]:
 
 
 class ShopWriter:
-    def __init__(self, conn: Connection, writes: Writes, shop_zone: str, ids: dict[str, int] | None = None):
+    def __init__(self, conn: Connection, writes: ShopWrites, shop_zone: str, ids: dict[str, int] | None = None):
         self.conn = conn  # for reading what the shop had before the import
         self.writes = writes
         self.shop_zone = shop_zone
@@ -73,11 +74,11 @@ class ShopWriter:
         self.first_new_order_id = self._ids["shop_order"]
         # The catalogue is small: all of it in memory. Customers and orders are looked up one
         # by one as they first appear, and only if the shop had any before this import.
-        for sku, pid, kind in conn.execute(text("SELECT sku, id, kind FROM product")):
+        for sku, pid, kind in row_tuples(conn.execute(text("SELECT sku, id, kind FROM product"))):
             self.products[sku] = (pid, ProductKind(kind))
         self._had_customers = self._ids["customer"] > 1
         self._had_orders = self._ids["shop_order"] > 1
-        self._cursor = conn.connection.driver_connection.cursor()
+        self._cursor = driver_connection(conn).cursor()
         self._mark = "?" if conn.dialect.name == "sqlite" else "%s"
 
     # --- lookups, one query per batch of unknown keys -------------------------------------
@@ -258,13 +259,13 @@ class ShopWriter:
             self.writes.execute(totals.format("order_id IN ({})".format(", ".join(map(str, batch)))))
         renames = []
         for pid, names in self.new_product_names.items():
-            totals: dict[str, int] = {}
+            times_named: dict[str, int] = {}
             for description, times in names.items():  # in the order first seen
                 description = description.strip()
                 if description:
-                    totals[description] = totals.get(description, 0) + times
-            if totals:
-                best = max(totals, key=totals.__getitem__)  # max() keeps the first of equals
+                    times_named[description] = times_named.get(description, 0) + times
+            if times_named:
+                best = max(times_named, key=times_named.__getitem__)  # max() keeps the first of equals
                 if best != self._first_name[pid]:
                     renames.append({"id": pid, "name": best})
         if renames:

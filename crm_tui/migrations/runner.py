@@ -28,13 +28,13 @@ def current_revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def check_not_newer(engine: Engine, revision: str | None) -> None:
+def check_not_newer(revision: str | None) -> None:
     from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
 
@@ -71,7 +71,7 @@ def preflight_sqlite(path: Path) -> None:
     if revision is None and "customer" in tables:
         raise _unversioned(path.name)
     if revision not in (None, SCHEMA_HEAD):
-        check_not_newer(None, revision)
+        check_not_newer(revision)
 
 
 def _unversioned(name: str) -> DatabaseError:
@@ -89,7 +89,7 @@ def upgrade_to_head(engine: Engine) -> None:
         raise _unversioned(str(engine.url.database))
     from alembic import command
 
-    check_not_newer(engine, revision)
+    check_not_newer(revision)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
