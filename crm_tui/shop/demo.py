@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from sqlalchemy import Connection, insert, text
+from sqlmodel import SQLModel
 
 from crm_tui.shop.demo_pools import (
     BRITISH_CITIES,
@@ -120,14 +121,14 @@ def build_demo(conn: Connection, *, customers: int = 2_000, seed: int = 7,
     return summary
 
 
-def _bulk(conn: Connection, table, rows: list[dict]) -> None:
+def _bulk(conn: Connection, model: type[SQLModel], rows: list[dict]) -> None:
     for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(table), rows[start:start + CHUNK])
+        conn.execute(insert(model), rows[start:start + CHUNK])
 
 
 def _write_catalogue(conn: Connection, rng: random.Random, summary: DemoSummary, as_of: datetime) -> _Catalogue:
     cat = _Catalogue()
-    rows = []
+    rows: list[dict] = []
     sku_number = 10000
     for category, (nouns, variants, (low, high)) in CATALOGUE.items():
         for noun in nouns:
@@ -156,7 +157,7 @@ def _write_catalogue(conn: Connection, rng: random.Random, summary: DemoSummary,
         cat.price[pid] = price
         if code == "POST":
             cat.postage = pid
-    _bulk(conn, Product.__table__, rows)
+    _bulk(conn, Product, rows)
     summary.products = len(rows)
     return cat
 
@@ -219,7 +220,7 @@ def _write_customers(conn, rng, names: NamePools, count, cat: _Catalogue, summar
             orders = 0  # registered, never bought
         shoppers.append(_Shopper(cid, favourites, favourite_categories, discount, start, end, orders,
                                  country, phone, lang, f"{first} {last}"))
-    _bulk(conn, Customer.__table__, rows)
+    _bulk(conn, Customer, rows)
     summary.customers = len(rows)
     return shoppers
 
@@ -262,12 +263,13 @@ def _status_for(rng: random.Random, age_days: float) -> str:
 
 
 def _write_orders(conn, rng, shoppers: list[_Shopper], cat: _Catalogue, summary, as_of) -> None:
-    orders, lines = [], []
+    orders: list[dict] = []
+    lines: list[dict] = []
     buyers: list[_Shopper | None] = []
     dates: list[datetime] = []
-    for shopper in shoppers:
-        for when in _order_dates(rng, shopper, as_of):
-            buyers.append(shopper)
+    for registered in shoppers:
+        for when in _order_dates(rng, registered, as_of):
+            buyers.append(registered)
             dates.append(when)
     guest_orders = len(dates) // 18
     for _ in range(guest_orders):
@@ -303,8 +305,8 @@ def _write_orders(conn, rng, shoppers: list[_Shopper], cat: _Catalogue, summary,
             subtotal_cents=subtotal, discount_cents=discount_cents, total_cents=total,
         ))
     _add_cancellations(rng, orders, lines, as_of)
-    _bulk(conn, Order.__table__, orders)
-    _bulk(conn, OrderLine.__table__, lines)
+    _bulk(conn, Order, orders)
+    _bulk(conn, OrderLine, lines)
     summary.orders, summary.order_lines = len(orders), len(lines)
 
 
@@ -369,6 +371,6 @@ def _write_callbacks_and_messages(conn, rng, shoppers: list[_Shopper], names: Na
             text=rng.choice(CONTACT_TEXTS[kind]), kind=kind,
             received_at=as_of - timedelta(days=rng.uniform(0, 60)), customer_id=shopper.id if shopper else None,
         ))
-    _bulk(conn, CallbackRequest.__table__, callbacks)
-    _bulk(conn, ContactMessage.__table__, messages)
+    _bulk(conn, CallbackRequest, callbacks)
+    _bulk(conn, ContactMessage, messages)
     summary.callbacks, summary.contact_messages = len(callbacks), len(messages)

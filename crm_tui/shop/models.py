@@ -6,6 +6,7 @@ UTC, see UTCDateTime); discounts are whole percents.
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
@@ -63,6 +64,17 @@ def stock_light(stock_quantity: int, low_stock_threshold: int) -> StockLight:
     if stock_quantity <= low_stock_threshold:
         return StockLight.YELLOW
     return StockLight.GREEN
+
+
+class _WithId(Protocol):
+    id: int | None
+
+
+def stored_id(row: _WithId) -> int:
+    """The id of a row the database holds (loaded, or added and flushed): never None there."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} has no id yet: it was never flushed")
+    return row.id
 
 
 def _utc(nullable: bool = False, index: bool = False, default: bool = False):

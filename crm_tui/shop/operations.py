@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm_tui.shop.models import (
     CallbackRequest,
@@ -25,6 +25,7 @@ from crm_tui.shop.models import (
     OrderStatus,
     Product,
     ProductKind,
+    stored_id,
 )
 from crm_tui.shop.types import utc_now
 from crm_tui.shop.validation import (
@@ -115,7 +116,7 @@ def register_customer(session: Session, form: Mapping[str, Any], now: datetime |
         errors.append(err)
     if errors:
         raise InvalidInput(errors)
-    if session.scalar(select(Customer.id).where(Customer.email == values["email"])):
+    if session.scalar(select(col(Customer.id)).where(col(Customer.email) == values["email"])):
         raise InvalidInput([InvalidField("email", f"{values['email']} is already registered", "taken")])
 
     now = now or utc_now()
@@ -131,7 +132,7 @@ def register_customer(session: Session, form: Mapping[str, Any], now: datetime |
     )
     session.add(customer)
     session.flush()
-    customer.customer_number = customer_number_for(customer.id)
+    customer.customer_number = customer_number_for(stored_id(customer))
     session.flush()
     return customer
 
@@ -200,7 +201,7 @@ def place_order(
     if not 0 <= discount_percent <= 100:
         raise OrderRefused(f"discount {discount_percent} % is not between 0 and 100")
 
-    products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(wanted)))}
+    products = {p.sku: p for p in session.scalars(select(Product).where(col(Product.sku).in_(wanted)))}
     line_rows = []
     for sku, quantity in wanted.items():
         product = products.get(sku)
@@ -208,14 +209,14 @@ def place_order(
             raise OrderRefused(f"{sku}: no such product")
         if not product.active or product.kind != ProductKind.PRODUCT:
             raise OrderRefused(f"{sku} {product.name!r} cannot be ordered")
-        taken = session.execute(
+        taken = session.exec(
             update(Product)
-            .where(Product.id == product.id, Product.stock_quantity >= quantity)
-            .values(stock_quantity=Product.stock_quantity - quantity)
+            .where(col(Product.id) == product.id, col(Product.stock_quantity) >= quantity)
+            .values(stock_quantity=col(Product.stock_quantity) - quantity)
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken != 1:
-            available = session.scalar(select(Product.stock_quantity).where(Product.id == product.id))
+            available = session.scalar(select(col(Product.stock_quantity)).where(col(Product.id) == product.id))
             raise OutOfStock(sku, product.name, available or 0, quantity)
         line_rows.append((product, quantity))
 
@@ -235,14 +236,15 @@ def place_order(
     )
     session.add(order)
     session.flush()
-    order.number = order_number_for(order.id, channel)
+    order_id = stored_id(order)
+    order.number = order_number_for(order_id, channel)
     session.add_all(
-        OrderLine(order_id=order.id, product_id=p.id, quantity=q,
+        OrderLine(order_id=order_id, product_id=stored_id(p), quantity=q,
                   unit_price_cents=p.unit_price_cents, line_total_cents=p.unit_price_cents * q)
         for p, q in line_rows
     )
     session.flush()
-    return PlacedOrder(order.id, order.number, subtotal, discount, total)
+    return PlacedOrder(order_id, order.number, subtotal, discount, total)
 
 
 def cancel_order(session: Session, order_id: int, *, taken_by: str | None = None,
@@ -255,9 +257,9 @@ def cancel_order(session: Session, order_id: int, *, taken_by: str | None = None
         raise OrderRefused(f"no order with id {order_id}")
     if order.cancels_order_id is not None or order.total_cents < 0:
         raise OrderRefused(f"{order.number} is itself a cancellation")
-    if session.scalar(select(Order.number).where(Order.cancels_order_id == order_id)):
+    if session.scalar(select(col(Order.number)).where(col(Order.cancels_order_id) == order_id)):
         raise OrderRefused(f"{order.number} is already cancelled")
-    lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)).all()
+    lines = session.scalars(select(OrderLine).where(col(OrderLine.order_id) == order_id)).all()
     cancellation = Order(
         number=f"pending-cancel-{order_id}", customer_id=order.customer_id, placed_at=now or utc_now(),
         status=OrderStatus.CANCELLED, channel=order.channel, discount_percent=order.discount_percent,
@@ -267,13 +269,13 @@ def cancel_order(session: Session, order_id: int, *, taken_by: str | None = None
     session.flush()
     cancellation.number = f"C{order.number}"
     for line in lines:
-        session.add(OrderLine(order_id=cancellation.id, product_id=line.product_id, quantity=-line.quantity,
+        session.add(OrderLine(order_id=stored_id(cancellation), product_id=line.product_id, quantity=-line.quantity,
                               unit_price_cents=line.unit_price_cents, line_total_cents=-line.line_total_cents))
-        session.execute(update(Product).where(Product.id == line.product_id)
-                        .values(stock_quantity=Product.stock_quantity + line.quantity)
+        session.execute(update(Product).where(col(Product.id) == line.product_id)
+                        .values(stock_quantity=col(Product.stock_quantity) + line.quantity)
                         .execution_options(synchronize_session=False))
     session.flush()
-    return PlacedOrder(cancellation.id, cancellation.number, cancellation.subtotal_cents,
+    return PlacedOrder(stored_id(cancellation), cancellation.number, cancellation.subtotal_cents,
                        cancellation.discount_cents, cancellation.total_cents)
 
 
@@ -281,7 +283,8 @@ def cancel_order(session: Session, order_id: int, *, taken_by: str | None = None
 
 
 def find_customer_by_phone(session: Session, e164: str) -> int | None:
-    return session.scalar(select(Customer.id).where(Customer.phone == e164).order_by(Customer.id).limit(1))
+    return session.scalar(select(col(Customer.id)).where(col(Customer.phone) == e164)
+                          .order_by(col(Customer.id)).limit(1))
 
 
 def request_callback(
@@ -373,7 +376,7 @@ def send_contact_message(
 
     customer_id = None
     if values["email"]:
-        customer_id = session.scalar(select(Customer.id).where(Customer.email == values["email"]).limit(1))
+        customer_id = session.scalar(select(col(Customer.id)).where(col(Customer.email) == values["email"]).limit(1))
     if customer_id is None and values["phone"]:
         customer_id = find_customer_by_phone(session, values["phone"])
     message = ContactMessage(received_at=now or utc_now(), customer_id=customer_id, **values)
