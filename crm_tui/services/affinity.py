@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from itertools import combinations
 
 from sqlalchemy import delete, func, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from crm_tui.db import row_tuples
 from crm_tui.models import ProductAffinity, ProductPopularity
 from crm_tui.shop.models import Order, OrderLine, Product, ProductKind
 
@@ -41,19 +42,19 @@ class Affinity:
 
 
 def _merchandise(session: Session) -> dict[int, str]:
-    return {pid: category for pid, category in session.execute(
-        select(Product.id, Product.category).where(Product.kind == ProductKind.PRODUCT))}
+    return {pid: category for pid, category in row_tuples(session.execute(
+        select(col(Product.id), col(Product.category)).where(col(Product.kind) == ProductKind.PRODUCT)))}
 
 
 def learn(session: Session, as_of: datetime) -> Affinity:
     """One pass over the lines of the last BASKET_DAYS before as_of, in order-line order."""
     category = _merchandise(session)
     rows = session.execute(
-        select(OrderLine.order_id, OrderLine.product_id, Order.customer_id, Order.placed_at)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.placed_at < as_of, Order.placed_at >= as_of - timedelta(days=BASKET_DAYS),
-               Order.total_cents > 0, OrderLine.quantity > 0)
-        .order_by(OrderLine.order_id))
+        select(col(OrderLine.order_id), col(OrderLine.product_id), col(Order.customer_id), col(Order.placed_at))
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
+        .where(col(Order.placed_at) < as_of, col(Order.placed_at) >= as_of - timedelta(days=BASKET_DAYS),
+               col(Order.total_cents) > 0, col(OrderLine.quantity) > 0)
+        .order_by(col(OrderLine.order_id)))
     baskets_with: Counter[int] = Counter()
     pairs: Counter[tuple[int, int]] = Counter()
     buyers: dict[int, set] = defaultdict(set)
@@ -64,8 +65,9 @@ def learn(session: Session, as_of: datetime) -> Affinity:
         if 1 < len(basket) <= MAX_BASKET:
             pairs.update(combinations(sorted(basket), 2))
 
-    current, basket = None, set()
-    for order_id, product_id, customer_id, placed_at in rows:
+    current: int | None = None
+    basket: set[int] = set()
+    for order_id, product_id, customer_id, placed_at in row_tuples(rows):
         if product_id not in category:
             continue
         if order_id != current:
@@ -85,9 +87,10 @@ def learn(session: Session, as_of: datetime) -> Affinity:
         partners.sort(key=lambda p: (-p[1], p[0]))
         del partners[PER_PRODUCT:]
 
-    first_sold = {pid: first for pid, first in session.execute(
-        select(OrderLine.product_id, func.min(Order.placed_at)).join(Order, Order.id == OrderLine.order_id)
-        .where(Order.placed_at < as_of, Order.total_cents > 0).group_by(OrderLine.product_id))}
+    first_sold = {pid: first for pid, first in row_tuples(session.execute(
+        select(col(OrderLine.product_id), func.min(col(Order.placed_at)))
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
+        .where(col(Order.placed_at) < as_of, col(Order.total_cents) > 0).group_by(col(OrderLine.product_id))))}
     new_since = as_of - timedelta(days=NEW_DAYS)
     popular: dict[str, list[tuple[int, int]]] = defaultdict(list)
     new_count: Counter[str] = Counter()
@@ -112,10 +115,10 @@ def save(session: Session, affinity: Affinity) -> None:
             for a, partners in affinity.together.items() for b, conf in partners]
     for start in range(0, len(rows), 10_000):
         session.execute(insert(ProductAffinity), rows[start:start + 10_000])
-    rows = [dict(category=c, product_id=p, buyers=n, first_sold_at=affinity.first_sold[p])
-            for c, ranked in affinity.popular.items() for p, n in ranked]
-    if rows:
-        session.execute(insert(ProductPopularity), rows)
+    popular_rows = [dict(category=c, product_id=p, buyers=n, first_sold_at=affinity.first_sold[p])
+                    for c, ranked in affinity.popular.items() for p, n in ranked]
+    if popular_rows:
+        session.execute(insert(ProductPopularity), popular_rows)
 
 
 def relearn(session: Session, now: datetime) -> Affinity:
@@ -133,18 +136,20 @@ class StoredAffinity:
 
     def partners(self, product_ids) -> dict[int, list[tuple[int, float]]]:
         found: dict[int, list[tuple[int, float]]] = {pid: [] for pid in product_ids}
-        for pid, other, permille in self.session.execute(
-                select(ProductAffinity.product_id, ProductAffinity.other_id, ProductAffinity.confidence_permille)
-                .where(ProductAffinity.product_id.in_(list(product_ids)))):
+        for pid, other, permille in row_tuples(self.session.execute(
+                select(col(ProductAffinity.product_id), col(ProductAffinity.other_id),
+                       col(ProductAffinity.confidence_permille))
+                .where(col(ProductAffinity.product_id).in_(list(product_ids))))):
             found[pid].append((other, permille / 1000))
         return found
 
     def popular_in(self, categories) -> dict[str, list[tuple[int, int]]]:
         found: dict[str, list[tuple[int, int]]] = {c: [] for c in categories}
-        for category, pid, buyers, first_sold in self.session.execute(
-                select(ProductPopularity.category, ProductPopularity.product_id, ProductPopularity.buyers,
-                       ProductPopularity.first_sold_at).where(ProductPopularity.category.in_(list(categories)))
-                .order_by(ProductPopularity.category, ProductPopularity.buyers.desc())):
+        for category, pid, buyers, first_sold in row_tuples(self.session.execute(
+                select(col(ProductPopularity.category), col(ProductPopularity.product_id),
+                       col(ProductPopularity.buyers), col(ProductPopularity.first_sold_at))
+                .where(col(ProductPopularity.category).in_(list(categories)))
+                .order_by(col(ProductPopularity.category), col(ProductPopularity.buyers).desc()))):
             found[category].append((pid, buyers))
             self.first_sold[pid] = first_sold
         return found

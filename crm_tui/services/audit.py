@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlalchemy import Connection, insert, select
+from sqlmodel import Session, col
 
+from crm_tui.db import row_tuples
 from crm_tui.models import AuditEntry
 from crm_tui.shop.types import utc_now
 
@@ -31,7 +32,7 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def record_changes(session: Session, staff_login: str, record_table: str, record_id: int,
+def record_changes(session: Session | Connection, staff_login: str, record_table: str, record_id: int,
                    changes: list[FieldChange], reason: str = "", at: datetime | None = None) -> None:
     if not changes:
         return
@@ -45,10 +46,10 @@ def record_changes(session: Session, staff_login: str, record_table: str, record
 
 def history(session: Session, record_table: str, record_id: int, limit: int = 200) -> list[AuditRecord]:
     rows = session.execute(
-        select(AuditEntry.at, AuditEntry.staff_login, AuditEntry.field, AuditEntry.old_value,
-               AuditEntry.new_value, AuditEntry.reason)
-        .where(AuditEntry.record_table == record_table, AuditEntry.record_id == record_id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        select(col(AuditEntry.at), col(AuditEntry.staff_login), col(AuditEntry.field), col(AuditEntry.old_value),
+               col(AuditEntry.new_value), col(AuditEntry.reason))
+        .where(col(AuditEntry.record_table) == record_table, col(AuditEntry.record_id) == record_id)
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
         .limit(limit)
     )
-    return [AuditRecord(*row) for row in rows]
+    return [AuditRecord(*row) for row in row_tuples(rows)]

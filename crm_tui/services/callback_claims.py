@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm_tui.db import begin_write
 from crm_tui.models import CallbackAttempt
@@ -75,9 +75,9 @@ def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: 
 
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
                settings: QueueSettings) -> bool:
-    taken = session.execute(
+    taken = session.exec(
         update(CallbackRequest)
-        .where(CallbackRequest.id == callback_id, open_condition(now))
+        .where(col(CallbackRequest.id) == callback_id, open_condition(now))
         .values(status=CallbackStatus.CLAIMED, claimed_by=staff.login,
                 claimed_until=now + timedelta(minutes=settings.claim_minutes))
         .execution_options(synchronize_session=False)).rowcount
@@ -109,11 +109,12 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
     elif outcome in RETRIED:
         values |= {"status": CallbackStatus.DONE, "outcome": "unreachable", "closed_at": now}
     elif outcome == "call_later":
+        assert call_back_at is not None  # checked on entry
         values |= {"status": CallbackStatus.PENDING, "window_from": call_back_at,
                    "window_to": call_back_at + timedelta(hours=1), "next_attempt_at": None}
     else:
         values |= {"status": CallbackStatus.DONE, "outcome": outcome, "closed_at": now}
-    session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id).values(**values)
+    session.execute(update(CallbackRequest).where(col(CallbackRequest.id) == callback_id).values(**values)
                     .execution_options(synchronize_session=False))
     session.execute(insert(CallbackAttempt).values(
         callback_id=callback_id, customer_id=callback.customer_id, staff_login=staff.login, started_at=started_at,
@@ -129,11 +130,12 @@ def release_callback(session: Session, staff: StaffMember, callback_id: int, to_
     begin_write(session)
     if to_login is not None:
         active_staff(session, to_login)  # NotStaff says who to add
-    values = ({"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
-              else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
-                    "claimed_until": now + timedelta(minutes=settings.claim_minutes)})
-    session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
-                                                  CallbackRequest.status != CallbackStatus.DONE).values(**values)
+    values: dict[str, object] = (
+        {"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
+        else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
+              "claimed_until": now + timedelta(minutes=settings.claim_minutes)})
+    session.execute(update(CallbackRequest).where(col(CallbackRequest.id) == callback_id,
+                                                  col(CallbackRequest.status) != CallbackStatus.DONE).values(**values)
                     .execution_options(synchronize_session=False))
 
 

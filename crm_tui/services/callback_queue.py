@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, true
-from sqlmodel import Session
+from sqlalchemy import BindParameter, and_, bindparam, func, or_, select, text, true
+from sqlmodel import Session, col
 
+from crm_tui.db import row_tuples
 from crm_tui.settings import QueueSettings
 from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
 
@@ -59,35 +60,38 @@ def callable_now(window_from, window_to, zone: str, now: datetime, settings: Que
 
 def open_condition(now: datetime):
     return or_(
-        and_(CallbackRequest.status == CallbackStatus.PENDING,
-             or_(CallbackRequest.next_attempt_at.is_(None), CallbackRequest.next_attempt_at <= now)),
-        and_(CallbackRequest.status == CallbackStatus.CLAIMED, CallbackRequest.claimed_until < now))
+        and_(col(CallbackRequest.status) == CallbackStatus.PENDING,
+             or_(col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.next_attempt_at) <= now)),
+        and_(col(CallbackRequest.status) == CallbackStatus.CLAIMED, col(CallbackRequest.claimed_until) < now))
 
 
 @lru_cache(maxsize=4)
 def _queue_reads(include_claimed: bool):
     """The reads of the queue, built once (a claim runs them thousands of times)."""
-    now, limit = bindparam("now"), bindparam("limit")
-    columns = (CallbackRequest.id, CallbackRequest.customer_id, Customer.first_name, Customer.last_name,
-               CallbackRequest.phone, CallbackRequest.requested_at, CallbackRequest.window_from,
-               CallbackRequest.window_to, CallbackRequest.time_zone, CallbackRequest.note, CallbackRequest.attempts,
-               CallbackRequest.claimed_by, CallbackRequest.status, CallbackRequest.claimed_until,
-               CallbackRequest.next_attempt_at)
-    retry_ok = or_(CallbackRequest.next_attempt_at.is_(None), CallbackRequest.next_attempt_at <= now)
-    pending = CallbackRequest.status == CallbackStatus.PENDING
+    now: BindParameter[datetime] = bindparam("now")
+    limit: BindParameter[int] = bindparam("limit")
+    columns = (col(CallbackRequest.id), col(CallbackRequest.customer_id), col(Customer.first_name),
+               col(Customer.last_name), col(CallbackRequest.phone), col(CallbackRequest.requested_at),
+               col(CallbackRequest.window_from), col(CallbackRequest.window_to), col(CallbackRequest.time_zone),
+               col(CallbackRequest.note), col(CallbackRequest.attempts), col(CallbackRequest.claimed_by),
+               col(CallbackRequest.status), col(CallbackRequest.claimed_until), col(CallbackRequest.next_attempt_at))
+    retry_ok = or_(col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.next_attempt_at) <= now)
+    pending = col(CallbackRequest.status) == CallbackStatus.PENDING
     reads = [
-        select(*columns).where(pending, CallbackRequest.window_from.is_not(None), CallbackRequest.window_from <= now,
-                               retry_ok).order_by(CallbackRequest.window_from),
-        select(*columns).where(pending, CallbackRequest.window_from.is_(None), retry_ok)
-        .order_by(CallbackRequest.requested_at, CallbackRequest.id),
-        select(*columns).where(CallbackRequest.status == CallbackStatus.CLAIMED,
-                               true() if include_claimed else CallbackRequest.claimed_until < now)
-        .order_by(CallbackRequest.requested_at),
+        select(*columns).where(pending, col(CallbackRequest.window_from).is_not(None),
+                               col(CallbackRequest.window_from) <= now, retry_ok)
+        .order_by(col(CallbackRequest.window_from)),
+        select(*columns).where(pending, col(CallbackRequest.window_from).is_(None), retry_ok)
+        .order_by(col(CallbackRequest.requested_at), col(CallbackRequest.id)),
+        select(*columns).where(col(CallbackRequest.status) == CallbackStatus.CLAIMED,
+                               true() if include_claimed else col(CallbackRequest.claimed_until) < now)
+        .order_by(col(CallbackRequest.requested_at)),
     ]
     if include_claimed:  # the whole picture: also what is held, and windows still to come
-        reads.append(select(*columns).where(pending, CallbackRequest.window_from > now)
-                     .order_by(CallbackRequest.window_from))
-    return [read.outerjoin(Customer, Customer.id == CallbackRequest.customer_id).limit(limit) for read in reads]
+        reads.append(select(*columns).where(pending, col(CallbackRequest.window_from) > now)
+                     .order_by(col(CallbackRequest.window_from)))
+    return [read.outerjoin(Customer, col(Customer.id) == col(CallbackRequest.customer_id)).limit(limit)
+            for read in reads]
 
 
 def queue(session: Session, now: datetime, settings: QueueSettings = QueueSettings(),
@@ -127,9 +131,9 @@ def priority_for(lifetime_value_cents: int) -> int:
 def _customer_values(session: Session, customer_ids: set[int]) -> dict[int, int]:
     if not customer_ids:
         return {}
-    rows = session.execute(select(Order.customer_id, func.sum(Order.total_cents))
-                           .where(Order.customer_id.in_(customer_ids)).group_by(Order.customer_id))
-    return {cid: total or 0 for cid, total in rows}
+    rows = session.execute(select(col(Order.customer_id), func.sum(col(Order.total_cents)))
+                           .where(col(Order.customer_id).in_(customer_ids)).group_by(col(Order.customer_id)))
+    return {cid: total or 0 for cid, total in row_tuples(rows)}
 
 
 def queue_version(session: Session) -> tuple:

@@ -4,12 +4,12 @@ from the call (the callback and its earlier attempts linked to them)."""
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm_tui.db import begin_write
 from crm_tui.models import CallbackAttempt
 from crm_tui.services.callback_claims import CallbackError
-from crm_tui.shop.models import CallbackRequest, Customer
+from crm_tui.shop.models import CallbackRequest, Customer, stored_id
 from crm_tui.shop.operations import register_customer
 
 
@@ -19,7 +19,8 @@ def match_caller(session: Session, callback_id: int) -> int | None:
     callback = session.get(CallbackRequest, callback_id, populate_existing=True)
     if callback is None or callback.customer_id is not None:
         return callback.customer_id if callback else None
-    match = session.scalar(select(Customer.id).where(Customer.phone == callback.phone).order_by(Customer.id).limit(1))
+    match = session.scalar(select(col(Customer.id)).where(col(Customer.phone) == callback.phone)
+                           .order_by(col(Customer.id)).limit(1))
     if match is not None:
         begin_write(session)
         _link(session, callback_id, match)
@@ -34,15 +35,15 @@ def register_caller(session: Session, callback_id: int, form: Mapping[str, objec
     callback = session.get(CallbackRequest, callback_id, populate_existing=True)
     if callback is None:
         raise CallbackError("no_such_callback", f"callback {callback_id} does not exist", callback_id=callback_id)
-    customer = register_customer(session, {"phone": callback.phone, **form})
-    _link(session, callback_id, customer.id)
-    return customer.id
+    customer_id = stored_id(register_customer(session, {"phone": callback.phone, **form}))
+    _link(session, callback_id, customer_id)
+    return customer_id
 
 
 def _link(session: Session, callback_id: int, customer_id: int) -> None:
-    session.execute(update(CallbackRequest).where(CallbackRequest.id == callback_id,
-                                                  CallbackRequest.customer_id.is_(None))
+    session.execute(update(CallbackRequest).where(col(CallbackRequest.id) == callback_id,
+                                                  col(CallbackRequest.customer_id).is_(None))
                     .values(customer_id=customer_id).execution_options(synchronize_session=False))
-    session.execute(update(CallbackAttempt).where(CallbackAttempt.callback_id == callback_id,
-                                                  CallbackAttempt.customer_id.is_(None))
+    session.execute(update(CallbackAttempt).where(col(CallbackAttempt.callback_id) == callback_id,
+                                                  col(CallbackAttempt.customer_id).is_(None))
                     .values(customer_id=customer_id).execution_options(synchronize_session=False))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TextIO
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm_tui.models import CustomerRfm
 from crm_tui.services.offers import CHANNELS, CustomerOffers, customer_offers
@@ -32,9 +32,10 @@ class CampaignCounts:
 
 def _consenting(channel: str):
     if channel == "email":
-        return (Customer.consent_email_at.is_not(None), Customer.email.is_not(None), Customer.email != "")
-    column = Customer.consent_phone_at if channel == "phone" else Customer.consent_chat_at
-    return (column.is_not(None), Customer.phone.is_not(None), Customer.phone != "")
+        return (col(Customer.consent_email_at).is_not(None), col(Customer.email).is_not(None),
+                col(Customer.email) != "")
+    column = col(Customer.consent_phone_at) if channel == "phone" else col(Customer.consent_chat_at)
+    return (column.is_not(None), col(Customer.phone).is_not(None), col(Customer.phone) != "")
 
 
 def campaign(session: Session, segment: str, channel: str, templates, now: datetime,
@@ -44,9 +45,10 @@ def campaign(session: Session, segment: str, channel: str, templates, now: datet
     if channel not in CHANNELS:
         raise CampaignError(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
     counts = counts if counts is not None else CampaignCounts()
-    ids = session.scalars(select(CustomerRfm.customer_id).join(Customer, Customer.id == CustomerRfm.customer_id)
-                          .where(CustomerRfm.segment == segment, *_consenting(channel))
-                          .order_by(CustomerRfm.monetary_cents.desc(), CustomerRfm.customer_id)).all()
+    ids = session.scalars(select(col(CustomerRfm.customer_id))
+                          .join(Customer, col(Customer.id) == col(CustomerRfm.customer_id))
+                          .where(col(CustomerRfm.segment) == segment, *_consenting(channel))
+                          .order_by(col(CustomerRfm.monetary_cents).desc(), col(CustomerRfm.customer_id))).all()
     for customer_id in ids:
         counts.in_segment_with_consent += 1
         found: CustomerOffers = customer_offers(session, customer_id, templates, now=now, limit=1)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from crm_tui.db import row_tuples
 from crm_tui.services.customers import load_card
 from crm_tui.shop.models import (
     CallbackRequest,
@@ -84,8 +85,9 @@ def segment_for(purchases: int, days_since_last: int | None, lifetime_value_cent
 
 def customer_summary(session: Session, customer_id: int, now: datetime) -> CustomerSummary:
     card = load_card(session, customer_id)
-    orders = session.execute(select(Order.placed_at, Order.total_cents)
-                             .where(Order.customer_id == customer_id).order_by(Order.placed_at)).all()
+    orders = row_tuples(session.execute(select(col(Order.placed_at), col(Order.total_cents))
+                                        .where(col(Order.customer_id) == customer_id)
+                                        .order_by(col(Order.placed_at))).all())
     lifetime = sum(total for _, total in orders)
     purchase_dates = [when for when, total in orders if total > 0]
     gross = sum(total for _, total in orders if total > 0)
@@ -97,11 +99,11 @@ def customer_summary(session: Session, customer_id: int, now: datetime) -> Custo
     days_since = (now - last).days if last else None
     overdue = bool(interval and days_since is not None and days_since > OVERDUE_FACTOR * max(interval, 1))
     open_callbacks = session.scalar(select(func.count()).select_from(CallbackRequest).where(
-        CallbackRequest.customer_id == customer_id, CallbackRequest.status != CallbackStatus.DONE)) or 0
-    last_message = session.scalar(select(func.max(ContactMessage.received_at))
-                                  .where(ContactMessage.customer_id == customer_id))
-    last_callback = session.scalar(select(func.max(CallbackRequest.requested_at))
-                                   .where(CallbackRequest.customer_id == customer_id))
+        col(CallbackRequest.customer_id) == customer_id, col(CallbackRequest.status) != CallbackStatus.DONE)) or 0
+    last_message = session.scalar(select(func.max(col(ContactMessage.received_at)))
+                                  .where(col(ContactMessage.customer_id) == customer_id))
+    last_callback = session.scalar(select(func.max(col(CallbackRequest.requested_at)))
+                                   .where(col(CallbackRequest.customer_id) == customer_id))
     contacts = [c for c in (last_message, last_callback) if c]
     return CustomerSummary(
         customer_id, card.name, card.customer_number, card.discount_percent, first, last, days_since, purchases,
@@ -115,19 +117,20 @@ def favourite_products(session: Session, customer_id: int,
     """Merchandise the customer buys most, net of cancellations and returns: (by net quantity,
     by the number of purchases containing it). One aggregate over the customer's lines, in
     order-line order; names are read for the few winners only."""
-    not_merchandise = select(Product.id).where(Product.kind != ProductKind.PRODUCT)
-    quantity = func.sum(OrderLine.quantity)
+    not_merchandise = select(col(Product.id)).where(col(Product.kind) != ProductKind.PRODUCT)
+    quantity = func.sum(col(OrderLine.quantity))
     rows = session.execute(
-        select(OrderLine.product_id, quantity,
-               func.count(func.distinct(case((OrderLine.quantity > 0, OrderLine.order_id)))))
-        .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.customer_id == customer_id, OrderLine.product_id.not_in(not_merchandise))
-        .group_by(OrderLine.product_id).having(quantity > 0)).all()
+        select(col(OrderLine.product_id), quantity,
+               func.count(func.distinct(case((col(OrderLine.quantity) > 0, col(OrderLine.order_id))))))
+        .select_from(Order).join(OrderLine, col(OrderLine.order_id) == col(Order.id))
+        .where(col(Order.customer_id) == customer_id, col(OrderLine.product_id).not_in(not_merchandise))
+        .group_by(col(OrderLine.product_id)).having(quantity > 0)).all()
     by_quantity = sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[:limit]
     by_orders = sorted(rows, key=lambda r: (-r[2], -r[1], r[0]))[:limit]
     wanted = {r[0] for r in by_quantity + by_orders}
     names = {pid: (sku, name) for pid, sku, name in
-             session.execute(select(Product.id, Product.sku, Product.name).where(Product.id.in_(wanted)))}
+             row_tuples(session.execute(select(col(Product.id), col(Product.sku), col(Product.name))
+                                        .where(col(Product.id).in_(wanted))))}
     def plain(ranked):
         return [FavouriteProduct(pid, *names[pid], quantity, orders) for pid, quantity, orders in ranked]
     return plain(by_quantity), plain(by_orders)

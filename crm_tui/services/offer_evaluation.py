@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from crm_tui.db import row_tuples
 from crm_tui.services.affinity import learn
 from crm_tui.services.offers import offers_for
 from crm_tui.shop.models import Order, OrderLine, Product, ProductKind
@@ -30,13 +31,14 @@ class Evaluation:
 
 def bought_after(session: Session, cut: datetime, horizon_days: int) -> dict[int, set[int]]:
     """Merchandise each customer bought in (cut, cut + horizon]."""
-    merchandise = select(Product.id).where(Product.kind == ProductKind.PRODUCT)
+    merchandise = select(col(Product.id)).where(col(Product.kind) == ProductKind.PRODUCT)
     truth: dict[int, set[int]] = {}
-    for customer_id, product_id in session.execute(
-            select(Order.customer_id, OrderLine.product_id).join(OrderLine, OrderLine.order_id == Order.id)
-            .where(Order.placed_at >= cut, Order.placed_at < cut + timedelta(days=horizon_days),
-                   Order.customer_id.is_not(None), Order.total_cents > 0, OrderLine.quantity > 0,
-                   OrderLine.product_id.in_(merchandise))):
+    for customer_id, product_id in row_tuples(session.execute(
+            select(col(Order.customer_id), col(OrderLine.product_id))
+            .join(OrderLine, col(OrderLine.order_id) == col(Order.id))
+            .where(col(Order.placed_at) >= cut, col(Order.placed_at) < cut + timedelta(days=horizon_days),
+                   col(Order.customer_id).is_not(None), col(Order.total_cents) > 0, col(OrderLine.quantity) > 0,
+                   col(OrderLine.product_id).in_(merchandise)))):
         truth.setdefault(customer_id, set()).add(product_id)
     return truth
 
@@ -48,8 +50,8 @@ def evaluate(session: Session, cut: datetime, horizon_days: int = 90, k: int = 1
     bought at least one offered product."""
     affinity = learn(session, cut)
     truth = bought_after(session, cut, horizon_days)
-    known = set(session.scalars(select(Order.customer_id).where(Order.placed_at < cut, Order.total_cents > 0)
-                                .distinct()))
+    known = set(session.scalars(select(col(Order.customer_id))
+                                .where(col(Order.placed_at) < cut, col(Order.total_cents) > 0).distinct()))
     customers = sorted(c for c in truth if c in known)[:max_customers]
     popular = [pid for pid, _ in affinity.popular.get("", [])[:k]]
     recall = hits = base_recall = base_hits = 0.0

@@ -21,11 +21,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from crm_tui.db import row_tuples
 from crm_tui.models import OfferMade
 from crm_tui.services.affinity import NEW_DAYS
-from crm_tui.shop.models import Customer, Order, OrderLine, Product, ProductKind
+from crm_tui.shop.models import Customer, Order, OrderLine, Product, ProductKind, stored_id
 from crm_tui.shop.types import db_datetime
 
 JUST_BOUGHT_DAYS = 30
@@ -61,10 +62,10 @@ class _History:
 
 def _history(session: Session, customer_id: int, now: datetime) -> dict[int, _History]:
     history: dict[int, _History] = defaultdict(_History)
-    for product_id, placed_at, quantity, total in session.execute(
-            select(OrderLine.product_id, Order.placed_at, OrderLine.quantity, Order.total_cents)
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(Order.customer_id == customer_id, Order.placed_at < now)):
+    for product_id, placed_at, quantity, total in row_tuples(session.execute(
+            select(col(OrderLine.product_id), col(Order.placed_at), col(OrderLine.quantity), col(Order.total_cents))
+            .join(Order, col(Order.id) == col(OrderLine.order_id))
+            .where(col(Order.customer_id) == customer_id, col(Order.placed_at) < now))):
         h = history[product_id]
         h.quantity += quantity
         if total > 0 and quantity > 0:
@@ -78,20 +79,22 @@ def offers_for(session: Session, customer_id: int, source, now: datetime, limit:
     """`source` is what the baskets taught: a StoredAffinity (the console) or an Affinity
     learnt at a cut-off date (the evaluation). With in_stock_only False the stock of today is
     ignored (an evaluation of the past cannot know the stock of then)."""
-    history = {pid: h for pid, h in _history(session, customer_id, now).items() if h.last is not None}
+    bought = _history(session, customer_id, now)
+    last_bought = {pid: h.last for pid, h in bought.items() if h.last is not None}
+    history = {pid: bought[pid] for pid in last_bought}
     candidates: dict[int, tuple[float, str, dict]] = {}
 
     def propose(pid: int, score: float, rule: str, reason: dict) -> None:
         if pid not in candidates or candidates[pid][0] < score:
             candidates[pid] = (score, rule, reason)
 
-    just_bought = {pid for pid, h in history.items() if (now - h.last).days < JUST_BOUGHT_DAYS}
-    last_purchase = max((h.last for h in history.values()), default=None)
+    just_bought = {pid for pid, last in last_bought.items() if (now - last).days < JUST_BOUGHT_DAYS}
+    last_purchase = max(last_bought.values(), default=None)
     for pid, h in history.items():
         if len(h.days) >= 2:
             days = sorted(h.days)
             interval = statistics.median((b - a).days for a, b in zip(days, days[1:]))
-            since = (now - h.last).days
+            since = (now - last_bought[pid]).days
             if interval >= MIN_INTERVAL and DUE_RATIO * interval <= since <= OVERDUE_RATIO * interval:
                 propose(pid, 4 + min(since / interval, 2) / 4 + min(len(days), 10) / 40, "reorder",
                         {"interval": round(interval), "since": since, "times": len(days)})
@@ -99,12 +102,12 @@ def offers_for(session: Session, customer_id: int, source, now: datetime, limit:
         favourites = sorted(history.items(), key=lambda item: (-len(item[1].days), -item[1].quantity, item[0]))[:3]
         for pid, h in favourites:
             propose(pid, 3.5 + min(len(h.days), 10) / 40, "winback", {"since": (now - last_purchase).days})
-    seeds = sorted(history, key=lambda pid: (-len(history[pid].days), -history[pid].last.timestamp(), pid))[:SEEDS]
+    seeds = sorted(history, key=lambda pid: (-len(history[pid].days), -last_bought[pid].timestamp(), pid))[:SEEDS]
     for seed, partners in source.partners(seeds).items():
         for other, confidence in partners:
             if other not in history or len(history[other].days) < 2:
                 propose(other, 2 + confidence, "together", {"seed_id": seed, "confidence": confidence})
-    categories = Counter()
+    categories: Counter[str] = Counter()
     products = _products(session, set(history) | set(candidates))
     for pid, h in history.items():
         if pid in products:
@@ -140,7 +143,7 @@ def offers_for(session: Session, customer_id: int, source, now: datetime, limit:
 def _products(session: Session, ids: set[int]) -> dict[int, Product]:
     if not ids:
         return {}
-    return {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(list(ids))))}
+    return {stored_id(p): p for p in session.scalars(select(Product).where(col(Product.id).in_(list(ids))))}
 
 
 # --- channels and messages -----------------------------------------------------------------
@@ -222,7 +225,7 @@ def acceptance(session: Session, since: datetime, days: int = ACCEPTANCE_DAYS) -
               AND o.placed_at > m.made_at AND o.placed_at <= {until}) THEN 1 ELSE 0 END)
         FROM offer_made m WHERE m.made_at >= :since GROUP BY m.rule"""),
         {"since": db_datetime(conn, since), "days": int(days)}).all()
-    by_rule = {rule: (made, accepted or 0) for rule, made, accepted in rows}
+    by_rule = {rule: (made, accepted or 0) for rule, made, accepted in row_tuples(rows)}
     return Acceptance(sum(m for m, _ in by_rule.values()), sum(a for _, a in by_rule.values()), by_rule)
 
 
@@ -256,7 +259,7 @@ def customer_offers(session: Session, customer_id: int, templates: dict[str, dic
     money = Localizer(customer.preferred_language if customer.preferred_language in ("en", "es") else "en").money
     messages = [message_for(o, customer.first_name, customer.preferred_language, templates, money(o.unit_price_cents))
                 for o in offers]
-    return CustomerOffers(customer.id, customer.customer_number, customer.first_name, customer.last_name,
+    return CustomerOffers(stored_id(customer), customer.customer_number, customer.first_name, customer.last_name,
                           customer.email, customer.phone, customer.preferred_language, consented_channels(customer),
                           suggested_channel(customer), offers, messages)
 
@@ -264,10 +267,10 @@ def customer_offers(session: Session, customer_id: int, templates: dict[str, dic
 def find_customer(session: Session, reference: str) -> int | None:
     """A customer number (CU0000123), an id, an e-mail or a phone in E.164."""
     reference = reference.strip()
-    for column in (Customer.customer_number, Customer.email, Customer.phone):
-        found = session.scalar(select(Customer.id).where(column == reference))
+    for column in (col(Customer.customer_number), col(Customer.email), col(Customer.phone)):
+        found = session.scalar(select(col(Customer.id)).where(column == reference))
         if found is not None:
             return found
     if reference.isdigit():
-        return session.scalar(select(Customer.id).where(Customer.id == int(reference)))
+        return session.scalar(select(col(Customer.id)).where(col(Customer.id) == int(reference)))
     return None

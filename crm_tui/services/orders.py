@@ -5,8 +5,9 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from crm_tui.db import row_tuples
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.models import Order, OrderChannel, OrderLine, Product, ProductKind, StockLight, stock_light
@@ -58,27 +59,28 @@ def order_history(session: Session, customer_id: int, after: tuple[datetime, int
     before (keyset paging: a customer with 10,000 orders pages as fast as one with 10)."""
     cancelled = aliased(Order)
     cancelling = aliased(Order)
-    items = (select(func.count()).select_from(OrderLine).where(OrderLine.order_id == Order.id)
+    items = (select(func.count()).select_from(OrderLine).where(col(OrderLine.order_id) == col(Order.id))
              .correlate(Order).scalar_subquery())
-    cancelled_by = (select(func.min(cancelling.number)).where(cancelling.cancels_order_id == Order.id)
+    cancelled_by = (select(func.min(col(cancelling.number))).where(col(cancelling.cancels_order_id) == col(Order.id))
                     .correlate(Order).scalar_subquery())
-    query = (select(Order.id, Order.number, Order.placed_at, Order.status, Order.channel, items, Order.total_cents,
-                    Order.discount_percent, cancelled.number, cancelled_by)
-             .outerjoin(cancelled, cancelled.id == Order.cancels_order_id)
-             .where(Order.customer_id == customer_id))
+    query = (select(col(Order.id), col(Order.number), col(Order.placed_at), col(Order.status), col(Order.channel),
+                    items, col(Order.total_cents), col(Order.discount_percent), col(cancelled.number), cancelled_by)
+             .outerjoin(cancelled, col(cancelled.id) == col(Order.cancels_order_id))
+             .where(col(Order.customer_id) == customer_id))
     if after is not None:
         when, order_id = after
-        query = query.where(tuple_(Order.placed_at, Order.id) < tuple_(when, order_id))
-    rows = session.execute(query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(page)).all()
+        query = query.where(tuple_(col(Order.placed_at), col(Order.id)) < tuple_(when, order_id))
+    rows = session.execute(query.order_by(col(Order.placed_at).desc(), col(Order.id).desc()).limit(page)).all()
     return [OrderRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
 
 
 def order_lines(session: Session, order_id: int) -> list[LineRow]:
     rows = session.execute(
-        select(Product.sku, Product.name, OrderLine.quantity, OrderLine.unit_price_cents, OrderLine.line_total_cents)
-        .join(Product, Product.id == OrderLine.product_id).where(OrderLine.order_id == order_id)
-        .order_by(Product.name)).all()
-    return [LineRow(*r) for r in rows]
+        select(col(Product.sku), col(Product.name), col(OrderLine.quantity), col(OrderLine.unit_price_cents),
+               col(OrderLine.line_total_cents))
+        .join(Product, col(Product.id) == col(OrderLine.product_id)).where(col(OrderLine.order_id) == order_id)
+        .order_by(col(Product.name))).all()
+    return [LineRow(*r) for r in row_tuples(rows)]
 
 
 def find_products(session: Session, query: str, limit: int = 30) -> list[ProductOffer]:
@@ -88,11 +90,11 @@ def find_products(session: Session, query: str, limit: int = 30) -> list[Product
         return []
     pattern = f"%{text.lower()}%"
     rows = session.execute(
-        select(Product.id, Product.sku, Product.name, Product.unit_price_cents, Product.stock_quantity,
-               Product.low_stock_threshold)
-        .where(Product.active, Product.kind == ProductKind.PRODUCT,
-               or_(func.lower(Product.name).like(pattern), func.lower(Product.sku).like(pattern)))
-        .order_by(func.lower(Product.sku) != text.lower(), Product.name).limit(limit)).all()
+        select(col(Product.id), col(Product.sku), col(Product.name), col(Product.unit_price_cents),
+               col(Product.stock_quantity), col(Product.low_stock_threshold))
+        .where(col(Product.active), col(Product.kind) == ProductKind.PRODUCT,
+               or_(func.lower(col(Product.name)).like(pattern), func.lower(col(Product.sku)).like(pattern)))
+        .order_by(func.lower(col(Product.sku)) != text.lower(), col(Product.name)).limit(limit)).all()
     return [ProductOffer(r[0], r[1], r[2], r[3], r[4], stock_light(r[4], r[5])) for r in rows]
 
 

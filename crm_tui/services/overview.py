@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
 
@@ -20,6 +20,7 @@ def shop_overview(session: Session) -> ShopOverview:
         customers=session.scalar(select(func.count()).select_from(Customer)) or 0,
         orders=session.scalar(select(func.count()).select_from(Order)) or 0,
         pending_callbacks=session.scalar(
-            select(func.count()).select_from(CallbackRequest).where(CallbackRequest.status == CallbackStatus.PENDING)
+            select(func.count()).select_from(CallbackRequest)
+            .where(col(CallbackRequest.status) == CallbackStatus.PENDING)
         ) or 0,
     )

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from crm_tui.db import row_tuple, row_tuples
 from crm_tui.models import CallbackAttempt
 from crm_tui.settings import QueueSettings
 from crm_tui.shop.models import CallbackRequest, CallbackStatus
@@ -32,24 +33,28 @@ def queue_figures(session: Session, since: datetime, now: datetime,
     """For supervisors: depth, oldest waiting, share called within the target (first attempt
     after the request, among requests first called since `since`), per-agent handled count and
     average handling time, and the average satisfaction, all since `since`."""
-    open_ = CallbackRequest.status.in_([CallbackStatus.PENDING, CallbackStatus.CLAIMED])
-    waiting, oldest = session.execute(select(func.count(), func.min(CallbackRequest.requested_at))
-                                      .where(open_)).one()
-    first_attempts = (select(CallbackAttempt.callback_id, func.min(CallbackAttempt.started_at).label("first"))
-                      .group_by(CallbackAttempt.callback_id).subquery())
-    firsts = session.execute(select(CallbackRequest.requested_at, CallbackRequest.window_from, first_attempts.c.first)
-                             .join(first_attempts, first_attempts.c.callback_id == CallbackRequest.id)
+    open_ = col(CallbackRequest.status).in_([CallbackStatus.PENDING, CallbackStatus.CLAIMED])
+    waiting, oldest = row_tuple(session.execute(select(func.count(), func.min(col(CallbackRequest.requested_at)))
+                                                .where(open_)).one())
+    first_attempts = (select(col(CallbackAttempt.callback_id),
+                             func.min(col(CallbackAttempt.started_at)).label("first"))
+                      .group_by(col(CallbackAttempt.callback_id)).subquery())
+    firsts = session.execute(select(col(CallbackRequest.requested_at), col(CallbackRequest.window_from),
+                                    first_attempts.c.first)
+                             .join(first_attempts, first_attempts.c.callback_id == col(CallbackRequest.id))
                              .where(first_attempts.c.first >= since)).all()
     target = timedelta(minutes=settings.target_minutes)
     within = [first - max(window or requested, requested) <= target
-              for requested, window, first in firsts]
-    rows = session.execute(select(CallbackAttempt.staff_login, CallbackAttempt.started_at, CallbackAttempt.ended_at)
-                           .where(CallbackAttempt.ended_at >= since)).all()
+              for requested, window, first in row_tuples(firsts)]
+    rows = session.execute(select(col(CallbackAttempt.staff_login), col(CallbackAttempt.started_at),
+                                  col(CallbackAttempt.ended_at))
+                           .where(col(CallbackAttempt.ended_at) >= since)).all()
     per_agent: dict[str, list[float]] = {}
-    for login, started, ended in rows:
+    for login, started, ended in row_tuples(rows):
         per_agent.setdefault(login, []).append((ended - started).total_seconds())
-    satisfaction = session.scalar(select(func.avg(CallbackAttempt.satisfaction))
-                                  .where(CallbackAttempt.ended_at >= since, CallbackAttempt.satisfaction.is_not(None)))
+    satisfaction = session.scalar(select(func.avg(col(CallbackAttempt.satisfaction)))
+                                  .where(col(CallbackAttempt.ended_at) >= since,
+                                         col(CallbackAttempt.satisfaction).is_not(None)))
     return QueueFigures(
         waiting, (now - oldest).total_seconds() / 60 if oldest else None,
         sum(within) / len(within) if within else None,

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlmodel import Session
 
+from crm_tui.db import row_tuple, row_tuples
+
 
 @dataclass(frozen=True)
 class Period:
@@ -45,7 +47,7 @@ def _next_day(day: date) -> date:
 
 
 def period_of_data(session: Session) -> Period | None:
-    first, last = session.execute(text("SELECT min(day), max(day) FROM sales_day")).one()
+    first, last = row_tuple(session.execute(text("SELECT min(day), max(day) FROM sales_day")).one())
     return Period(date.fromisoformat(first), date.fromisoformat(last)) if first else None
 
 
@@ -68,14 +70,14 @@ def monthly(session: Session, period: Period, country: str | None = None) -> lis
     where, params = IN_PERIOD, _params(period, country)
     if country is not None:
         where += " AND country = :country"
-    sales = session.execute(text(
+    sales = row_tuples(session.execute(text(
         "SELECT substr(day, 1, 7), sum(orders), sum(units), sum(gross_cents), sum(cancel_cents), sum(net_cents) "
-        f"FROM sales_day WHERE {where} GROUP BY 1 ORDER BY 1"), params).all()
+        f"FROM sales_day WHERE {where} GROUP BY 1 ORDER BY 1"), params).all())
     customers = _customers_per_month(session, period, country)
     in_country = "JOIN customer c ON c.id = f.customer_id AND c.country = :country" if country is not None else ""
-    new = {m: n for m, n in session.execute(text(
+    new = {m: n for m, n in row_tuples(session.execute(text(
         f"SELECT f.month, count(*) FROM customer_first_purchase f {in_country} "
-        "WHERE f.month BETWEEN :first_month AND :last_month GROUP BY 1"), params)}
+        "WHERE f.month BETWEEN :first_month AND :last_month GROUP BY 1"), params))}
     return [MonthRow(m, o, u, g, c, n, customers.get(m, 0), new.get(m, 0)) for m, o, u, g, c, n in sales]
 
 
@@ -88,13 +90,13 @@ def _customers_per_month(session: Session, period: Period, country: str | None) 
     params = {"country": country}
     if months:
         in_country = " AND country = :country" if country is not None else ""
-        found |= {m: n for m, n in session.execute(text(
+        found |= {m: n for m, n in row_tuples(session.execute(text(
             "SELECT month, sum(customers) FROM sales_month_customers "
-            f"WHERE month BETWEEN :a AND :b{in_country} GROUP BY 1"), params | {"a": months[0], "b": months[1]})}
+            f"WHERE month BETWEEN :a AND :b{in_country} GROUP BY 1"), params | {"a": months[0], "b": months[1]}))}
     for a, b in edges:
-        found |= {m: n for m, n in session.execute(text(
+        found |= {m: n for m, n in row_tuples(session.execute(text(
             f"SELECT substr(s.day, 1, 7), count(DISTINCT s.customer_id) FROM sales_customer_day s {join} "
-            "WHERE s.day BETWEEN :a AND :b AND s.orders > 0 GROUP BY 1"), params | {"a": a, "b": b})}
+            "WHERE s.day BETWEEN :a AND :b AND s.orders > 0 GROUP BY 1"), params | {"a": a, "b": b}))}
     return found
 
 
@@ -138,14 +140,14 @@ def top_products(session: Session, period: Period, by: str = "revenue", country:
     category_filter = " AND p.category = :category" if category is not None else ""
     if product_id is not None:
         category_filter += " AND p.id = :product_id"
-    rows = session.execute(text(
+    rows = row_tuples(session.execute(text(
         f"SELECT s.product_id, sum(s.units), sum(s.net_cents) FROM ({' UNION ALL '.join(parts)}) s "
         f"JOIN product p ON p.id = s.product_id AND p.kind = 'product'{category_filter} "
         f"GROUP BY 1 ORDER BY {order}, 1 LIMIT :limit"),
-        params | {"category": category, "limit": limit, "product_id": product_id}).all()
-    names = {pid: (sku, name, cat) for pid, sku, name, cat in session.execute(text(
+        params | {"category": category, "limit": limit, "product_id": product_id}).all())
+    names = {pid: (sku, name, cat) for pid, sku, name, cat in row_tuples(session.execute(text(
         "SELECT id, sku, name, category FROM product WHERE id IN ({})".format(
-            ", ".join(str(r[0]) for r in rows) or "NULL")))}
+            ", ".join(str(r[0]) for r in rows) or "NULL"))))}
     return [TopProduct(pid, *names[pid], units, net) for pid, units, net in rows]
 
 
@@ -168,7 +170,8 @@ def top_customers(session: Session, period: Period, country: str | None = None, 
     if (period.last - period.first).days <= SHORT_RANGE_DAYS:
         return _top_customers_adding_up(session, period, country, limit)
     edges, months = period.split()
-    parts, params = [], {}
+    parts: list[str] = []
+    params: dict[str, str] = {}
     if months:
         parts.append("SELECT customer_id, orders, net_cents FROM sales_customer_month WHERE month BETWEEN :m0 AND :m1 "
                      "AND customer_id IN ({ids})")
@@ -184,9 +187,9 @@ def top_customers(session: Session, period: Period, country: str | None = None, 
     best: list[tuple[int, int, int]] = []  # (net, -customer_id, orders), the top `limit`
     while chunk := candidates.fetchmany(batch):
         ids = ", ".join(str(cid) for cid, _ in chunk)
-        for cid, orders, net in session.execute(text(
+        for cid, orders, net in row_tuples(session.execute(text(
                 f"SELECT customer_id, sum(orders), sum(net_cents) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
-                .replace("{ids}", ids)), params):
+                .replace("{ids}", ids)), params)):
             best.append((net, -cid, orders))
         best = sorted(best, reverse=True)[:limit]
         if len(best) == limit and best[-1][0] >= chunk[-1][1]:
@@ -214,14 +217,15 @@ def _top_customers_adding_up(session: Session, period: Period, country: str | No
         f"SELECT s.customer_id, s.orders, s.net FROM (SELECT customer_id, sum(orders) AS orders, "
         f"sum(net_cents) AS net FROM ({' UNION ALL '.join(parts)}) GROUP BY 1) s {in_country}"
         "ORDER BY 3 DESC, 1 LIMIT :limit"), params).all()
-    return _named(session, [tuple(r) for r in rows])
+    return _named(session, [tuple(r) for r in row_tuples(rows)])
 
 
 def _named(session: Session, rows: list[tuple[int, int, int]]) -> list[TopCustomer]:
     """(customer id, orders, net) -> TopCustomer, in the same order."""
-    people = {cid: (number, f"{first} {last}".strip(), ctry) for cid, number, first, last, ctry in session.execute(
-        text("SELECT id, customer_number, first_name, last_name, country FROM customer WHERE id IN ({})".format(
-            ", ".join(str(r[0]) for r in rows) or "NULL")))}
+    people = {cid: (number, f"{first} {last}".strip(), ctry)
+              for cid, number, first, last, ctry in row_tuples(session.execute(text(
+                  "SELECT id, customer_number, first_name, last_name, country FROM customer WHERE id IN ({})".format(
+                      ", ".join(str(r[0]) for r in rows) or "NULL"))))}
     return [TopCustomer(cid, *people[cid], orders, net) for cid, orders, net in rows]
 
 
@@ -251,9 +255,9 @@ def sales_by(session: Session, period: Period, dimension: str, country: str | No
     """Net sales per country or per channel."""
     column = {"country": "country", "channel": "channel"}[dimension]
     where = IN_PERIOD + (" AND country = :country" if country is not None else "")
-    return [SalesShare(key, net) for key, net in session.execute(text(
+    return [SalesShare(key, net) for key, net in row_tuples(session.execute(text(
         f"SELECT {column}, sum(net_cents) FROM sales_day WHERE {where} GROUP BY 1 ORDER BY 2 DESC"),
-        _params(period, country))]
+        _params(period, country)))]
 
 
 def trend(session: Session, period: Period, grain: str = "week", country: str | None = None
@@ -263,7 +267,7 @@ def trend(session: Session, period: Period, grain: str = "week", country: str | 
     rows = session.execute(text(f"SELECT day, sum(net_cents), sum(orders) FROM sales_day WHERE {where} GROUP BY 1 "
                                 "ORDER BY 1"), _params(period, country)).all()
     buckets: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for day, net, orders in rows:
+    for day, net, orders in row_tuples(rows):
         d = date.fromisoformat(day)
         key = day if grain == "day" else (d - timedelta(days=d.weekday())).isoformat() if grain == "week" else day[:7]
         buckets[key][0] += net
@@ -302,14 +306,14 @@ class AgentDiscounts:
 def discounts(session: Session, period: Period) -> list[AgentDiscounts]:
     """Discounts granted per agent: on the phone orders they took, and on customers' cards."""
     start, end = _bounds(period)
-    orders = {login: (n, d, cents) for login, n, d, cents in session.execute(text(
+    orders = {login: (n, d, cents) for login, n, d, cents in row_tuples(session.execute(text(
         "SELECT taken_by, count(*), sum(discount_cents > 0), sum(discount_cents) FROM shop_order "
         # +placed_at: through the taken_by index (phone orders), not the date index (all orders)
         "WHERE taken_by IS NOT NULL AND +placed_at >= :start AND +placed_at < :end AND total_cents > 0 GROUP BY 1"),
-        {"start": start, "end": end})}
-    changes = {login: n for login, n in session.execute(text(
+        {"start": start, "end": end}))}
+    changes = {login: n for login, n in row_tuples(session.execute(text(
         "SELECT staff_login, count(*) FROM audit_entry WHERE record_table = 'customer' "
-        "AND field = 'discount_percent' AND at >= :start AND at < :end GROUP BY 1"), {"start": start, "end": end})}
+        "AND field = 'discount_percent' AND at >= :start AND at < :end GROUP BY 1"), {"start": start, "end": end}))}
     logins = sorted(set(orders) | set(changes))
     rows = [AgentDiscounts(login, *orders.get(login, (0, 0, 0)), changes.get(login, 0)) for login in logins]
     return sorted(rows, key=lambda r: (-r.discount_cents, -r.card_changes, r.login))
@@ -345,7 +349,7 @@ def callbacks(session: Session, period: Period, target_minutes: int = 15,
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     hours = [0] * 24
     target = timedelta(minutes=target_minutes)
-    for requested, window, first in rows:
+    for requested, window, first in row_tuples(rows):
         requested = _aware(requested)
         local = requested.astimezone(tz)
         hours[local.hour] += 1

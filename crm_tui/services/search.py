@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
 from crm_tui.shop.validation import national_phone
@@ -73,15 +73,17 @@ def search_customers(session: Session, query: str, limit: int = LIMIT) -> list[C
 
 
 def _by_order_number(session: Session, query: str) -> list[tuple[str, int | None]]:
-    rows = session.execute(select(Order.number, Order.customer_id).where(Order.number == query).limit(5)).all()
+    rows = session.execute(select(col(Order.number), col(Order.customer_id))
+                           .where(col(Order.number) == query).limit(5)).all()
     return [(r[0], r[1]) for r in rows]
 
 
 def _by_customer_number(session: Session, query: str) -> list[int]:
     upper = query.upper()
     return list(session.scalars(
-        select(Customer.id).where(Customer.customer_number >= upper, Customer.customer_number < upper + "\uffff")
-        .order_by(Customer.customer_number).limit(10)))
+        select(col(Customer.id))
+        .where(col(Customer.customer_number) >= upper, col(Customer.customer_number) < upper + "\uffff")
+        .order_by(col(Customer.customer_number)).limit(10)))
 
 
 def _phone_prefixes(digits: str) -> list[str]:
@@ -101,8 +103,8 @@ def _by_phone(session: Session, digits: str, sqlite: bool, limit: int) -> list[i
         match = " OR ".join(f'phones:"{p}"*' for p in prefixes)
         return list(session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
                                          "LIMIT :n"), {"m": match, "n": limit}))
-    clauses = [Customer.phone.like(f"%{p}%") for p in prefixes]
-    return list(session.scalars(select(Customer.id).where(or_(*clauses)).limit(limit)))
+    clauses = [col(Customer.phone).like(f"%{p}%") for p in prefixes]
+    return list(session.scalars(select(col(Customer.id)).where(or_(*clauses)).limit(limit)))
 
 
 def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_word: bool = False) -> list[int]:
@@ -117,8 +119,9 @@ def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_
             found += session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
                                           "LIMIT :n"), {"m": f"contact: ({match})", "n": limit - len(found)})
         return found
-    name = func.lower(Customer.first_name + " " + Customer.last_name + " " + func.coalesce(Customer.email, ""))
-    return list(session.scalars(select(Customer.id).where(*[name.like(f"%{w}%") for w in words]).limit(limit)))
+    name = func.lower(col(Customer.first_name) + " " + col(Customer.last_name) + " "
+                      + func.coalesce(col(Customer.email), ""))
+    return list(session.scalars(select(col(Customer.id)).where(*[name.like(f"%{w}%") for w in words]).limit(limit)))
 
 
 def _corrected(session: Session, words: list[str]) -> list[str]:
@@ -140,16 +143,17 @@ def _hits(session: Session, ranked: dict[int, tuple[int, str | None]]) -> list[C
     if not ranked:
         return []
     ids = list(ranked)
-    last_purchase = (select(func.max(Order.placed_at)).where(Order.customer_id == Customer.id)
+    last_purchase = (select(func.max(col(Order.placed_at))).where(col(Order.customer_id) == col(Customer.id))
                      .correlate(Customer).scalar_subquery())
     open_callbacks = (select(func.count()).select_from(CallbackRequest)
-                      .where(CallbackRequest.customer_id == Customer.id,
-                             CallbackRequest.status != CallbackStatus.DONE)
+                      .where(col(CallbackRequest.customer_id) == col(Customer.id),
+                             col(CallbackRequest.status) != CallbackStatus.DONE)
                       .correlate(Customer).scalar_subquery())
     rows = session.execute(
-        select(Customer.id, Customer.first_name, Customer.last_name, Customer.customer_number, Customer.phone,
-               Customer.city, Customer.discount_percent, last_purchase.label("last"), open_callbacks.label("open"))
-        .where(Customer.id.in_(ids))).all()
+        select(col(Customer.id), col(Customer.first_name), col(Customer.last_name), col(Customer.customer_number),
+               col(Customer.phone), col(Customer.city), col(Customer.discount_percent), last_purchase.label("last"),
+               open_callbacks.label("open"))
+        .where(col(Customer.id).in_(ids))).all()
     hits = []
     for r in rows:
         rank, via = ranked[r.id]

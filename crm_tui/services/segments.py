@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from crm_tui.db import row_tuples
 from crm_tui.models import CustomerRfm
 from crm_tui.shop.models import Customer
 from crm_tui.shop.types import db_datetime
@@ -77,7 +78,7 @@ def recompute_segments(session: Session, now: datetime) -> int:
                else "CAST(EXTRACT(DAY FROM CAST(:now AS timestamp) - last_purchase) AS INTEGER)")
     session.execute(text(_COMPUTE.replace("{recency}", recency)), {"now": db_datetime(conn, now)})
     session.execute(text(_PROSPECTS), {"now": db_datetime(conn, now)})
-    return session.scalar(select(func.count()).select_from(CustomerRfm))
+    return session.scalar(select(func.count()).select_from(CustomerRfm)) or 0
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ class SegmentCount:
 
 
 def segment_counts(session: Session) -> list[SegmentCount]:
-    rows = dict((segment, (count, value)) for segment, count, value in session.execute(
-        select(CustomerRfm.segment, func.count(), func.avg(CustomerRfm.monetary_cents)).group_by(CustomerRfm.segment)))
+    rows = dict((segment, (count, value)) for segment, count, value in row_tuples(session.execute(
+        select(col(CustomerRfm.segment), func.count(), func.avg(col(CustomerRfm.monetary_cents)))
+        .group_by(col(CustomerRfm.segment)))))
     return [SegmentCount(s, rows.get(s, (0, 0))[0], int(rows.get(s, (0, 0))[1] or 0)) for s in SEGMENTS]
 
 
@@ -107,15 +109,15 @@ class SegmentMember:
 def segment_members(session: Session, segment: str, limit: int = 200, offset: int = 0) -> list[SegmentMember]:
     """The segment's customers, most valuable first (the segment index)."""
     rows = session.execute(
-        select(CustomerRfm.customer_id, Customer.customer_number, Customer.first_name, Customer.last_name,
-               CustomerRfm.recency_days, CustomerRfm.frequency, CustomerRfm.monetary_cents, CustomerRfm.r,
-               CustomerRfm.f, CustomerRfm.m)
-        .join(Customer, Customer.id == CustomerRfm.customer_id)
-        .where(CustomerRfm.segment == segment)
-        .order_by(CustomerRfm.monetary_cents.desc(), CustomerRfm.customer_id).limit(limit).offset(offset))
+        select(col(CustomerRfm.customer_id), col(Customer.customer_number), col(Customer.first_name),
+               col(Customer.last_name), col(CustomerRfm.recency_days), col(CustomerRfm.frequency),
+               col(CustomerRfm.monetary_cents), col(CustomerRfm.r), col(CustomerRfm.f), col(CustomerRfm.m))
+        .join(Customer, col(Customer.id) == col(CustomerRfm.customer_id))
+        .where(col(CustomerRfm.segment) == segment)
+        .order_by(col(CustomerRfm.monetary_cents).desc(), col(CustomerRfm.customer_id)).limit(limit).offset(offset))
     return [SegmentMember(cid, number, f"{first} {last}".strip(), recency, frequency, monetary, f"{r}{f}{m}")
-            for cid, number, first, last, recency, frequency, monetary, r, f, m in rows]
+            for cid, number, first, last, recency, frequency, monetary, r, f, m in row_tuples(rows)]
 
 
 def computed_at(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(CustomerRfm.computed_at)))
+    return session.scalar(select(func.max(col(CustomerRfm.computed_at))))

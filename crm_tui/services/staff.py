@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm_tui.models import DEFAULT_DISCOUNT_CAP, Role, Staff
 from crm_tui.services.audit import FieldChange, record_changes
+from crm_tui.shop.models import stored_id
 
 
 class StaffError(ValueError):
@@ -52,27 +53,27 @@ def add_staff(
     cap = DEFAULT_DISCOUNT_CAP[role] if discount_cap is None else discount_cap
     if not 0 <= cap <= 100:
         raise StaffError(f"the discount cap must be between 0 and 100 %, not {cap}")
-    if session.scalar(select(Staff.id).where(Staff.login == login)):
+    if session.scalar(select(col(Staff.id)).where(col(Staff.login) == login)):
         raise StaffError(f"{login!r} is already staff; see `crm-tui staff list`")
     staff = Staff(login=login, display_name=display_name or login, role=role, discount_cap_percent=cap)
     session.add(staff)
     session.flush()
-    record_changes(session, acting_login, "staff", staff.id, [
+    record_changes(session, acting_login, "staff", stored_id(staff), [
         FieldChange("role", None, staff.role), FieldChange("discount_cap_percent", None, cap),
     ], reason="staff added")
     return _plain(staff)
 
 
 def list_staff(session: Session) -> list[StaffMember]:
-    return [_plain(s) for s in session.scalars(select(Staff).order_by(Staff.login))]
+    return [_plain(s) for s in session.scalars(select(Staff).order_by(col(Staff.login)))]
 
 
 def disable_staff(session: Session, login: str, *, acting_login: str) -> StaffMember:
-    staff = session.scalar(select(Staff).where(Staff.login == login))
+    staff = session.scalar(select(Staff).where(col(Staff.login) == login))
     if staff is None:
         raise StaffError(f"{login!r} is not staff; see `crm-tui staff list`")
     if staff.active:
-        record_changes(session, acting_login, "staff", staff.id, [FieldChange("active", True, False)],
+        record_changes(session, acting_login, "staff", stored_id(staff), [FieldChange("active", True, False)],
                        reason="staff disabled")
     staff.active = False
     session.flush()
@@ -81,7 +82,7 @@ def disable_staff(session: Session, login: str, *, acting_login: str) -> StaffMe
 
 def active_staff(session: Session, login: str) -> StaffMember:
     """The staff member behind a login, or NotStaff."""
-    staff = session.scalar(select(Staff).where(Staff.login == login))
+    staff = session.scalar(select(Staff).where(col(Staff.login) == login))
     if staff is None or not staff.active:
         raise NotStaff(login, disabled=staff is not None)
     return _plain(staff)
