@@ -28,6 +28,7 @@ demo: $(STAMP)
 test: $(STAMP) faketime
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	# plotext lays out chart labels in set order: a fixed hash seed keeps dashboard snapshots exact.
 	PYTHONHASHSEED=0 $(BIN)/pytest -q -n 2 --dist loadgroup
 	# Time is an input: the console, the CLI and the services pass again with the date a year ahead.
