@@ -7,24 +7,18 @@ from datetime import date, timedelta
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.color import Color
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
-from textual_plotext import PlotextPlot
 
 from crm_tui.screens.base import ConsoleModal, ConsoleScreen
 from crm_tui.services import reports
 from crm_tui.services.dashboard import DashboardData, load_dashboard, product_figures
+from crm_tui.widgets.chart import Chart
 
 
 def _ranks(items: list) -> list[str]:
     return [str(n) for n in range(1, len(items) + 1)]
-
-
-def _nice_step(raw: float) -> float:
-    magnitude = 10 ** max(0, len(str(int(raw))) - 1)
-    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
 class DashboardScreen(ConsoleScreen):
@@ -57,23 +51,23 @@ class DashboardScreen(ConsoleScreen):
             with TabPane(tr("Sales"), id="tab-sales"):
                 with Grid(classes="charts three"):
                     for name in ("year", "orders", "trend", "country", "channel"):
-                        yield PlotextPlot(id=f"chart-{name}")
+                        yield Chart(tr, id=f"chart-{name}")
                     yield Static("", id="totals")
             with TabPane(tr("Products"), id="tab-products"):
                 with Grid(classes="charts"):
-                    yield PlotextPlot(id="chart-revenue")
-                    yield PlotextPlot(id="chart-quantity")
+                    yield Chart(tr, id="chart-revenue")
+                    yield Chart(tr, id="chart-quantity")
                     yield DataTable(id="top-revenue", cursor_type="row", classes="top")
                     yield DataTable(id="top-quantity", cursor_type="row", classes="top")
             with TabPane(tr("Customers"), id="tab-customers"):
                 with Horizontal():
-                    yield PlotextPlot(id="chart-customers")
+                    yield Chart(tr, id="chart-customers")
                     yield DataTable(id="top-customers", cursor_type="row", classes="top")
             with TabPane(tr("Agents & callbacks"), id="tab-agents"):
                 with Grid(classes="charts"):
-                    yield PlotextPlot(id="chart-discounts")
-                    yield PlotextPlot(id="chart-within")
-                    yield PlotextPlot(id="chart-hours")
+                    yield Chart(tr, id="chart-discounts")
+                    yield Chart(tr, id="chart-within")
+                    yield Chart(tr, id="chart-hours")
                     yield DataTable(id="agents", cursor_type="none", classes="top")
         yield Static("", id="dashboard-status")
         yield Footer()
@@ -149,16 +143,20 @@ class DashboardScreen(ConsoleScreen):
             return
         tr, d = self.context.tr, self.data
         euros = 100
+
+        def chart(name: str) -> Chart:
+            return self.query_one(f"#chart-{name}", Chart)
+
         yoy = d.year_on_year
         months = [m.month for m in yoy]
         this_year, names = tr("this year"), [tr("this year"), tr("a year earlier")]
-        self._lines("#chart-year", tr("Net sales per month"), months,
-                    [[m.net_cents / euros for m in yoy], [m.net_cents_year_earlier / euros for m in yoy]], names)
-        self._lines("#chart-orders", tr("Orders per month"), months,
-                    [[m.orders for m in yoy], [m.orders_year_earlier for m in yoy]], names)
+        chart("year").lines(tr("Net sales per month"), months,
+                            [[m.net_cents / euros for m in yoy], [m.net_cents_year_earlier / euros for m in yoy]], names)
+        chart("orders").lines(tr("Orders per month"), months,
+                              [[m.orders for m in yoy], [m.orders_year_earlier for m in yoy]], names)
         weekly = bool(d.trend) and d.weekly
-        self._lines("#chart-trend", tr("Net sales per week") if weekly else tr("Net sales per day"),
-                    [t.start for t in d.trend], [[t.net_cents / euros for t in d.trend]])
+        chart("trend").lines(tr("Net sales per week") if weekly else tr("Net sales per day"),
+                             [t.start for t in d.trend], [[t.net_cents / euros for t in d.trend]])
         net, earlier = sum(m.net_cents for m in yoy), sum(m.net_cents_year_earlier for m in yoy)
         change = (f" ({(net - earlier) / earlier:+.0%})" if earlier else "")
         self.query_one("#totals", Static).update("\n".join([
@@ -166,24 +164,24 @@ class DashboardScreen(ConsoleScreen):
             f"{tr('a year earlier')}: {tr.money(earlier)}", "",
             f"[b]{tr('Orders')}[/b]", f"{this_year}: {tr.number(sum(m.orders for m in yoy))}",
             f"{tr('a year earlier')}: {tr.number(sum(m.orders_year_earlier for m in yoy))}"]))
-        self._bars("#chart-country", tr("Net sales by country"), [s.key or tr("guests") for s in d.by_country[:8]],
-                   [[s.net_cents / euros for s in d.by_country[:8]]])
-        self._bars("#chart-channel", tr("Net sales by channel"), [s.key for s in d.by_channel],
-                   [[s.net_cents / euros for s in d.by_channel]])
+        chart("country").bars(tr("Net sales by country"), [s.key or tr("guests") for s in d.by_country[:8]],
+                              [[s.net_cents / euros for s in d.by_country[:8]]])
+        chart("channel").bars(tr("Net sales by channel"), [s.key for s in d.by_channel],
+                              [[s.net_cents / euros for s in d.by_channel]])
         # Top lists are labelled by rank, the same as the list beside the chart.
-        self._bars("#chart-revenue", tr("Top products by revenue"), _ranks(d.top_revenue),
-                   [[p.net_cents / euros for p in d.top_revenue]])
-        self._bars("#chart-quantity", tr("Top products by quantity"), _ranks(d.top_quantity),
-                   [[p.units for p in d.top_quantity]])
-        self._bars("#chart-customers", tr("Top customers by net sales"), _ranks(d.top_customers),
-                   [[c.net_cents / euros for c in d.top_customers]])
-        self._bars("#chart-discounts", tr("Discounts granted per agent"), [a.login for a in d.discounts],
-                   [[a.discount_cents / euros for a in d.discounts]])
+        chart("revenue").bars(tr("Top products by revenue"), _ranks(d.top_revenue),
+                              [[p.net_cents / euros for p in d.top_revenue]])
+        chart("quantity").bars(tr("Top products by quantity"), _ranks(d.top_quantity),
+                               [[p.units for p in d.top_quantity]])
+        chart("customers").bars(tr("Top customers by net sales"), _ranks(d.top_customers),
+                                [[c.net_cents / euros for c in d.top_customers]])
+        chart("discounts").bars(tr("Discounts granted per agent"), [a.login for a in d.discounts],
+                                [[a.discount_cents / euros for a in d.discounts]])
         called = [c for c in d.callback_days if c.called]
-        self._lines("#chart-within", tr("Callbacks called within the target, per day (%)"), [c.day for c in called],
-                    [[round(100 * c.share_within_target) for c in called]], percent=True)
-        self._bars("#chart-hours", tr("Callback requests by hour of the day"), [f"{h}–{h + 3}" for h in range(0, 24, 3)],
-                   [[sum(d.callback_hours[h:h + 3]) for h in range(0, 24, 3)]])
+        chart("within").lines(tr("Callbacks called within the target, per day (%)"), [c.day for c in called],
+                              [[round(100 * c.share_within_target) for c in called]], percent=True)
+        chart("hours").bars(tr("Callback requests by hour of the day"), [f"{h}–{h + 3}" for h in range(0, 24, 3)],
+                            [[sum(d.callback_hours[h:h + 3]) for h in range(0, 24, 3)]])
 
     def fill_tables(self) -> None:
         tr, d = self.context.tr, self.data
@@ -202,66 +200,6 @@ class DashboardScreen(ConsoleScreen):
         for a in d.discounts:
             table.add_row(a.login, tr.number(a.phone_orders), tr.number(a.discounted_orders),
                           tr.money(a.discount_cents), tr.number(a.card_changes))
-
-    def _bars(self, chart_id: str, title: str, labels: list, series: list[list[float]],
-              horizontal: bool = False) -> None:
-        chart, plt = self._blank(chart_id, title)
-        if labels and any(any(s) for s in series):
-            plt.bar(labels, series[0], orientation="horizontal" if horizontal else "vertical", width=0.6,
-                    color=self._colours()[0])
-            if not horizontal:  # every label, where plotext would pick some by the chart's width
-                plt.xticks(list(range(1, len(labels) + 1)), [str(label) for label in labels])
-            top = max(max(s) for s in series)
-            (plt.xlim if horizontal else plt.ylim)(0, top * 1.05)
-            self._ticks(plt, top, "x" if horizontal else "y")
-        else:
-            self._no_data(plt)
-        chart.refresh()
-
-    def _lines(self, chart_id: str, title: str, labels: list[str], series: list[list[float]],
-               names: list[str] | None = None, percent: bool = False) -> None:
-        chart, plt = self._blank(chart_id, title)
-        if labels and any(any(values) for values in series):
-            for n, values in enumerate(series):
-                plt.plot(list(range(len(values))), values, marker="braille", label=names[n] if names else None,
-                         color=self._colours()[n])
-            step = max(1, len(labels) // 4)
-            plt.xticks(list(range(0, len(labels), step)), labels[::step])
-            if percent:
-                plt.ylim(0, 100)
-            else:
-                self._ticks(plt, max(max(values) for values in series), "y")
-        else:
-            self._no_data(plt)
-        chart.refresh()
-
-    def _blank(self, chart_id: str, title: str):
-        chart = self.query_one(chart_id, PlotextPlot)
-        chart.plt.clear_data()
-        chart.plt.clear_figure()
-        chart.plt.title(title)
-        return chart, chart.plt
-
-    def _colours(self) -> list[tuple[int, int, int]]:
-        """The theme's own colours for the series, fixed: plotext would otherwise cycle its
-        palette from one drawing to the next."""
-        theme = self.app.current_theme
-        return [Color.parse(theme.primary).rgb, Color.parse(theme.warning or theme.accent or theme.primary).rgb]
-
-    def _no_data(self, plt) -> None:
-        plt.xticks([])
-        plt.yticks([])
-        plt.text(self.context.tr("no data"), 0, 0, alignment="center")
-
-    def _ticks(self, plt, top: float, axis: str) -> None:
-        """Round ticks in the agent's number format: 120k rather than 123456.7."""
-        if top <= 0:
-            return
-        step = _nice_step(top / 4)
-        ticks = [step * n for n in range(int(top // step) + 1)]
-        labels = [f"{self.context.tr.number(round(t / 1000))}k" if step >= 1000 else self.context.tr.number(round(t))
-                  for t in ticks]
-        (plt.yticks if axis == "y" else plt.xticks)(ticks, labels)
 
     @on(DataTable.RowSelected, "#top-customers")
     def open_customer(self, event: DataTable.RowSelected) -> None:
