@@ -5,15 +5,17 @@ and saved with optimistic locking (a save against a stale version is refused, sh
 changed meanwhile). The discount is capped by the staff member's role and needs a reason.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm_tui.services.audit import AuditRecord, FieldChange, history, record_changes
 from crm_tui.services.staff import StaffMember
-from crm_tui.shop.models import Customer
+from crm_tui.shop.models import Customer, stored_id
 from crm_tui.shop.validation import (
     InvalidField,
     InvalidInput,
@@ -95,7 +97,7 @@ class CustomerCard:
 
 def _card(c: Customer) -> CustomerCard:
     return CustomerCard(
-        c.id, c.customer_number, c.first_name, c.last_name, c.email or "", c.phone or "", c.street, c.postcode,
+        stored_id(c), c.customer_number, c.first_name, c.last_name, c.email or "", c.phone or "", c.street, c.postcode,
         c.city, c.country, c.preferred_language, c.consent_email_at is not None, c.consent_phone_at is not None,
         c.consent_chat_at is not None, c.discount_percent, c.registered_at, c.time_zone, c.version)
 
@@ -119,7 +121,7 @@ def validate(card: CustomerCard, edits: dict[str, object]) -> dict[str, object]:
     errors: list[InvalidField] = []
     values: dict[str, object] = {}
     country = str(edits.get("country", card.country))
-    checks = {
+    checks: dict[str, Callable[[Any], object]] = {
         "first_name": lambda v: require_text(v, "first_name", 100),
         "last_name": lambda v: require_text(v, "last_name", 100),
         "email": lambda v: normalise_email(v) if str(v).strip() else "",
@@ -164,8 +166,9 @@ def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits:
                if getattr(current, name) != value]
     discount = next((c for c in changes if c.field == "discount_percent"), None)
     if discount is not None:
-        if discount.new_value > staff.discount_cap_percent:
-            raise DiscountCapExceeded(discount.new_value, staff.discount_cap_percent, staff.login)
+        percent = cast(int, discount.new_value)  # _discount made it a whole percent
+        if percent > staff.discount_cap_percent:
+            raise DiscountCapExceeded(percent, staff.discount_cap_percent, staff.login)
         if not reason.strip():
             raise ReasonRequired()
     if current.version != expected_version:
@@ -183,9 +186,9 @@ def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits:
     if "country" in row or "postcode" in row:
         row["time_zone"] = time_zone_for(str(values.get("country", current.country)),
                                          str(values.get("postcode", current.postcode)))
-    written = session.execute(
-        update(Customer).where(Customer.id == customer_id, Customer.version == expected_version)
-        .values(**row, version=Customer.version + 1, updated_at=now)
+    written = session.exec(
+        update(Customer).where(col(Customer.id) == customer_id, col(Customer.version) == expected_version)
+        .values(**row, version=col(Customer.version) + 1, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     if written != 1:  # another session saved between our read and our write (not on SQLite: IMMEDIATE)
         raise _stale(session, loaded, load_card(session, customer_id))

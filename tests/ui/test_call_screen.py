@@ -141,6 +141,11 @@ async def test_an_unknown_caller_is_registered_from_the_call(console_factory, de
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is form and "e-mail" in str(form.query_one("#error-email", Static).render())
+        taken = stored(demo_db, select(Customer.email).order_by(Customer.id).limit(1))[0][0]
+        form.query_one("#field-email", Input).value = taken
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "already registered: search for that customer" in str(form.query_one("#error-email", Static).render())
         form.query_one("#field-email", Input).value = "lucia.prieto@example.com"
         await pilot.press("enter")
         await settle(pilot)
