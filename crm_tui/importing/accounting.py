@@ -1,10 +1,11 @@
 """Where every input row ends up: the import summary and the reject file."""
 
-import csv
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from crm_tui.services.safe_csv import csv_writer
 
 
 @dataclass
@@ -62,7 +63,7 @@ class RejectLog:
         self._tmp = tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", suffix=".csv", delete=False,
                                                 prefix="crm-tui-rejects-",
                                                 dir=str(target.parent) if target else None)
-        self._writer = csv.writer(self._tmp)
+        self._writer = csv_writer(self._tmp)
         self._writer.writerow(self.HEADER)
         self.examples: list[str] = []
 

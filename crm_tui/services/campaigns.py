@@ -1,7 +1,6 @@
 """Campaign lists: a segment's customers who consented to the channel, with their best offer
 and its message. Consent is checked in the query that picks the customers, and again per row."""
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from sqlmodel import Session, col
 
 from crm_tui.models import CustomerRfm
 from crm_tui.services.offers import CHANNELS, CustomerOffers, customer_offers
+from crm_tui.services.safe_csv import csv_writer
 from crm_tui.services.segments import SEGMENTS
 from crm_tui.shop.models import Customer
 
@@ -65,6 +65,6 @@ def campaign(session: Session, segment: str, channel: str, templates, now: datet
 
 
 def write_campaign(rows: Iterator[tuple], out: TextIO) -> None:
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(COLUMNS)
     writer.writerows(rows)
