@@ -7,6 +7,7 @@ from textual.worker import Worker, WorkerState
 
 from crm_tui.context import ConsoleContext, DatabaseError, WriteFailed, failure_kind
 from crm_tui.services.errors import ServiceError
+from crm_tui.widgets.literal import visible
 from crm_tui.widgets.translated_bindings import translate_bindings
 
 
@@ -53,7 +54,7 @@ class ReportsFailures:
 
     def worker_failed(self, worker: Worker, sentence: str) -> None:
         """Override to show the sentence in place; the default is a notification."""
-        self.notify(sentence, severity="error", timeout=15, markup=False)
+        self.notify(visible(sentence), severity="error", timeout=15, markup=False)
 
 
 class ConsoleScreen(ReportsFailures, Screen):

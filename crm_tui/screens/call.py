@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
@@ -21,6 +22,7 @@ from crm_tui.services.customers import CustomerCard, load_card
 from crm_tui.services.dialling import dial
 from crm_tui.services.timeline import TimelineEntry, customer_timeline
 from crm_tui.shop.validation import national_phone
+from crm_tui.widgets.literal import cell, filled
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
 
@@ -59,7 +61,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
             self.card, self.summary, self.timeline = card, summary, timeline
 
     class Dialled(Message):
-        def __init__(self, note: str):
+        def __init__(self, note: Content):
             super().__init__()
             self.note = note
 
@@ -74,7 +76,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         self.customer_id = entry.customer_id
         self.started_at: datetime = self.clock()
         self._note = note
-        self._dial_note = ""
+        self._dial_note = Content("")
         self._finishing = False
         translate_bindings(self, context.tr)
 
@@ -95,17 +97,17 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
                 yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
-    def _call_facts(self, warning: str = "") -> str:
+    def _call_facts(self, warning: Content | None = None) -> Content:
         tr, e = self.context.tr, self.entry
-        lines = [f"[b]{e.phone}[/b]  ·  {e.customer_name or tr('unknown caller')}",
-                 tr("Requested {when} (their time) · attempt {n}").format(
-                     when=self.context.tr.datetime(e.requested_at, e.time_zone), n=e.attempts + 1)]
+        lines = [filled("[b]{phone}[/b]  ·  {name}", phone=e.phone, name=e.customer_name or tr("unknown caller")),
+                 filled(tr("Requested {when} (their time) · attempt {n}"),
+                        when=self.context.tr.datetime(e.requested_at, e.time_zone), n=e.attempts + 1)]
         if e.note:
-            lines.append(f"“{e.note}”")
+            lines.append(filled("“{note}”", note=e.note))
         if self._note:
-            lines.append(self._note)
+            lines.append(filled("{note}", note=self._note))
         lines += [line for line in (self._dial_note, warning) if line]
-        return "\n".join(lines)
+        return Content("\n").join(lines)
 
     def _unknown_caller(self) -> str:
         return self.context.tr("Unknown caller: no customer has this number. r registers them from the call.")
@@ -150,14 +152,16 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
             self.entry = replace(self.entry, customer_id=card.customer_id, customer_name=card.name)
             self.query_one("#call-facts", Static).update(self._call_facts())
             place = " ".join(part for part in (card.postcode, card.city) if part)
-            self.query_one("#card-facts", Static).update("\n".join(line for line in [
-                f"[b]{card.name}[/b]", card.email, card.street, f"{place} ({card.country})" if place else card.country,
-                f"{tr('Language')}: {card.preferred_language}  ·  {card.time_zone}",
-                f"{tr('Discount')}: {card.discount_percent} %",
-                f"{tr('E-mail marketing')}: {yes_no[card.consent_email]}",
-                f"{tr('Phone marketing')}: {yes_no[card.consent_phone]}",
-                f"{tr('Chat marketing')}: {yes_no[card.consent_chat]}",
-            ] if line))
+            facts = [filled("[b]{name}[/b]", name=card.name)] + [
+                filled("{line}", line=line) for line in [
+                    card.email, card.street, f"{place} ({card.country})" if place else card.country,
+                    f"{tr('Language')}: {card.preferred_language}  ·  {card.time_zone}",
+                    f"{tr('Discount')}: {card.discount_percent} %",
+                    f"{tr('E-mail marketing')}: {yes_no[card.consent_email]}",
+                    f"{tr('Phone marketing')}: {yes_no[card.consent_phone]}",
+                    f"{tr('Chat marketing')}: {yes_no[card.consent_chat]}",
+                ] if line]
+            self.query_one("#card-facts", Static).update(Content("\n").join(facts))
         kinds = {"request": tr("callback request"), "call": tr("call"), "message": tr("message")}
         labels = outcome_labels(tr) | {"pending": tr("waiting"), "claimed": tr("being called"), "done": tr("done"),
                                        "question": tr("question"), "complaint": tr("complaint"),
@@ -169,8 +173,8 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
             length = f"{entry.duration_seconds // 60}:{entry.duration_seconds % 60:02d}" \
                 if entry.duration_seconds is not None else ""
             stars = "★" * entry.satisfaction if entry.satisfaction else ""
-            table.add_row(tr.datetime(entry.at, zone), kinds[entry.kind], entry.who, labels.get(entry.what, entry.what),
-                          f"{length} {stars}".strip(), entry.detail)
+            table.add_row(tr.datetime(entry.at, zone), kinds[entry.kind], cell(entry.who),
+                          cell(labels.get(entry.what, entry.what)), f"{length} {stars}".strip(), cell(entry.detail))
 
     # --- dialling -----------------------------------------------------------------------------
 
@@ -178,16 +182,16 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         if self.settings.dial_command:
             self.run_dial()
         else:
-            self.query_one("#call-facts", Static).update(self._call_facts(
-                self.context.tr("No dial command is configured (CRM_TUI_DIAL): dial the number yourself.")))
+            self.query_one("#call-facts", Static).update(self._call_facts(Content(
+                self.context.tr("No dial command is configured (CRM_TUI_DIAL): dial the number yourself."))))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dial")
     def run_dial(self) -> None:
         tr = self.context.tr
         dialled = dial(self.settings.dial_command, self.entry.phone)
         self.post_message(self.Dialled(
-            f"[red]{tr('Dialling failed')}: {dialled.error}[/]" if dialled.error
-            else tr("Dialling with {command}").format(command=dialled.command[0])))
+            filled("[red]{failed}: {error}[/]", failed=tr("Dialling failed"), error=dialled.error) if dialled.error
+            else filled(tr("Dialling with {command}"), command=dialled.command[0])))
 
     @on(Dialled)
     def show_dialled(self, message: Dialled) -> None:
@@ -237,8 +241,8 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
             self.finish(outcome, details)
 
     def action_must_end(self) -> None:
-        self.query_one("#call-facts", Static).update(self._call_facts(
-            "[b $warning]" + self.context.tr("End the call with an outcome, 1 to 8.") + "[/]"))
+        self.query_one("#call-facts", Static).update(self._call_facts(Content.from_markup(
+            "[b $warning]" + self.context.tr("End the call with an outcome, 1 to 8.") + "[/]")))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="finish")
     def finish(self, outcome: str, details: dict) -> None:
@@ -263,6 +267,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
     def finished(self, message: Finished) -> None:
         self._finishing = False
         if message.error:
-            self.query_one("#call-facts", Static).update(self._call_facts(f"[red]{message.error}[/]"))
+            self.query_one("#call-facts", Static).update(self._call_facts(filled("[red]{error}[/]",
+                                                                                 error=message.error)))
         else:
             self.dismiss(message.note)

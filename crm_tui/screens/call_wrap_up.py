@@ -5,11 +5,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
 from crm_tui.screens.base import ConsoleModal
 from crm_tui.services.callback_claims import CallbackError, call_back_time
 from crm_tui.services.callback_queue import QueuedCallback
+from crm_tui.widgets.literal import filled
 
 FEEDBACK_KINDS = ("complaint", "suggestion")
 
@@ -29,8 +31,9 @@ class WrapUpScreen(ConsoleModal[dict | None]):
         with Vertical(id="wrap-up"):
             if self.outcome == "call_later":
                 yield Static(tr("[b]Call back later[/b] — when did the customer ask for?"))
-                yield from self._field("call-back-at", tr("Time in the customer's zone ({zone})").format(
-                    zone=self.entry.time_zone), tr("18:30 · tomorrow 10:00 · +30m · 2026-11-24 10:00"))
+                yield from self._field("call-back-at", filled(tr("Time in the customer's zone ({zone})"),
+                                                              zone=self.entry.time_zone),
+                                       tr("18:30 · tomorrow 10:00 · +30m · 2026-11-24 10:00"))
             else:
                 yield Static(tr("[b]Call reached[/b] — the customer's view, if they gave it (all optional)"))
                 yield from self._field("satisfaction", tr("Satisfaction, 1 (bad) to 5 (very good)"), "1–5")
@@ -42,7 +45,7 @@ class WrapUpScreen(ConsoleModal[dict | None]):
             yield from self._field("note", tr("Note for the timeline"), "")
             yield Static(tr("Enter or ctrl+s saves · Esc goes back to the call"), classes="hint")
 
-    def _field(self, name: str, label: str, placeholder: str) -> ComposeResult:
+    def _field(self, name: str, label: str | Content, placeholder: str) -> ComposeResult:
         with Vertical(classes="field"):
             yield Label(label)
             yield Input(placeholder=placeholder, id=name)

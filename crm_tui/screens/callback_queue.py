@@ -16,6 +16,7 @@ from crm_tui.services.callback_queue import QueuedCallback, queue, queue_version
 from crm_tui.services.callers import match_caller
 from crm_tui.services.policy import Action
 from crm_tui.shop.validation import national_phone
+from crm_tui.widgets.literal import cell, literal
 
 POLL_SECONDS = 1.0
 
@@ -103,9 +104,9 @@ class CallbackQueueScreen(ConsoleScreen):
                 window += " " + tr("missed")
             if not e.callable_now and (missed or not e.window_from):
                 window += " (" + tr("outside calling hours") + ")"
-            table.add_row(e.customer_name or tr("unknown caller"), national_phone(e.phone),
+            table.add_row(cell(e.customer_name or tr("unknown caller")), cell(national_phone(e.phone)),
                           f"[{colour}]{int(minutes)} min[/]", window, str(e.attempts), "★" * e.priority,
-                          e.claimed_by or "", e.note, key=str(e.callback_id))
+                          cell(e.claimed_by), cell(e.note), key=str(e.callback_id))
         if message.entries:
             table.move_cursor(row=min(row, len(message.entries) - 1))
         self.query_one("#queue-status", Static).update(
@@ -150,7 +151,7 @@ class CallbackQueueScreen(ConsoleScreen):
         self.load_queue()
         if message.entry is None:
             self.calling = False
-            self.query_one("#call", Static).update(message.note)
+            self.query_one("#call", Static).update(literal(message.note))
         else:
             from crm_tui.screens.call import CallScreen
 
@@ -159,7 +160,7 @@ class CallbackQueueScreen(ConsoleScreen):
 
     def call_ended(self, note: str | None) -> None:
         self.calling = False
-        self.query_one("#call", Static).update(note or "")
+        self.query_one("#call", Static).update(literal(note))
         self.load_queue()
 
     def action_supervise(self) -> None:

@@ -4,8 +4,21 @@ import asyncio
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from crm_tui.services.search import search_customers
+from crm_tui.widgets.literal import visible
+
+
+def highlighted(matcher: Matcher, label: str) -> Content:
+    """The label shown literally (Matcher.highlight would read it as markup), its matched letters marked."""
+    content = Content(label)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, label)
+    for offset in offsets if score else ():
+        if not label[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class CustomerCommands(Provider):
@@ -17,8 +30,8 @@ class CustomerCommands(Provider):
         hits = await asyncio.to_thread(self._find, query)
         matcher = self.matcher(query)
         for hit in hits[:20]:
-            label = f"{hit.name} · {hit.customer_number} · {hit.phone}"
-            yield Hit(max(matcher.match(label), 0.5), matcher.highlight(label), partial(app.open_customer, hit.customer_id),
+            label = visible(f"{hit.name} · {hit.customer_number} · {hit.phone}")
+            yield Hit(max(matcher.match(label), 0.5), highlighted(matcher, label), partial(app.open_customer, hit.customer_id),
                       help=tr("Open the customer's card"))
 
     def _find(self, query: str):

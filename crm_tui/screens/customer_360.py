@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from crm_tui.screens.base import ConsoleModal, ConsoleScreen, CustomerNavigation
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
+from crm_tui.widgets.literal import cell, filled
 from crm_tui.widgets.summary_panel import SummaryPanel
 
 
@@ -88,7 +89,7 @@ class Customer360Screen(CustomerNavigation, ConsoleScreen):
             table = self.query_one(table_id, DataTable)
             table.clear()
             for f in favourites:
-                table.add_row(f.name, str(f.quantity), str(f.orders))
+                table.add_row(cell(f.name), str(f.quantity), str(f.orders))
 
     @on(OrdersLoaded)
     def show_orders(self, message: OrdersLoaded) -> None:
@@ -103,9 +104,9 @@ class Customer360Screen(CustomerNavigation, ConsoleScreen):
         for order in message.orders:
             linked = (tr("cancels {number}").format(number=order.cancels_number) if order.cancels_number else
                       tr("cancelled by {number}").format(number=order.cancelled_by) if order.cancelled_by else "")
-            table.add_row(tr.date(order.placed_at), order.number, statuses.get(order.status, order.status),
-                          channels.get(order.channel, order.channel), str(order.items), tr.money(order.total_cents),
-                          f"{order.discount_percent} %" if order.discount_percent else "", linked,
+            table.add_row(tr.date(order.placed_at), cell(order.number), cell(statuses.get(order.status, order.status)),
+                          cell(channels.get(order.channel, order.channel)), str(order.items), tr.money(order.total_cents),
+                          f"{order.discount_percent} %" if order.discount_percent else "", cell(linked),
                           key=str(order.order_id))
         self._orders.extend(message.orders)
         self._more = len(message.orders) > 0
@@ -144,8 +145,9 @@ class OrderLinesScreen(ConsoleModal[None]):
     def compose(self) -> ComposeResult:
         tr = self.context.tr
         with Vertical(id="lines-box"):
-            yield Static(f"[b]{self.order.number}[/b]  ·  {tr.date(self.order.placed_at)}  ·  "
-                         f"{tr.money(self.order.total_cents)}  —  " + tr("Esc closes"), id="lines-title")
+            yield Static(filled("[b]{number}[/b]  ·  {date}  ·  {total}  —  {close}", number=self.order.number,
+                                date=tr.date(self.order.placed_at), total=tr.money(self.order.total_cents),
+                                close=tr("Esc closes")), id="lines-title")
             yield DataTable(id="lines", cursor_type="row")
 
     def on_mount(self) -> None:
@@ -164,6 +166,6 @@ class OrderLinesScreen(ConsoleModal[None]):
         tr = self.context.tr
         table = self.query_one("#lines", DataTable)
         for line in message.lines:
-            table.add_row(line.sku, line.name, str(line.quantity), tr.money(line.unit_price_cents),
+            table.add_row(cell(line.sku), cell(line.name), str(line.quantity), tr.money(line.unit_price_cents),
                           tr.money(line.line_total_cents))
         table.focus()

@@ -1,6 +1,5 @@
 """The customer card: registration fields, the staff-only discount, and the change history."""
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +26,7 @@ from crm_tui.widgets.customer_form import (
     field_labels,
     field_problems,
 )
+from crm_tui.widgets.literal import cell, filled, literal, visible
 
 
 class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
@@ -96,10 +96,11 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
     def show_card(self, message: Loaded) -> None:
         tr, card = self.context.tr, message.card
         self.card = card
-        self.query_one("#title", Static).update(
-            f"[b]{card.name}[/b]  ·  {card.customer_number}  ·  {card.phone_national or '—'}  ·  "
-            + tr("registered {date}").format(date=tr.date(card.registered_at, card.time_zone))
-            + f"  ·  {card.time_zone}")
+        self.query_one("#title", Static).update(filled(
+            "[b]{name}[/b]  ·  {number}  ·  {phone}  ·  {registered}  ·  {zone}", name=card.name,
+            number=card.customer_number, phone=card.phone_national or "—",
+            registered=tr("registered {date}").format(date=tr.date(card.registered_at, card.time_zone)),
+            zone=card.time_zone))
         for name, value in self._shown(card).items():
             self.query_one(f"#field-{name}", Input).value = value
         for name in CONSENTS:
@@ -116,8 +117,9 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
         history.clear()
         labels = field_labels(tr)
         for record in message.history:
-            history.add_row(tr.datetime(record.at), record.staff_login, labels.get(record.field, record.field),
-                            record.old_value or "", record.new_value or "", record.reason)
+            history.add_row(tr.datetime(record.at), cell(record.staff_login),
+                            cell(labels.get(record.field, record.field)), cell(record.old_value),
+                            cell(record.new_value), cell(record.reason))
         if not self.query_one("#field-first_name", Input).has_focus:
             self.query_one("#field-first_name", Input).focus()
 
@@ -144,8 +146,9 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
 
     @staticmethod
     def _shown(card: CustomerCard) -> dict[str, str]:
-        values = {name: str(getattr(card, name)) for name in TEXT_FIELDS}
-        values["phone"] = card.phone_for_editing
+        """What the inputs show: the values with any control character written out."""
+        values = {name: visible(getattr(card, name)) for name in TEXT_FIELDS}
+        values["phone"] = visible(card.phone_for_editing)
         return values
 
     def action_save(self) -> None:
@@ -185,7 +188,7 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
         for name, error in message.errors.items():
             target = self.query(f"#error-{name}")
             if target:
-                target.first(Static).update(error)
+                target.first(Static).update(literal(error))
                 target.first(Static).add_class("-shown")
         if message.stale is not None:
             changed = "; ".join(f"{field_labels(tr).get(c.field, c.field)}: {c.old_value or '—'} → {c.new_value or '—'}"
@@ -195,12 +198,12 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
                       "Press ctrl+r to reload; your edits are kept.").format(who=who, changes=changed)
         else:
             note = message.note
-        self.query_one("#message", Static).update(Text(note, style="bold red"))
+        self.query_one("#message", Static).update(literal(note, "bold red"))
 
     def worker_failed(self, worker, sentence: str) -> None:
         """A save that could not be written: say so where the agent looks; the edits stay."""
         note = sentence + " " + self.context.tr("Your edits are still here: press ctrl+s to try again.")
-        self.query_one("#message", Static).update(Text(note, style="bold red"))
+        self.query_one("#message", Static).update(literal(note, "bold red"))
 
     def _clear_errors(self) -> None:
         for error in self.query(".error"):

@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
 
@@ -15,6 +16,7 @@ from crm_tui.screens.base import ConsoleModal, ConsoleScreen
 from crm_tui.services import reports
 from crm_tui.services.dashboard import DashboardData, load_dashboard, product_figures
 from crm_tui.widgets.chart import Chart
+from crm_tui.widgets.literal import cell, filled, visible
 
 
 def _ranks(items: list) -> list[str]:
@@ -124,9 +126,10 @@ class DashboardScreen(ConsoleScreen):
     def show(self, message: Loaded) -> None:
         tr, d = self.context.tr, message.data
         self.data = d
-        self.query_one("#dashboard-status", Static).update(
-            tr("{first} to {last}").format(first=tr.date(d.period.first), last=tr.date(d.period.last))
-            + (f"  ·  {message.note}" if message.note else "") + "  ·  " + tr("money in euros, days in UTC"))
+        self.query_one("#dashboard-status", Static).update(filled(
+            "{period}" + ("  ·  {filters}" if message.note else "") + "  ·  {units}",
+            period=tr("{first} to {last}").format(first=tr.date(d.period.first), last=tr.date(d.period.last)),
+            filters=message.note, units=tr("money in euros, days in UTC")))
         self.draw()
         self.fill_tables()
 
@@ -164,9 +167,9 @@ class DashboardScreen(ConsoleScreen):
             f"{tr('a year earlier')}: {tr.money(earlier)}", "",
             f"[b]{tr('Orders')}[/b]", f"{this_year}: {tr.number(sum(m.orders for m in yoy))}",
             f"{tr('a year earlier')}: {tr.number(sum(m.orders_year_earlier for m in yoy))}"]))
-        chart("country").bars(tr("Net sales by country"), [s.key or tr("guests") for s in d.by_country[:8]],
+        chart("country").bars(tr("Net sales by country"), [visible(s.key) or tr("guests") for s in d.by_country[:8]],
                               [[s.net_cents / euros for s in d.by_country[:8]]])
-        chart("channel").bars(tr("Net sales by channel"), [s.key for s in d.by_channel],
+        chart("channel").bars(tr("Net sales by channel"), [visible(s.key) for s in d.by_channel],
                               [[s.net_cents / euros for s in d.by_channel]])
         # Top lists are labelled by rank, the same as the list beside the chart.
         chart("revenue").bars(tr("Top products by revenue"), _ranks(d.top_revenue),
@@ -175,7 +178,7 @@ class DashboardScreen(ConsoleScreen):
                                [[p.units for p in d.top_quantity]])
         chart("customers").bars(tr("Top customers by net sales"), _ranks(d.top_customers),
                                 [[c.net_cents / euros for c in d.top_customers]])
-        chart("discounts").bars(tr("Discounts granted per agent"), [a.login for a in d.discounts],
+        chart("discounts").bars(tr("Discounts granted per agent"), [visible(a.login) for a in d.discounts],
                                 [[a.discount_cents / euros for a in d.discounts]])
         called = [c for c in d.callback_days if c.called]
         chart("within").lines(tr("Callbacks called within the target, per day (%)"), [c.day for c in called],
@@ -189,16 +192,17 @@ class DashboardScreen(ConsoleScreen):
             table = self.query_one(table_id, DataTable)
             table.clear()
             for rank, p in enumerate(products, 1):
-                table.add_row(str(rank), p.name, tr.number(p.units), tr.money(p.net_cents), key=str(p.product_id))
+                table.add_row(str(rank), cell(p.name), tr.number(p.units), tr.money(p.net_cents), key=str(p.product_id))
         table = self.query_one("#top-customers", DataTable)
         table.clear()
         for rank, c in enumerate(d.top_customers, 1):
-            table.add_row(str(rank), f"{c.customer_number} {c.name}", c.country, tr.number(c.orders), tr.money(c.net_cents),
+            table.add_row(str(rank), cell(f"{c.customer_number} {c.name}"), cell(c.country), tr.number(c.orders),
+                          tr.money(c.net_cents),
                           key=str(c.customer_id))
         table = self.query_one("#agents", DataTable)
         table.clear()
         for a in d.discounts:
-            table.add_row(a.login, tr.number(a.phone_orders), tr.number(a.discounted_orders),
+            table.add_row(cell(a.login), tr.number(a.phone_orders), tr.number(a.discounted_orders),
                           tr.money(a.discount_cents), tr.number(a.card_changes))
 
     @on(DataTable.RowSelected, "#top-customers")
@@ -236,10 +240,10 @@ class ProductScreen(ConsoleModal[None]):
             self.app.call_from_thread(self.query_one("#product", Static).update, tr("This product no longer exists."))
             return
         sold = product.sold
-        text = "\n".join([
-            f"[b]{product.name}[/b]  ·  {product.sku}  ·  {product.category or '—'}",
+        text = filled("[b]{name}[/b]  ·  {sku}  ·  {category}\n", name=product.name, sku=product.sku,
+                      category=product.category or "—") + Content.from_markup("\n".join([
             f"{tr('Price')}: {tr.money(product.unit_price_cents)}  ·  {tr('Stock')}: {tr.number(product.stock_quantity)}",
             tr("{first} to {last}").format(first=tr.date(self.period.first), last=tr.date(self.period.last)) + ": "
             + (f"{tr.number(sold.units)} {tr('units')}, {tr.money(sold.net_cents)}" if sold else tr("no sales")),
-            "", tr("Esc closes")])
+            "", tr("Esc closes")]))
         self.app.call_from_thread(self.query_one("#product", Static).update, text)

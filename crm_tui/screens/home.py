@@ -10,6 +10,7 @@ from crm_tui.screens.base import ConsoleScreen
 from crm_tui.services.overview import ShopOverview, shop_overview
 from crm_tui.services.policy import Action
 from crm_tui.services.search import CustomerHit, search_customers
+from crm_tui.widgets.literal import cell, filled
 
 
 class HomeScreen(ConsoleScreen):
@@ -41,7 +42,7 @@ class HomeScreen(ConsoleScreen):
         tr = self.context.tr
         yield Header()
         yield Input(placeholder=tr("Name, phone, e-mail, customer or order number"), id="search")
-        yield Static(tr("Welcome, {name}.").format(name=self.context.staff.display_name), id="status")
+        yield Static(filled(tr("Welcome, {name}."), name=self.context.staff.display_name), id="status")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static("", id="figures", classes="muted")
         yield Footer()
@@ -79,15 +80,15 @@ class HomeScreen(ConsoleScreen):
         table.clear()
         for hit in message.hits:
             name = hit.name + (" ~" if hit.fuzzy else "")
-            table.add_row(name, hit.customer_number, hit.phone, hit.city,
+            table.add_row(cell(name), cell(hit.customer_number), cell(hit.phone), cell(hit.city),
                           tr.date(hit.last_purchase) if hit.last_purchase else "—",
                           f"{hit.discount_percent} %" if hit.discount_percent else "",
                           str(hit.open_callbacks) if hit.open_callbacks else "", key=str(hit.customer_id))
         status = self.query_one("#status", Static)
         if not message.query.strip():
-            status.update(tr("Welcome, {name}.").format(name=self.context.staff.display_name))
+            status.update(filled(tr("Welcome, {name}."), name=self.context.staff.display_name))
         elif not message.hits:
-            status.update(tr("No customer matches “{query}”.").format(query=message.query))
+            status.update(filled(tr("No customer matches “{query}”."), query=message.query))
         else:
             fuzzy = any(h.fuzzy for h in message.hits)
             text = tr("{count} customers found") if len(message.hits) != 1 else tr("1 customer found")
@@ -146,7 +147,7 @@ class HomeScreen(ConsoleScreen):
     @on(OverviewLoaded)
     def show_overview(self, message: OverviewLoaded) -> None:
         tr, o = self.context.tr, message.overview
-        self.query_one("#figures", Static).update(
-            tr("{database}: {customers} customers · {orders} orders · {callbacks} callbacks waiting").format(
-                database=self.context.database, customers=tr.number(o.customers), orders=tr.number(o.orders),
-                callbacks=tr.number(o.pending_callbacks)))
+        self.query_one("#figures", Static).update(filled(
+            tr("{database}: {customers} customers · {orders} orders · {callbacks} callbacks waiting"),
+            database=self.context.database, customers=tr.number(o.customers), orders=tr.number(o.orders),
+            callbacks=tr.number(o.pending_callbacks)))

@@ -6,6 +6,7 @@ from datetime import timedelta
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -19,6 +20,7 @@ from crm_tui.services.offers import (
     record_offer,
 )
 from crm_tui.services.policy import Action
+from crm_tui.widgets.literal import cell, filled
 from crm_tui.widgets.offer_reason import reason_text, rule_label
 
 
@@ -36,7 +38,7 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
             self.found, self.rate, self.error = found, rate, error
 
     class Logged(Message):
-        def __init__(self, note: str):
+        def __init__(self, note: Content):
             super().__init__()
             self.note = note
 
@@ -84,7 +86,7 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
     def show(self, message: Loaded) -> None:
         tr = self.context.tr
         if message.error:
-            self.query_one("#who", Static).update(f"[red]{message.error}[/]")
+            self.query_one("#who", Static).update(filled("[red]{error}[/]", error=message.error))
             return
         found = self.found = message.found
         names = {"email": tr("e-mail"), "phone": tr("phone"), "chat": tr("chat")}
@@ -92,13 +94,14 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
         channel = (tr("suggested channel: {channel}").format(channel=f"[b]{names[found.channel]}[/b]") if found.channel
                    else "[b $error]" + tr("No marketing consent on any channel: offer only what they ask for.") + "[/]")
         self.query_one("#who", Static).update(
-            f"[b]{found.first_name} {found.last_name}[/b] · {found.customer_number} · {tr('Consents')}: {consents}"
-            f" · {channel}")
+            filled("[b]{first} {last}[/b] · {number} · ", first=found.first_name, last=found.last_name,
+                   number=found.customer_number)
+            + Content.from_markup(f"{tr('Consents')}: {consents} · {channel}"))
         table = self.query_one("#offers", DataTable)
         table.clear()
         for offer in found.offers:
-            table.add_row(offer.name, tr.money(offer.unit_price_cents), tr.number(offer.stock),
-                          rule_label(offer.rule, tr), reason_text(offer, tr), key=str(offer.product_id))
+            table.add_row(cell(offer.name), tr.money(offer.unit_price_cents), tr.number(offer.stock),
+                          cell(rule_label(offer.rule, tr)), cell(reason_text(offer, tr)), key=str(offer.product_id))
         if not found.offers:
             self.query_one("#message", Static).update(tr("Nothing to offer this customer right now."))
         self.query_one("#offers-status", Static).update(message.rate)
@@ -108,8 +111,9 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
     def show_message(self, event: DataTable.RowHighlighted) -> None:
         if self.found and self.found.offers:
             tr = self.context.tr
-            self.query_one("#message", Static).update(
-                f"[b]{tr('Message')}[/b] ({self.found.language}):\n{self.found.messages[event.cursor_row]}")
+            self.query_one("#message", Static).update(filled(
+                "[b]{label}[/b] ({language}):\n{message}", label=tr("Message"), language=self.found.language,
+                message=self.found.messages[event.cursor_row]))
 
     def action_offer_made(self) -> None:
         if self.found and self.found.offers:
@@ -123,8 +127,8 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
         now = self.context.now()
         self.context.write(lambda session: record_offer(session, self.customer_id, offer, channel,
                                                         self.context.staff.login, now))
-        self.post_message(self.Logged(tr("Offer of {product} logged; it counts as accepted if they order it within "
-                                         "14 days.").format(product=offer.name)))
+        self.post_message(self.Logged(filled(tr("Offer of {product} logged; it counts as accepted if they order it "
+                                                "within 14 days."), product=offer.name)))
 
     @on(Logged)
     def logged(self, message: Logged) -> None:

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +22,7 @@ from crm_tui.services.orders import (
     order_totals,
     place_phone_order,
 )
+from crm_tui.widgets.literal import cell, filled, literal, visible
 
 LIGHTS = {StockLight.GREEN: "[green]●[/]", StockLight.YELLOW: "[yellow]●[/]", StockLight.RED: "[red]●[/]"}
 
@@ -102,9 +102,9 @@ class PhoneOrderScreen(ConsoleScreen):
     def show_customer(self, message: CustomerLoaded) -> None:
         card = message.card
         self.customer_discount = card.discount_percent
-        self.query_one("#order-title", Static).update(
-            self.context.tr("Phone order for [b]{name}[/b] · {number} · their discount: {discount} %").format(
-                name=card.name, number=card.customer_number, discount=card.discount_percent))
+        self.query_one("#order-title", Static).update(filled(
+            self.context.tr("Phone order for [b]{name}[/b] · {number} · their discount: {discount} %"),
+            name=card.name, number=card.customer_number, discount=card.discount_percent))
         self.query_one("#discount", Input).value = str(card.discount_percent)
         self.show_cart()
 
@@ -128,7 +128,7 @@ class PhoneOrderScreen(ConsoleScreen):
         table = self.query_one("#products", DataTable)
         table.clear()
         for offer in message.offers:
-            table.add_row(LIGHTS[offer.light], offer.sku, offer.name, tr.money(offer.unit_price_cents),
+            table.add_row(LIGHTS[offer.light], cell(offer.sku), cell(offer.name), tr.money(offer.unit_price_cents),
                           str(offer.stock_quantity), key=str(offer.product_id))
 
     @on(Input.Submitted, "#product-search")
@@ -147,11 +147,12 @@ class PhoneOrderScreen(ConsoleScreen):
         line = next((c for c in self.cart if c.offer.product_id == offer.product_id), None)
         wanted = (line.quantity if line else 0) + units
         if offer.light == StockLight.RED:
-            message.update("[b red]" + tr("{name} is out of stock and cannot be added.").format(name=offer.name) + "[/]")
+            message.update(filled("[b red]" + tr("{name} is out of stock and cannot be added.") + "[/]",
+                                  name=offer.name))
             return
         if wanted > offer.stock_quantity:
-            message.update("[b red]" + tr("Only {stock} of {name} in stock.").format(
-                stock=offer.stock_quantity, name=offer.name) + "[/]")
+            message.update(filled("[b red]" + tr("Only {stock} of {name} in stock.") + "[/]",
+                                  stock=offer.stock_quantity, name=offer.name))
             return
         if line:
             line.quantity = wanted
@@ -178,7 +179,7 @@ class PhoneOrderScreen(ConsoleScreen):
         cursor = table.cursor_row
         table.clear()
         for line in self.cart:
-            table.add_row(line.offer.sku, line.offer.name, str(line.quantity),
+            table.add_row(cell(line.offer.sku), cell(line.offer.name), str(line.quantity),
                           tr.money(line.offer.unit_price_cents * line.quantity), key=str(line.offer.product_id))
         if self.cart:
             table.move_cursor(row=min(cursor, len(self.cart) - 1))
@@ -250,18 +251,18 @@ class PhoneOrderScreen(ConsoleScreen):
     @on(OrderDone)
     def order_done(self, message: OrderDone) -> None:
         if message.placed is not None:
-            self.notify(self.context.tr("Order {number} placed: {total}.").format(
-                number=message.placed.number, total=self.context.tr.money(message.placed.total_cents)))
+            self.notify(visible(self.context.tr("Order {number} placed: {total}.").format(
+                number=message.placed.number, total=self.context.tr.money(message.placed.total_cents))), markup=False)
             self.dismiss(message.placed)
             return
-        self.query_one("#order-message", Static).update(Text(message.error, style="bold red"))
+        self.query_one("#order-message", Static).update(literal(message.error, "bold red"))
         if message.refresh:
             self.search_products(self._search_number, self.query_one("#product-search", Input).value)
 
     def worker_failed(self, worker, sentence: str) -> None:
         """An order that could not be written: nothing was ordered, the cart stays for a retry."""
         note = sentence + " " + self.context.tr("The cart is still here: press ctrl+s to try again.")
-        self.query_one("#order-message", Static).update(Text(note, style="bold red"))
+        self.query_one("#order-message", Static).update(literal(note, "bold red"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
@@ -18,6 +19,7 @@ from crm_tui.services.callback_queue import QueuedCallback, queue
 from crm_tui.services.queue_figures import QueueFigures, queue_figures
 from crm_tui.services.staff import NotStaff
 from crm_tui.shop.validation import national_phone
+from crm_tui.widgets.literal import cell, filled
 
 REFRESH_SECONDS = 2.0
 
@@ -43,7 +45,7 @@ class QueueSupervisionScreen(ConsoleScreen):
             self.today, self.week, self.held = today, week, held
 
     class Done(Message):
-        def __init__(self, note: str):
+        def __init__(self, note: Content):
             super().__init__()
             self.note = note
 
@@ -110,15 +112,16 @@ class QueueSupervisionScreen(ConsoleScreen):
         agents.clear()
         for login, w in week.items():
             t = today.get(login)
-            agents.add_row(login, str(t.handled) if t else "0", minutes(t.average_handling_seconds) if t else "—",
+            agents.add_row(cell(login), str(t.handled) if t else "0", minutes(t.average_handling_seconds) if t else "—",
                            str(w.handled), minutes(w.average_handling_seconds))
         self.held = message.held
         table = self.query_one("#held", DataTable)
         row = table.cursor_row
         table.clear()
         for e in message.held:
-            table.add_row(e.customer_name or tr("unknown caller"), national_phone(e.phone), f"{int(e.age_minutes)} min",
-                          e.claimed_by, str(e.attempts), e.note, key=str(e.callback_id))
+            table.add_row(cell(e.customer_name or tr("unknown caller")), cell(national_phone(e.phone)),
+                          f"{int(e.age_minutes)} min", cell(e.claimed_by), str(e.attempts), cell(e.note),
+                          key=str(e.callback_id))
         if message.held:
             table.move_cursor(row=min(row, len(message.held) - 1))
 
@@ -143,11 +146,11 @@ class QueueSupervisionScreen(ConsoleScreen):
             self.context.write(lambda session: release_callback(session, self.context.staff, entry.callback_id,
                                                                 to_login, self.settings, now=now))
         except NotStaff:
-            self.post_message(self.Done(tr("{login} is not active staff.").format(login=to_login)))
+            self.post_message(self.Done(filled(tr("{login} is not active staff."), login=to_login)))
             return
         self.post_message(self.Done(
-            tr("Released to the queue: {phone}").format(phone=national_phone(entry.phone)) if to_login is None
-            else tr("Handed to {login}: {phone}").format(login=to_login, phone=national_phone(entry.phone))))
+            filled(tr("Released to the queue: {phone}"), phone=national_phone(entry.phone)) if to_login is None
+            else filled(tr("Handed to {login}: {phone}"), login=to_login, phone=national_phone(entry.phone))))
 
     @on(Done)
     def done(self, message: Done) -> None:
@@ -169,7 +172,7 @@ class ReassignScreen(ConsoleModal[str | None]):
     def compose(self) -> ComposeResult:
         tr = self.context.tr
         with Vertical(id="reassign"):
-            yield Label(tr("Hand {phone} to which agent (login)?").format(phone=national_phone(self.entry.phone)))
+            yield Label(filled(tr("Hand {phone} to which agent (login)?"), phone=national_phone(self.entry.phone)))
             yield Input(id="login")
 
     @on(Input.Submitted)

@@ -11,6 +11,7 @@ from crm_tui.screens.base import ConsoleScreen
 from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.policy import Action
 from crm_tui.services.segments import SegmentCount, SegmentMember, computed_at, segment_counts, segment_members
+from crm_tui.widgets.literal import cell
 from crm_tui.widgets.summary_panel import segment_labels
 
 
@@ -98,7 +99,7 @@ class SegmentsScreen(ConsoleScreen):
         table = self.query_one("#members", DataTable)
         table.clear()
         for m in message.members:
-            table.add_row(m.customer_number, m.name, "—" if m.recency_days is None else tr.number(m.recency_days),
+            table.add_row(cell(m.customer_number), cell(m.name), "—" if m.recency_days is None else tr.number(m.recency_days),
                           tr.number(m.frequency), tr.money(m.monetary_cents), m.rfm, key=str(m.customer_id))
 
     @on(DataTable.RowSelected, "#members")

@@ -5,6 +5,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, Static
 
+from crm_tui.widgets.literal import literal
+
 TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "street", "postcode", "city", "country",
                "preferred_language")
 CONSENTS = ("consent_email", "consent_phone", "consent_chat")
@@ -80,7 +82,7 @@ class CustomerFields(Vertical):
     def show_errors(self, errors: dict[str, str]) -> None:
         for name in TEXT_FIELDS:
             error = self.query_one(f"#error-{name}", Static)
-            error.update(errors.get(name, ""))
+            error.update(literal(errors.get(name, "")))
             error.set_class(name in errors, "-shown")
         first = next((name for name in TEXT_FIELDS if name in errors), None)
         if first:

@@ -1,8 +1,10 @@
 """The customer summary in three lines: who, what they buy, what they are worth."""
 
+from textual.content import Content
 from textual.widgets import Static
 
 from crm_tui.services.customer_summary import CustomerSummary
+from crm_tui.widgets.literal import filled
 
 
 def segment_labels(tr) -> dict[str, str]:
@@ -21,13 +23,13 @@ class SummaryPanel(Static):
                   if s.usual_interval_days else "—")
         if s.overdue:
             rhythm += " — [b $warning]" + tr("overdue") + "[/]"
-        self.update("\n".join([
-            f"[b]{s.name}[/b]  ·  {s.customer_number}  ·  {tr('Segment')}: [b]{segments[s.segment]}[/b]  ·  "
-            f"{tr('Discount')}: {s.discount_percent} %",
+        first = filled("[b]{name}[/b]  ·  {number}  ·  ", name=s.name, number=s.customer_number)
+        self.update(first + Content.from_markup("\n".join([
+            f"{tr('Segment')}: [b]{segments[s.segment]}[/b]  ·  {tr('Discount')}: {s.discount_percent} %",
             f"{tr('Last purchase')}: {last}  ·  {tr('First purchase')}: "
             f"{tr.date(s.first_purchase) if s.first_purchase else '—'}  ·  {tr('Rhythm')}: {rhythm}",
             f"{tr('Purchases')}: {s.purchases}  ·  {tr('Lifetime value')}: {tr.money(s.lifetime_value_cents)}  ·  "
             f"{tr('Average order')}: {tr.money(s.average_order_cents) if s.average_order_cents else '—'}  ·  "
             f"{tr('Open callbacks')}: {s.open_callbacks}  ·  {tr('Last contact')}: "
             f"{tr.date(s.last_contact) if s.last_contact else '—'}",
-        ]))
+        ])))
