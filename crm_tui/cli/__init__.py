@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from crm_tui.cli.common import Commands
 from crm_tui.db import DatabaseError
 from crm_tui.services.policy import Action
 from crm_tui.settings import LANGUAGES, Settings, current_login
+from crm_tui.widgets.literal import literal
 
 app = typer.Typer(help="Terminal CRM console for the call centre of an online shop.",
                   no_args_is_help=False, add_completion=False, cls=Commands)
@@ -100,7 +101,7 @@ def staff_add(
             session, login, role, display_name=name, discount_cap=discount_cap, acting_login=current_login()))
     except StaffError as exc:
         fail(str(exc))
-    out.print(f"Added {member.login} as {member.role.value} (discount cap {member.discount_cap_percent} %).")
+    out.print(literal(f"Added {member.login} as {member.role.value} (discount cap {member.discount_cap_percent} %)."))
 
 
 @staff_app.command("list")
@@ -114,7 +115,8 @@ def staff_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     table = Table("login", "name", "role", "discount cap", "active")
     for m in members:
-        table.add_row(m.login, m.display_name, m.role.value, f"{m.discount_cap_percent} %", "yes" if m.active else "no")
+        table.add_row(literal(m.login), literal(m.display_name), literal(m.role.value), f"{m.discount_cap_percent} %",
+                      "yes" if m.active else "no")
     out.print(table)
 
 
@@ -127,7 +129,7 @@ def staff_disable(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -
         member = database(ctx).write(lambda session: disable_staff(session, login, acting_login=current_login()))
     except StaffError as exc:
         fail(str(exc))
-    out.print(f"Disabled {member.login}.")
+    out.print(literal(f"Disabled {member.login}."))
 
 
 @app.command("import")
@@ -226,13 +228,12 @@ def _print_import_summary(summary, dry_run: bool, strict: bool) -> None:
               f"updated {summary.customers_updated:,} customers ({summary.seconds:.1f} s, "
               f"{summary.rows_read / max(summary.seconds, 1e-9):,.0f} rows/s)", highlight=False)
     for item in summary.files:
-        out.print(escape(f"  {item['file']}: {item['format']}, {item['read_as']}, {item['rows_read']:,} rows"),
-                  highlight=False)
+        out.print(literal(f"  {item['file']}: {item['format']}, {item['read_as']}, {item['rows_read']:,} rows"))
     for warning in summary.warnings:
-        err.print("[yellow]warning:[/] " + escape(warning), highlight=False)
+        err.print(Text.assemble(("warning:", "yellow"), " ", literal(warning)))
     if summary.reject_file:
-        err.print(escape(f"{summary.rejected:,} rejected rows, with file, line, column and reason, are in "
-                         f"{summary.reject_file}"), highlight=False)
+        err.print(literal(f"{summary.rejected:,} rejected rows, with file, line, column and reason, are in "
+                          f"{summary.reject_file}"))
     if strict and summary.rejected:
         err.print("[bold red]--strict: rejected rows, so nothing was written.[/]")
     elif not summary.committed and not dry_run:
@@ -255,9 +256,9 @@ def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
                   "note")
     for e in entries:
         window = (f"{e.window_from:%H:%M}-{e.window_to:%H:%M} UTC" if e.window_from else "asap")
-        table.add_row(str(e.callback_id), e.customer_name or "unknown caller", e.phone,
+        table.add_row(str(e.callback_id), literal(e.customer_name or "unknown caller"), literal(e.phone),
                       f"{e.requested_at:%Y-%m-%d %H:%M} UTC", f"{e.age_minutes:.0f} min", window, str(e.attempts),
-                      str(e.priority), e.claimed_by or "", e.note)
+                      str(e.priority), literal(e.claimed_by), literal(e.note))
     out.print(table)
 
 
@@ -284,10 +285,10 @@ def callbacks_add(
             window_date=at.replace(tzinfo=timezone.utc) if at else None, note=note, source="crm-tui"))
     except InvalidField as exc:
         fail(str(exc))
-    out.print(f"Callback {callback.id} for {callback.phone}"
-              + (f" (customer {callback.customer_id})" if callback.customer_id else " (unknown caller)")
-              + (f", window {callback.window_from:%Y-%m-%d %H:%M}-{callback.window_to:%H:%M} UTC" if window
-                 else ", as soon as possible"), highlight=False)
+    out.print(literal(f"Callback {callback.id} for {callback.phone}"
+                      + (f" (customer {callback.customer_id})" if callback.customer_id else " (unknown caller)")
+                      + (f", window {callback.window_from:%Y-%m-%d %H:%M}-{callback.window_to:%H:%M} UTC" if window
+                         else ", as soon as possible")))
 
 
 from crm_tui.cli import marketing, report  # noqa: E402

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.core import TyperGroup
 
 from crm_tui.db import DatabaseError, open_database, resolve_url, run_read, run_write
+from crm_tui.widgets.literal import literal
 
 if TYPE_CHECKING:
     from crm_tui.services.policy import Action
@@ -53,7 +54,7 @@ _invocation = {"json": False}  # set by Commands.main: one command per process (
 def say_error(message: str) -> None:
     if _invocation["json"]:
         print(json.dumps({"error": message}))
-    err.print("[bold red]error:[/] " + escape(message), highlight=False)
+    err.print(Text.assemble(("error:", "bold red"), " ", literal(message)))
 
 
 def failure_sentence(exc: BaseException) -> str | None:

@@ -9,10 +9,12 @@ from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import Session
 
 from crm_tui.cli.common import JsonOption, database, err, fail, now, out
 from crm_tui.db import run_write
+from crm_tui.widgets.literal import literal
 
 marketing_app = typer.Typer(help="Direct marketing: offers, segments, campaign lists.")
 
@@ -47,16 +49,18 @@ def offers_command(ctx: typer.Context,
                          default=str, ensure_ascii=False))
         return
     consents = ", ".join(f"{c}: {'yes' if ok else 'no'}" for c, ok in found.consents.items())
-    out.print(f"[b]{found.first_name} {found.last_name}[/b] {found.customer_number} · consents {consents} · "
-              + (f"suggested channel: [b]{found.channel}[/b]" if found.channel
-                 else "[b red]no marketing consent: do not send offers[/]"), highlight=False)
+    out.print(Text.assemble(literal(f"{found.first_name} {found.last_name}", "b"), " ",
+                            literal(found.customer_number), f" · consents {consents} · ",
+                            Text.assemble("suggested channel: ", literal(found.channel, "b")) if found.channel
+                            else ("no marketing consent: do not send offers", "b red")))
     from crm_tui.i18n import Localizer
     from crm_tui.widgets.offer_reason import reason_text, rule_label
 
     tr = Localizer(database(ctx).lang)
     table = Table("#", "sku", "product", "offer", "why", "message", show_lines=True)
     for n, (offer, message) in enumerate(zip(found.offers, found.messages), 1):
-        table.add_row(str(n), offer.sku, offer.name, rule_label(offer.rule, tr), reason_text(offer, tr), message)
+        table.add_row(str(n), literal(offer.sku), literal(offer.name), literal(rule_label(offer.rule, tr)),
+                      literal(reason_text(offer, tr)), literal(message))
     out.print(table)
 
 
@@ -90,7 +94,7 @@ def segments_command(ctx: typer.Context, as_json: JsonOption = False,
     table = Table("segment", "customers", "average value (cents)", title=f"computed {when:%Y-%m-%d %H:%M} UTC"
                   if when else None)
     for c in counts:
-        table.add_row(c.segment, f"{c.customers:,}", f"{c.average_value_cents:,}")
+        table.add_row(literal(c.segment), f"{c.customers:,}", f"{c.average_value_cents:,}")
     out.print(table)
 
 
@@ -114,9 +118,9 @@ def export_command(ctx: typer.Context,
                     write_campaign(rows, handle)
         except CampaignError as exc:
             fail(str(exc), 2)
-    err.print(f"{counts.exported:,} customers exported ({counts.in_segment_with_consent:,} in {segment} consented to "
-              f"{channel}; {counts.without_offer:,} had no offer to make)."
-              + (f" Written to {out_file}." if out_file else ""), highlight=False)
+    err.print(literal(f"{counts.exported:,} customers exported ({counts.in_segment_with_consent:,} in {segment} "
+                      f"consented to {channel}; {counts.without_offer:,} had no offer to make)."
+                      + (f" Written to {out_file}." if out_file else "")))
 
 
 @marketing_app.command("acceptance")
@@ -135,7 +139,7 @@ def acceptance_command(ctx: typer.Context, as_json: JsonOption = False,
         return
     table = Table("rule", "made", "accepted", "rate")
     for rule, (made, accepted) in sorted(result.by_rule.items()):
-        table.add_row(rule, str(made), str(accepted), f"{accepted / made:.0%}")
+        table.add_row(literal(rule), str(made), str(accepted), f"{accepted / made:.0%}")
     table.add_row("all", str(result.made), str(result.accepted), f"{result.rate:.0%}" if result.rate is not None
                   else "—")
     out.print(table)

@@ -1,6 +1,5 @@
 """`crm-tui report KIND`: the supervisors' reports as rich tables, CSV or JSON."""
 
-import csv
 import json
 import sys
 from datetime import datetime
@@ -10,11 +9,14 @@ from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import Session
 
 from crm_tui.cli.common import database, fail, out, staff_member
 from crm_tui.services.policy import Action
+from crm_tui.services.safe_csv import csv_writer
 from crm_tui.settings import LANGUAGES, language_from_environment
+from crm_tui.widgets.literal import literal
 
 
 class Kind(StrEnum):
@@ -104,7 +106,7 @@ def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file:
                       handle, ensure_ascii=False, default=str)
             handle.write("\n")
         else:
-            writer = csv.writer(handle)
+            writer = csv_writer(handle)
             if plain:
                 writer.writerow(plain[0].keys())
             writer.writerows(row.values() for row in plain)
@@ -123,12 +125,13 @@ def _heading(key: str) -> str:
     return key.removesuffix("_cents").replace("_", " ")
 
 
-def _shown(key: str, value, tr) -> str:
+def _shown(key: str, value, tr) -> str | Text:
+    """A table cell: figures in the locale, names and codes from the data literally."""
     if key in MONEY:
         return tr.money(value)
     if isinstance(value, float):
         return f"{value:.0%}"
     if isinstance(value, int):
         return tr.number(value)
-    return "" if value is None else str(value)
+    return literal(value)
 
