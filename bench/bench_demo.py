@@ -23,7 +23,7 @@ def main() -> None:
         db = Path(tmp) / "demo.db"
         started = time.perf_counter()
         engine = make_engine(f"sqlite:///{db}")
-        result = create_demo_database(engine, customers=CUSTOMERS, seed=7, force=False, login="bench")
+        result = create_demo_database(engine, customers=CUSTOMERS, seed=7, login="bench")
         engine.dispose()
         seconds = time.perf_counter() - started
         lines = result.summary.order_lines

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from bench.retail_export import write_export
+from crm_tui.settings import os_login
 
 LINES = int(os.environ.get("BENCH_IMPORT_LINES", "1000000"))
 
@@ -33,9 +34,9 @@ def main() -> None:
         tmp = Path(tmp)
         export = write_export(tmp / "export.csv", LINES, seed=1)
         size_mb = export.stat().st_size / 1e6
-        env = os.environ | {"CRM_TUI_LOGIN": "bench"}
+        env = dict(os.environ)
         db = tmp / "shop.db"
-        subprocess.run([bin_dir / "crm-tui", "staff", "add", "bench", "--role", "ops", "--db", db], env=env,
+        subprocess.run([bin_dir / "crm-tui", "staff", "add", os_login(), "--role", "ops", "--db", db], env=env,
                        check=True, capture_output=True)
         # The load itself (roll-ups included), then the marketing refresh an import runs by default,
         # timed apart: the first is what the goal is about.

@@ -39,7 +39,7 @@ def demo(customers: int) -> str:
     if not path.exists():
         started = time.perf_counter()
         engine = make_engine(f"sqlite:///{path}")
-        create_demo_database(engine, customers=customers, seed=11, force=False, login="bench", as_of=AS_OF)
+        create_demo_database(engine, customers=customers, seed=11, login="bench", as_of=AS_OF)
         engine.dispose()
         print(f"built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
     return str(path)

@@ -9,12 +9,15 @@ from textual.app import App
 from textual.binding import Binding
 
 from crm_tui.context import ConsoleContext
-from crm_tui.db import describe_database, open_database
+from crm_tui.db import describe_database, open_database, readable_by_others
 from crm_tui.i18n import Localizer
 from crm_tui.models import Role
+from crm_tui.services.database_facts import is_demo
+from crm_tui.services.policy import Action, NotAllowed, require
 from crm_tui.services.staff import NotStaff, active_staff
 from crm_tui.settings import QueueSettings, Settings, SettingsError, settings_from
 from crm_tui.shop.types import utc_now
+from crm_tui.widgets.literal import visible
 from crm_tui.widgets.translated_bindings import translate_bindings
 
 
@@ -45,13 +48,17 @@ class CrmApp(App):
         self.context = context
         tr = context.tr
         roles = {Role.AGENT: tr("agent"), Role.SUPERVISOR: tr("supervisor"), Role.OPS: tr("ops")}
-        self.sub_title = f"{context.staff.display_name} ({roles[context.staff.role]})"
+        self.sub_title = f"{visible(context.staff.display_name)} ({roles[context.staff.role]})"
         translate_bindings(self, tr)
+
+    startup_warning: str | None = None  # e.g. other users of the machine can read the database file
 
     def on_mount(self) -> None:
         from crm_tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen(self.context))
+        if self.startup_warning:
+            self.notify(self.startup_warning, severity="warning", timeout=20, markup=False)
 
     def action_go_home(self) -> None:
         """Back to the search box, whatever is open (the stack is: default, home, ...)."""
@@ -66,19 +73,27 @@ class CrmApp(App):
 
 
 def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
-             clock: Callable[[], datetime] = utc_now, queue: QueueSettings | None = None) -> CrmApp:
+             clock: Callable[[], datetime] = utc_now, queue: QueueSettings | None = None,
+             impersonate: str | None = None) -> CrmApp:
     """Settings -> engine -> who is logged in -> the App. Used by the CLI and the tests (which
-    give the clock, and may give the queue's settings instead of the environment's)."""
+    give the clock, the login and may give the queue's settings instead of the environment's).
+    `impersonate` (--as) is honoured on a demo database only."""
     try:
         queue = queue or settings_from(os.environ if environ is None else environ)
     except SettingsError as exc:
         raise ConsoleRefused(str(exc)) from None
     engine = open_database(settings.db)
-    with Session(engine) as session:
-        try:
-            staff = active_staff(session, settings.login)
-        except NotStaff as exc:
-            engine.dispose()
-            raise ConsoleRefused(str(exc)) from None
-    return CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue,
-                                 clock))
+    try:
+        with Session(engine) as session:
+            if impersonate is not None and not is_demo(session):
+                raise ConsoleRefused(f"--as works only on a demo database (one `crm-tui demo` built); "
+                                     f"{describe_database(str(engine.url))} is not one")
+            staff = active_staff(session, impersonate or settings.login)
+            require(staff, Action.OPEN_CONSOLE)
+    except (NotStaff, NotAllowed, ConsoleRefused) as exc:
+        engine.dispose()
+        raise ConsoleRefused(str(exc)) from None
+    app = CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue,
+                                clock))
+    app.startup_warning = readable_by_others(str(engine.url))
+    return app

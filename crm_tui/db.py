@@ -104,7 +104,7 @@ def make_engine(url: str, busy_timeout_ms: int | None = None) -> Engine:
     timeout_ms = lock_timeout_ms() if busy_timeout_ms is None else busy_timeout_ms
     path = sqlite_file(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)
     engine = create_engine(
         url,
         connect_args={"timeout": timeout_ms / 1000, "check_same_thread": False,
@@ -113,6 +113,41 @@ def make_engine(url: str, busy_timeout_ms: int | None = None) -> Engine:
     _configure_sqlite(engine, timeout_ms)
     _BUSY_TIMEOUT_MS[engine] = timeout_ms
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """A new SQLite file is readable by its owner only (0600; SQLite gives its -wal and -shm the
+    same mode), in a folder of its own made 0700 if it did not exist. An existing file keeps its
+    mode: a call centre shares one through a group (chgrp, then chmod 660; see README)."""
+    if path.exists():
+        return
+    missing = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass  # another process made it first
+
+
+def owned_by_this_user(url: str) -> bool:
+    """Whether this process's user owns the SQLite file (root owns everything; a file not made
+    yet will be theirs). A database server decides by its own roles: True."""
+    path = sqlite_file(url)
+    if path is None or not path.exists():
+        return True
+    return os.geteuid() == 0 or path.stat().st_uid == os.geteuid()
+
+
+def readable_by_others(url: str) -> str | None:
+    """A warning when other local users may read the SQLite file (or write its folder), else None."""
+    path = sqlite_file(url)
+    if path is None or not path.exists():
+        return None
+    if path.stat().st_mode & 0o007:
+        return (f"warning: {path} can be read by every user of this machine (mode "
+                f"{path.stat().st_mode & 0o777:o}); run: chmod 600 {path} (or 660 with a staff group, see README)")
+    return None
 
 
 def busy_timeout_seconds(engine: Engine) -> float:

@@ -30,6 +30,28 @@ class Staff(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
+class DatabaseFact(SQLModel, table=True):
+    """What the database says of itself: `demo` = "yes" when `crm-tui demo` built it."""
+
+    __tablename__ = "database_fact"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
+
+
+class AccessEntry(SQLModel, table=True):
+    """Who looked at or exported one customer's data: a card or call opened, an export."""
+
+    __tablename__ = "access_entry"
+    __table_args__ = (Index("ix_access_customer", "customer_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    staff_login: str = Field(max_length=64)
+    customer_id: int
+    what: str = Field(max_length=64)  # "card", "call", "privacy export", "marketing export", ...
+
+
 class AuditEntry(SQLModel, table=True):
     """One changed field of one record. Staff writes always leave one of these."""
 

@@ -1,22 +1,22 @@
 """Configuration: which database, which language, who is at the keyboard, and the callback
 queue's settings (CRM_TUI_* variables, see README)."""
 
-import getpass
 import locale
 import os
+import pwd
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-LOGIN_ENV_VAR = "CRM_TUI_LOGIN"
 LANG_ENV_VAR = "CRM_TUI_LANG"
 LANGUAGES = ("en", "es")
 
 
-def current_login() -> str:
-    """The operating-system login; CRM_TUI_LOGIN overrides it (tests, shared terminals)."""
-    return os.environ.get(LOGIN_ENV_VAR) or getpass.getuser()
+def os_login() -> str:
+    """Who runs this process: the operating-system account of its effective uid. Never an
+    environment variable (LOGNAME, USER and the like can be set by anyone)."""
+    return pwd.getpwuid(os.geteuid()).pw_name
 
 
 def language_from_environment() -> str:
@@ -36,7 +36,7 @@ class Settings:
 
     @classmethod
     def from_environment(cls, db: str | None = None, lang: str | None = None) -> "Settings":
-        return cls(db=db, lang=lang or language_from_environment(), login=current_login())
+        return cls(db=db, lang=lang or language_from_environment(), login=os_login())
 
 
 class SettingsError(ValueError):

@@ -11,6 +11,12 @@ from crm_tui.shop.models import Product
 AS_OF = datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc)
 
 
+def act_as(monkeypatch, login: str) -> None:
+    """In-process commands run as `login`: the operating-system identity, replaced for the test
+    (the product never reads it from the environment)."""
+    monkeypatch.setattr("crm_tui.settings.os_login", lambda: login)
+
+
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "shop.db"
@@ -21,7 +27,7 @@ def db(tmp_path, monkeypatch):
     """A fresh shop database with the ops login ops1, the working directory in tmp_path."""
     from tests.import_helpers import add_ops
 
-    monkeypatch.setenv("CRM_TUI_LOGIN", "ops1")
+    act_as(monkeypatch, "ops1")
     monkeypatch.chdir(tmp_path)
     path = str(tmp_path / "shop.db")
     add_ops(path)

@@ -11,10 +11,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from crm_tui import settings as config
 from crm_tui.cli.common import Commands
-from crm_tui.db import DatabaseError
+from crm_tui.db import DatabaseError, create_private_file
 from crm_tui.services.policy import Action
-from crm_tui.settings import LANGUAGES, Settings, current_login
+from crm_tui.settings import LANGUAGES, Settings
 from crm_tui.widgets.literal import literal
 
 app = typer.Typer(help="Terminal CRM console for the call centre of an online shop.",
@@ -29,6 +30,7 @@ from crm_tui.cli.common import (
     DbOption,
     JsonOption,
     LangOption,
+    acting_login,
     database,
     err,
     fail,
@@ -39,18 +41,21 @@ from crm_tui.cli.common import (
 
 
 @app.callback(invoke_without_command=True)
-def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None) -> None:
+def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None,
+            impersonate: Annotated[Optional[str], typer.Option(
+                "--as", help="On a demo database only: act as this staff login (see the agent's view).")] = None,
+            ) -> None:
     """With no command: open the console."""
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
     if ctx.invoked_subcommand is not None:
-        ctx.obj = CommandDatabase(db, Settings.from_environment(lang=lang).lang)
+        ctx.obj = CommandDatabase(db, Settings.from_environment(lang=lang).lang, impersonate)
         ctx.call_on_close(ctx.obj.close)
         return
     from crm_tui.app import ConsoleRefused, make_app
 
     try:
-        crm = make_app(Settings.from_environment(db=db, lang=lang))
+        crm = make_app(Settings.from_environment(db=db, lang=lang), impersonate=impersonate)
     except (ConsoleRefused, DatabaseError) as exc:
         fail(str(exc))
     crm.run()
@@ -61,27 +66,29 @@ def demo(
     ctx: typer.Context,
     customers: Annotated[int, typer.Option(min=10, help="How many customers (about 10 order lines each).")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed and --as-of give the same database.")] = 7,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing database.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing demo (never a shop's database).")] = False,
     as_of: Annotated[Optional[datetime], typer.Option(
         "--as-of", help="The demo's 'now' in UTC (default: the current minute).")] = None,
 ) -> None:
     """Build a realistic demo shop database and register you as its supervisor."""
-    from crm_tui.services.demo_shop import DatabaseExists, create_demo_database
+    from crm_tui.db import owned_by_this_user
+    from crm_tui.services.demo_shop import DatabaseExists, make_demo_shop
 
     started = time.perf_counter()
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=timezone.utc)
     try:
-        result = create_demo_database(database(ctx).engine(migrate=False), customers=customers, seed=seed,
-                                      force=force, login=current_login(),
-                                      as_of=as_of, progress=lambda msg: err.print(f"  {msg}", highlight=False))
+        url = database(ctx).url
+        result = make_demo_shop(url, customers=customers, seed=seed, force=force, login=config.os_login(),
+                                owns_target=owned_by_this_user(url), as_of=as_of,
+                                progress=lambda msg: err.print(literal(f"  {msg}")))
     except (DatabaseExists, DatabaseError) as exc:
         fail(str(exc))
     s = result.summary
-    out.print(f"Demo shop in {result.url}: {s.customers:,} customers, {s.products:,} products, "
-              f"{s.orders:,} orders, {s.order_lines:,} order lines, {s.callbacks} pending callbacks, "
-              f"{s.contact_messages} contact messages ({time.perf_counter() - started:.1f} s). "
-              f"{result.supervisor_login!r} is its supervisor.", highlight=False)
+    out.print(literal(f"Demo shop in {result.url}: {s.customers:,} customers, {s.products:,} products, "
+                      f"{s.orders:,} orders, {s.order_lines:,} order lines, {s.callbacks} pending callbacks, "
+                      f"{s.contact_messages} contact messages ({time.perf_counter() - started:.1f} s). "
+                      f"{result.supervisor_login!r} is its supervisor."))
 
 
 @staff_app.command("add")
@@ -93,13 +100,26 @@ def staff_add(
         "--discount-cap", help="Highest discount percent they may grant (default by role: 10, 30, 0).")] = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
 ) -> None:
-    """Register a staff member."""
-    from crm_tui.services.staff import StaffError, add_staff
+    """Register a staff member. The first one: only the database file's owner (or root), as
+    supervisor or ops. Afterwards: supervisors and ops, up to their own role and discount cap."""
+    from crm_tui.db import owned_by_this_user
+    from crm_tui.services.policy import NotAllowed
+    from crm_tui.services.staff import NotStaff, StaffError, active_staff, add_staff, has_staff
 
+    command, me = database(ctx), acting_login(ctx)
+
+    def add(session):
+        try:
+            acting = active_staff(session, me)
+        except NotStaff:
+            if has_staff(session):
+                raise
+            acting = None  # the first member: the file's owner decides
+        return add_staff(session, login, role, display_name=name, discount_cap=discount_cap, acting=acting,
+                         acting_login=me, owns_database=owned_by_this_user(command.url))
     try:
-        member = database(ctx).write(lambda session: add_staff(
-            session, login, role, display_name=name, discount_cap=discount_cap, acting_login=current_login()))
-    except StaffError as exc:
+        member = command.write(add)
+    except (StaffError, NotAllowed) as exc:
         fail(str(exc))
     out.print(literal(f"Added {member.login} as {member.role.value} (discount cap {member.discount_cap_percent} %)."))
 
@@ -109,6 +129,7 @@ def staff_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List staff members."""
     from crm_tui.services.staff import list_staff
 
+    staff_member(ctx, Action.LIST_STAFF)
     members = database(ctx).read(list_staff)
     if as_json:
         print(json.dumps([asdict(m) for m in members]))
@@ -125,11 +146,25 @@ def staff_disable(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -
     """Disable a staff member: they can no longer open the console."""
     from crm_tui.services.staff import StaffError, disable_staff
 
+    acting = staff_member(ctx, Action.MANAGE_STAFF)
     try:
-        member = database(ctx).write(lambda session: disable_staff(session, login, acting_login=current_login()))
+        member = database(ctx).write(lambda session: disable_staff(session, login, acting=acting))
     except StaffError as exc:
         fail(str(exc))
     out.print(literal(f"Disabled {member.login}."))
+
+
+@staff_app.command("enable")
+def staff_enable(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -> None:
+    """Enable a disabled staff member again."""
+    from crm_tui.services.staff import StaffError, enable_staff
+
+    acting = staff_member(ctx, Action.MANAGE_STAFF)
+    try:
+        member = database(ctx).write(lambda session: enable_staff(session, login, acting=acting))
+    except StaffError as exc:
+        fail(str(exc))
+    out.print(literal(f"Enabled {member.login}."))
 
 
 @app.command("import")
@@ -243,6 +278,7 @@ def _print_import_summary(summary, dry_run: bool, strict: bool) -> None:
 @callbacks_app.command("list")
 def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """The callbacks waiting, in the order they are offered."""
+    staff_member(ctx, Action.LIST_CALLBACKS)
     from crm_tui.services.callback_queue import queue
 
     entries = database(ctx).read(lambda session: queue(session, now(), limit=500, include_claimed=True))
@@ -272,6 +308,7 @@ def callbacks_add(
     country: Annotated[str, typer.Option(help="Country of a number written without +code.")] = "ES",
 ) -> None:
     """Add a callback request, as the web shop's callback box does."""
+    staff_member(ctx, Action.ADD_CALLBACK)
     from crm_tui.shop.operations import request_callback
     from crm_tui.shop.validation import InvalidField
 
@@ -289,6 +326,89 @@ def callbacks_add(
                       + (f" (customer {callback.customer_id})" if callback.customer_id else " (unknown caller)")
                       + (f", window {callback.window_from:%Y-%m-%d %H:%M}-{callback.window_to:%H:%M} UTC" if window
                          else ", as soon as possible")))
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context,
+    out_file: Annotated[Path, typer.Option("--out", help="The copy: a new file.")],
+) -> None:
+    """A consistent, checked copy of the database while agents keep working. Supervisors and ops."""
+    from crm_tui.services.backup import back_up
+
+    staff_member(ctx, Action.BACKUP)
+    copy = back_up(database(ctx).url, out_file)
+    if copy.integrity != "ok":
+        fail(f"the copy in {copy.path} failed its integrity check ({copy.integrity}); keep the original and try again")
+    out.print(literal(f"Backed up to {copy.path} ({copy.pages:,} pages, integrity ok). To restore: stop the consoles, "
+                      f"then copy it over the database file (cp {copy.path} DATABASE) and remove DATABASE-wal and "
+                      "DATABASE-shm if they are there."))
+
+
+privacy_app = typer.Typer(help="The privacy statement kept: a person's data, its erasure, who accessed it.")
+app.add_typer(privacy_app, name="privacy")
+CustomerArgument = Annotated[str, typer.Argument(help="Customer number (CU0000123), id, e-mail or phone.")]
+
+
+def _customer_id(ctx: typer.Context, reference: str) -> int:
+    from crm_tui.services.offers import find_customer
+
+    found = database(ctx).read(lambda session: find_customer(session, reference))
+    if found is None:
+        fail(f"no customer {reference!r} (give a customer number like CU0000123, an id, an e-mail or a phone)")
+    return found
+
+
+@privacy_app.command("export")
+def privacy_export(ctx: typer.Context, customer: CustomerArgument,
+                   out_file: Annotated[Optional[Path], typer.Option("--out", help="JSON file (default: stdout).")] = None,
+                   ) -> None:
+    """Everything the shop and the CRM hold about one person, as JSON (logged as an access)."""
+    from crm_tui.services.privacy import export_customer
+
+    staff = staff_member(ctx, Action.PRIVACY)
+    customer_id = _customer_id(ctx, customer)
+    data = database(ctx).write(lambda session: export_customer(session, staff, customer_id, now()))
+    document = json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    if out_file is None:
+        print(document)
+        return
+    create_private_file(out_file)
+    out_file.write_text(document + "\n", encoding="utf-8")
+    out.print(literal(f"{sum(map(len, data.values())):,} rows about customer {customer_id} in {out_file}"))
+
+
+@privacy_app.command("erase")
+def privacy_erase(ctx: typer.Context, customer: CustomerArgument,
+                  reason: Annotated[str, typer.Option("--reason", help="Why (e.g. the request and its date).")]) -> None:
+    """Anonymise a person: name, contact, address and what they wrote; orders stay for the accounts."""
+    from crm_tui.services.errors import ServiceError
+    from crm_tui.services.privacy import erase_customer
+
+    staff = staff_member(ctx, Action.PRIVACY)
+    customer_id = _customer_id(ctx, customer)
+    try:
+        database(ctx).write(lambda session: erase_customer(session, staff, customer_id, reason, now()))
+    except ServiceError as exc:
+        fail(str(exc))
+    out.print(f"Customer {customer_id} erased: their orders stay, anonymous.", highlight=False)
+
+
+@privacy_app.command("access")
+def privacy_access(ctx: typer.Context, customer: CustomerArgument, as_json: JsonOption = False) -> None:
+    """Who opened this customer's card or call, and who exported their data, and when."""
+    from crm_tui.services.privacy import access_log
+
+    staff = staff_member(ctx, Action.PRIVACY)
+    customer_id = _customer_id(ctx, customer)
+    entries = database(ctx).read(lambda session: access_log(session, staff, customer_id))
+    if as_json:
+        print(json.dumps([{"at": e.at.isoformat(), "staff_login": e.staff_login, "what": e.what} for e in entries]))
+        return
+    table = Table("when (UTC)", "who", "what")
+    for e in entries:
+        table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", Text(e.staff_login), Text(e.what))
+    out.print(table)
 
 
 from crm_tui.cli import marketing, report  # noqa: E402

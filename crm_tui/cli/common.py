@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.core import TyperGroup
 
-from crm_tui.db import DatabaseError, open_database, resolve_url, run_read, run_write
+from crm_tui.db import DatabaseError, open_database, readable_by_others, resolve_url, run_read, run_write
 from crm_tui.widgets.literal import literal
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ _invocation = {"json": False}  # set by Commands.main: one command per process (
 def say_error(message: str) -> None:
     if _invocation["json"]:
         print(json.dumps({"error": message}))
-    err.print(Text.assemble(("error:", "bold red"), " ", literal(message)))
+    # Each line literally (data in it is never markup or terminal control); our own line breaks stay.
+    err.print(Text.assemble(("error:", "bold red"), " ", Text("\n").join(literal(line) for line in message.split("\n"))))
 
 
 def failure_sentence(exc: BaseException) -> str | None:
@@ -110,8 +111,9 @@ class CommandDatabase:
     migrated) on first use and closed when the command ends. Transactions are owned here:
     services run inside read() or write() and never commit."""
 
-    def __init__(self, db: str | None, lang: str = "en"):
+    def __init__(self, db: str | None, lang: str = "en", impersonate: str | None = None):
         self.lang = lang  # the root --lang: the language of what commands print in words
+        self.impersonate = impersonate  # --as: only on a demo database
         try:
             self.url = resolve_url(db)
         except DatabaseError as exc:
@@ -124,6 +126,8 @@ class CommandDatabase:
             if self._engine is None:
                 self._engine = open_database(self.url, migrate=migrate)
                 self._migrated = migrate
+                if warning := readable_by_others(self.url):
+                    err.print(literal(warning))
             elif migrate and not self._migrated:
                 self._engine.dispose()
                 self._engine, self._migrated = open_database(self.url), True
@@ -146,15 +150,29 @@ def database(ctx: typer.Context) -> CommandDatabase:
     return ctx.find_root().obj
 
 
+def acting_login(ctx: typer.Context) -> str:
+    """The operating-system login of this process; `--as LOGIN` instead, on a demo database only."""
+    from crm_tui import settings
+    from crm_tui.services.database_facts import is_demo
+
+    command = database(ctx)
+    if command.impersonate is None:
+        return settings.os_login()
+    if not command.read(is_demo):
+        fail(f"--as works only on a demo database (one `crm-tui demo` built); {command.url} is not one, so commands "
+             "run as your own login")
+    return command.impersonate
+
+
 def staff_member(ctx: typer.Context, action: "Action | None" = None) -> "StaffMember":
-    """Who runs the command (their OS login, CRM_TUI_LOGIN), refused unless active staff and,
+    """Who runs the command (their OS login; --as on a demo), refused unless active staff and,
     when an action is given, unless the policy lets their role do it."""
     from crm_tui.services.policy import NotAllowed, require
     from crm_tui.services.staff import NotStaff, active_staff
-    from crm_tui.settings import current_login
 
+    login = acting_login(ctx)
     try:
-        staff = database(ctx).read(lambda session: active_staff(session, current_login()))
+        staff = database(ctx).read(lambda session: active_staff(session, login))
         if action is not None:
             require(staff, action)
     except (NotStaff, NotAllowed) as exc:

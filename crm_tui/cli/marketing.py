@@ -12,8 +12,9 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
-from crm_tui.cli.common import JsonOption, database, err, fail, now, out
+from crm_tui.cli.common import JsonOption, database, err, fail, now, out, staff_member
 from crm_tui.db import run_write
+from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import literal
 
 marketing_app = typer.Typer(help="Direct marketing: offers, segments, campaign lists.")
@@ -34,6 +35,7 @@ def offers_command(ctx: typer.Context,
                    as_json: JsonOption = False,
                    limit: Annotated[int, typer.Option(min=1, max=50, help="How many offers.")] = 10) -> None:
     """Ranked offers for one customer, with the reason, the channel they consented to, and the message."""
+    staff_member(ctx, Action.MARKETING_OFFERS)
     from crm_tui.services.offers import customer_offers, find_customer
 
     templates = _templates()
@@ -67,6 +69,7 @@ def offers_command(ctx: typer.Context,
 @marketing_app.command("refresh")
 def refresh_command(ctx: typer.Context) -> None:
     """Recompute every customer's segment and relearn the baskets (import does it by itself)."""
+    staff_member(ctx, Action.MARKETING_REFRESH)
     from crm_tui.services.marketing import refresh_marketing
 
     done = run_write(database(ctx).engine(), lambda session: refresh_marketing(session, now()))
@@ -78,6 +81,7 @@ def refresh_command(ctx: typer.Context) -> None:
 def segments_command(ctx: typer.Context, as_json: JsonOption = False,
                      refresh: Annotated[bool, typer.Option("--refresh", help="Recompute first.")] = False) -> None:
     """How many customers each segment holds."""
+    staff_member(ctx, Action.MARKETING_REFRESH if refresh else Action.MARKETING_SEGMENTS)
     from crm_tui.services.marketing import refresh_marketing
     from crm_tui.services.segments import computed_at, segment_counts
 
@@ -104,6 +108,7 @@ def export_command(ctx: typer.Context,
                    channel: Annotated[str, typer.Option("--channel", help="email, phone or chat.")],
                    out_file: Annotated[Optional[Path], typer.Option("--out", help="CSV file (default: stdout).")] = None) -> None:
     """A CSV of the segment's customers who consented to the channel, with their best offer and message."""
+    staff_member(ctx, Action.MARKETING_EXPORT)
     from crm_tui.services.campaigns import CampaignCounts, CampaignError, campaign, write_campaign
 
     templates = _templates()
@@ -129,6 +134,7 @@ def acceptance_command(ctx: typer.Context, as_json: JsonOption = False,
                        window: Annotated[int, typer.Option(help="Accepted if ordered within WINDOW days.")] = 14
                        ) -> None:
     """How many offers made were accepted (the customer ordered the product within the window)."""
+    staff_member(ctx, Action.SEE_OFFER_ACCEPTANCE)
     from crm_tui.services.offers import acceptance
 
     with Session(database(ctx).engine()) as session:

@@ -4,40 +4,70 @@ A role that is not listed for an action may not do it. Screens ask `may` to deci
 show; services and commands call `require`, which refuses with NotAllowed."""
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from crm_tui.models import Role
 from crm_tui.services.errors import ServiceError
-from crm_tui.services.staff import StaffMember
+
+if TYPE_CHECKING:  # the staff service asks this policy too
+    from crm_tui.services.staff import StaffMember
 
 STAFF = frozenset(Role)
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.OPS})
 
 
 class Action(StrEnum):
+    OPEN_CONSOLE = "open the console"
+    EDIT_CARD = "edit a customer's card"
+    SET_DISCOUNT = "set a customer's discount (up to their cap)"
+    PHONE_ORDER = "take a phone order"
     WORK_QUEUE = "work the callback queue"
+    LIST_CALLBACKS = "list the callback queue"
+    ADD_CALLBACK = "add a callback request"
     SUPERVISE_QUEUE = "supervise the callback queue"
     RELEASE_CALLBACK = "release or reassign a callback"
     VIEW_DASHBOARD = "open the dashboard"
     RUN_REPORTS = "run reports"
-    IMPORT = "import shop data"
-    RECOMPUTE_SEGMENTS = "recompute the segments"
+    MARKETING_OFFERS = "see a customer's offers"
+    MARKETING_SEGMENTS = "see the marketing segments"
+    MARKETING_REFRESH = "recompute the segments and offers"
+    MARKETING_EXPORT = "export a campaign list"
     SEE_OFFER_ACCEPTANCE = "see how many offers were accepted"
+    IMPORT = "import shop data"
+    LIST_STAFF = "list the staff"
+    MANAGE_STAFF = "add, disable or enable staff"
+    BACKUP = "back up the database"
+    PRIVACY = "export, erase or see who accessed a customer's data"
 
 
+# Agents work with customers and the queue; supervisors and ops also run the shop's data.
 RULES: dict[Action, frozenset[Role]] = {
+    Action.OPEN_CONSOLE: STAFF,
+    Action.EDIT_CARD: STAFF,
+    Action.SET_DISCOUNT: STAFF,
+    Action.PHONE_ORDER: STAFF,
     Action.WORK_QUEUE: STAFF,
+    Action.LIST_CALLBACKS: STAFF,
+    Action.ADD_CALLBACK: STAFF,
+    Action.MARKETING_OFFERS: STAFF,
+    Action.MARKETING_SEGMENTS: STAFF,
     Action.SUPERVISE_QUEUE: SUPERVISORS,
     Action.RELEASE_CALLBACK: SUPERVISORS,
     Action.VIEW_DASHBOARD: SUPERVISORS,
     Action.RUN_REPORTS: SUPERVISORS,
-    Action.IMPORT: SUPERVISORS,
-    Action.RECOMPUTE_SEGMENTS: SUPERVISORS,
+    Action.MARKETING_REFRESH: SUPERVISORS,
+    Action.MARKETING_EXPORT: SUPERVISORS,
     Action.SEE_OFFER_ACCEPTANCE: SUPERVISORS,
+    Action.IMPORT: SUPERVISORS,
+    Action.LIST_STAFF: SUPERVISORS,
+    Action.MANAGE_STAFF: SUPERVISORS,
+    Action.BACKUP: SUPERVISORS,
+    Action.PRIVACY: SUPERVISORS,
 }
 
 
 class NotAllowed(ServiceError):
-    def __init__(self, staff: StaffMember, action: Action):
+    def __init__(self, staff: "StaffMember", action: Action):
         allowed = " and ".join(sorted(f"{role.value}s" for role in RULES[action]))
         super().__init__("not_allowed", f"{staff.login} may not {action.value}: that is not for your role "
                          f"({staff.role.value}), only for {allowed}",
@@ -45,10 +75,10 @@ class NotAllowed(ServiceError):
         self.action = action
 
 
-def may(staff: StaffMember, action: Action) -> bool:
+def may(staff: "StaffMember", action: Action) -> bool:
     return staff.active and staff.role in RULES[action]
 
 
-def require(staff: StaffMember, action: Action) -> None:
+def require(staff: "StaffMember", action: Action) -> None:
     if not may(staff, action):
         raise NotAllowed(staff, action)

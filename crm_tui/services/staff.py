@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from crm_tui.models import DEFAULT_DISCOUNT_CAP, Role, Staff
 from crm_tui.services.audit import FieldChange, record_changes
+from crm_tui.services.policy import Action, require
 from crm_tui.shop.models import stored_id
 
 
@@ -21,9 +22,9 @@ class NotStaff(StaffError):
         self.login = login
         state = "is disabled" if disabled else "is not registered as staff"
         super().__init__(
-            f"The login {login!r} {state}. A supervisor or ops can add it with:\n"
-            f"  crm-tui staff add {login} --role agent"
-        )
+            f"The login {login!r} {state}. A supervisor or ops can "
+            + (f"enable it with:\n  crm-tui staff enable {login}" if disabled
+               else f"add it with:\n  crm-tui staff add {login} --role agent"))
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,20 @@ def _plain(staff: Staff) -> StaffMember:
     return StaffMember(staff.login, staff.display_name, Role(staff.role), staff.discount_cap_percent, staff.active)
 
 
+# A role may grant roles up to its own rank: supervisors and ops are peers above agents.
+RANK = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.OPS: 2}
+MANAGERS = (Role.SUPERVISOR, Role.OPS)
+
+
 def add_staff(
     session: Session, login: str, role: Role | str, *, display_name: str = "", discount_cap: int | None = None,
-    acting_login: str,
+    acting: StaffMember | None, acting_login: str, owns_database: bool = False,
 ) -> StaffMember:
+    """Register a staff member. The first one (no staff yet) may be added only by whoever owns
+    the database (`owns_database`: the file's owner or root), and must be a supervisor or ops;
+    afterwards only active supervisors and ops add staff, never above their own role or cap."""
     login = login.strip()
-    if not login or any(ch.isspace() for ch in login) or len(login) > 64:
+    if not login or any(ch.isspace() or not ch.isprintable() for ch in login) or len(login) > 64:
         raise StaffError(f"{login!r} is not a valid login (1 to 64 characters, no spaces)")
     try:
         role = Role(role)
@@ -53,6 +62,21 @@ def add_staff(
     cap = DEFAULT_DISCOUNT_CAP[role] if discount_cap is None else discount_cap
     if not 0 <= cap <= 100:
         raise StaffError(f"the discount cap must be between 0 and 100 %, not {cap}")
+    if not has_staff(session):
+        if not owns_database:
+            raise StaffError(f"{acting_login} does not own this database: its first staff member can be added only "
+                             "by the owner of the database file (or root)")
+        if role not in MANAGERS:
+            raise StaffError("the first staff member must be a supervisor or ops, who then add the agents")
+    else:
+        if acting is None:
+            raise NotStaff(acting_login)
+        require(acting, Action.MANAGE_STAFF)
+        if RANK[role] > RANK[acting.role]:
+            raise StaffError(f"{acting.login} is {acting.role.value} and cannot grant the role {role.value}")
+        if cap > acting.discount_cap_percent:
+            raise StaffError(f"{acting.login} may grant discount caps up to their own, {acting.discount_cap_percent} %, "
+                             f"not {cap} % (give --discount-cap)")
     if session.scalar(select(col(Staff.id)).where(col(Staff.login) == login)):
         raise StaffError(f"{login!r} is already staff; see `crm-tui staff list`")
     staff = Staff(login=login, display_name=display_name or login, role=role, discount_cap_percent=cap)
@@ -64,20 +88,53 @@ def add_staff(
     return _plain(staff)
 
 
+def has_staff(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(Staff)) != 0
+
+
 def list_staff(session: Session) -> list[StaffMember]:
     return [_plain(s) for s in session.scalars(select(Staff).order_by(col(Staff.login)))]
 
 
-def disable_staff(session: Session, login: str, *, acting_login: str) -> StaffMember:
-    staff = session.scalar(select(Staff).where(col(Staff.login) == login))
-    if staff is None:
-        raise StaffError(f"{login!r} is not staff; see `crm-tui staff list`")
+def disable_staff(session: Session, login: str, *, acting: StaffMember) -> StaffMember:
+    """Supervisors and ops disable staff of their rank or below; never themselves, never the
+    last active supervisor or ops (nobody could manage staff any more)."""
+    require(acting, Action.MANAGE_STAFF)
+    staff = _member(session, login)
+    managers = session.scalar(
+        select(func.count()).select_from(Staff).where(col(Staff.active), col(Staff.role).in_(MANAGERS))) or 0
+    if staff.active and Role(staff.role) in MANAGERS and managers <= 1:
+        raise StaffError(f"{login} is the last active supervisor or ops: add another before disabling them")
+    if staff.login == acting.login:
+        raise StaffError(f"{acting.login} cannot disable themselves; ask another supervisor or ops")
+    if RANK[Role(staff.role)] > RANK[acting.role]:
+        raise StaffError(f"{acting.login} is {acting.role.value} and cannot disable {staff.role}s")
     if staff.active:
-        record_changes(session, acting_login, "staff", stored_id(staff), [FieldChange("active", True, False)],
+        record_changes(session, acting.login, "staff", stored_id(staff), [FieldChange("active", True, False)],
                        reason="staff disabled")
     staff.active = False
     session.flush()
     return _plain(staff)
+
+
+def enable_staff(session: Session, login: str, *, acting: StaffMember) -> StaffMember:
+    require(acting, Action.MANAGE_STAFF)
+    staff = _member(session, login)
+    if RANK[Role(staff.role)] > RANK[acting.role]:
+        raise StaffError(f"{acting.login} is {acting.role.value} and cannot enable {staff.role}s")
+    if not staff.active:
+        record_changes(session, acting.login, "staff", stored_id(staff), [FieldChange("active", False, True)],
+                       reason="staff enabled")
+    staff.active = True
+    session.flush()
+    return _plain(staff)
+
+
+def _member(session: Session, login: str) -> Staff:
+    staff = session.scalar(select(Staff).where(col(Staff.login) == login))
+    if staff is None:
+        raise StaffError(f"{login!r} is not staff; see `crm-tui staff list`")
+    return staff
 
 
 def active_staff(session: Session, login: str) -> StaffMember:

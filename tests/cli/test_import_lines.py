@@ -4,6 +4,7 @@ import csv
 
 import pytest
 
+from tests.conftest import act_as
 from tests.import_helpers import (
     SAMPLES,
     accounted,
@@ -194,7 +195,7 @@ def test_agents_may_not_import(db, monkeypatch):
     from crm_tui.cli import app
     from tests.import_helpers import runner
 
-    runner.invoke(app, ["staff", "add", "ana", "--role", "agent", "--db", db])
-    monkeypatch.setenv("CRM_TUI_LOGIN", "ana")
+    runner.invoke(app, ["staff", "add", "ana", "--role", "agent", "--discount-cap", "0", "--db", db])
+    act_as(monkeypatch, "ana")
     code, _, output = run_import(db, RETAIL)
     assert code == 1 and "agent" in output

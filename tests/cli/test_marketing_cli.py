@@ -4,15 +4,21 @@ import csv
 import io
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
 from crm_tui.db import make_engine
 from crm_tui.services.demo_shop import create_demo_database
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, act_as
 from tests.import_helpers import SAMPLES, query, run_import, scalar
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def as_the_demos_supervisor(monkeypatch):
+    act_as(monkeypatch, "ops1")  # demo() makes ops1 the supervisor
 
 
 def test_an_import_recomputes_segments_and_what_baskets_teach(db):
@@ -26,7 +32,7 @@ def test_an_import_recomputes_segments_and_what_baskets_teach(db):
 def demo(tmp_path) -> str:
     path = str(tmp_path / "demo.db")
     engine = make_engine(f"sqlite:///{path}")
-    create_demo_database(engine, customers=200, seed=3, force=False, login="ops1", as_of=AS_OF)
+    create_demo_database(engine, customers=200, seed=3, login="ops1", as_of=AS_OF)
     engine.dispose()
     return path
 

@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
+from tests.conftest import act_as
 from tests.import_helpers import SAMPLES, query, run_import
 
 runner = CliRunner()
@@ -52,7 +53,7 @@ def test_usage_errors_and_refusals(db, monkeypatch):
     backwards = report(db, "monthly", "--from", "2011-01-01", "--to", "2010-01-01")
     assert backwards.exit_code == 2 and "is after" in backwards.output
     assert report(db, "weekly").exit_code == 2
-    assert runner.invoke(app, ["staff", "add", "ana", "--role", "agent", "--db", db]).exit_code == 0
-    monkeypatch.setenv("CRM_TUI_LOGIN", "ana")
+    assert runner.invoke(app, ["staff", "add", "ana", "--role", "agent", "--discount-cap", "0", "--db", db]).exit_code == 0
+    act_as(monkeypatch, "ana")
     refused = report(db, "monthly")
     assert refused.exit_code == 1 and "not for your role" in refused.output

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.retail_export import write_export
+from crm_tui.settings import os_login
 from tests.import_helpers import add_ops, scalar, table_counts
 
 LINES = 300_000
@@ -38,11 +39,10 @@ def import_holds_the_write_lock(db: str) -> bool:
 
 @pytest.mark.parametrize("delay", [0.2, 1.5])
 def test_kill_9_mid_import_changes_nothing_and_a_rerun_completes(tmp_path, big_export, monkeypatch, delay):
-    monkeypatch.setenv("CRM_TUI_LOGIN", "ops1")
     db = str(tmp_path / "shop.db")
-    add_ops(db)
+    add_ops(db, os_login())  # the import runs in a process of its own, as this machine's login
     before = table_counts(db)
-    env = os.environ | {"CRM_TUI_LOGIN": "ops1"}
+    env = os.environ
     command = [sys.executable, "-m", "crm_tui", "import", str(big_export), "--db", db, "--json"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60

@@ -46,7 +46,7 @@ def test_the_wheel_installs_one_top_level_package_with_its_data(installed):
 
 
 def test_the_installed_console_speaks_spanish_and_offers_spanish_messages(installed):
-    env = {**os.environ, "CRM_TUI_LOGIN": "wheeltester", "PYTHONPATH": ""}
+    env = {**os.environ, "PYTHONPATH": ""}
     bin_dir = installed / "venv" / "bin"
     where = run(bin_dir / "python", "-c", "import crm_tui; print(crm_tui.__file__)", cwd=installed, env=env)
     assert where.stdout.strip().startswith(str(installed / "venv"))

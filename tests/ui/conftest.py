@@ -17,7 +17,7 @@ from tests.conftest import AS_OF
 def demo_template(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("ui") / "demo.db"
     engine = make_engine(f"sqlite:///{path}")
-    create_demo_database(engine, customers=300, seed=5, force=False, login="tester", as_of=AS_OF)
+    create_demo_database(engine, customers=300, seed=5, login="tester", as_of=AS_OF)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
