@@ -12,6 +12,7 @@ from sqlmodel import Session
 from crm_tui.db import DatabaseError, WriteFailed, failure_kind, run_read, run_write
 from crm_tui.i18n import Localizer
 from crm_tui.services.policy import Action, may
+from crm_tui.services.privacy import record_access
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import QueueSettings
 from crm_tui.shop.types import utc_now
@@ -34,6 +35,11 @@ class ConsoleContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def log_access(self, customer_id: int, what: str) -> None:
+        """The access log: this staff member opened this customer's data (a card, a call)."""
+        now = self.now()
+        self.write(lambda session: record_access(session, self.staff.login, [customer_id], what, now))
 
     def may(self, action: Action) -> bool:
         """Whether the person at the keyboard may do this (the policy's one table decides)."""

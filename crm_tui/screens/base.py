@@ -2,11 +2,14 @@
 customer navigation (summary, phone order, offers), and a worker that fails told to the agent
 in one sentence, in their language, never swallowed."""
 
+from typing import ClassVar
+
 from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.worker import Worker, WorkerState
 
 from crm_tui.context import ConsoleContext, DatabaseError, WriteFailed, failure_kind
 from crm_tui.services.errors import ServiceError
+from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import visible
 from crm_tui.widgets.translated_bindings import translate_bindings
 
@@ -58,12 +61,20 @@ class ReportsFailures:
 
 
 class ConsoleScreen(ReportsFailures, Screen):
-    """A full screen of the console: it holds the context and speaks the agent's language."""
+    """A full screen of the console: it holds the context and speaks the agent's language.
+    `POLICY` names the actions a role needs the policy's leave for: their keys are hidden from
+    everyone else (and do nothing)."""
+
+    POLICY: ClassVar[dict[str, Action]] = {}
 
     def __init__(self, context: ConsoleContext):
         super().__init__()
         self.context = context
         translate_bindings(self, context.tr)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        needed = self.POLICY.get(action)
+        return needed is None or self.context.may(needed)
 
     def action_back(self) -> None:
         self.app.pop_screen()

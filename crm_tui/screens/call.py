@@ -78,6 +78,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         self._note = note
         self._dial_note = Content("")
         self._finishing = False
+        self._logged: set[int] = set()
         translate_bindings(self, context.tr)
 
     def compose(self) -> ComposeResult:
@@ -137,6 +138,9 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
             self.post_message(self.Loaded(None, None, []))
             return
         now = self.clock()
+        if self.customer_id not in self._logged:  # one entry in the customer's access log per call
+            self._logged.add(self.customer_id)
+            self.context.log_access(self.customer_id, "call")
         self.post_message(self.Loaded(*self.context.read(lambda session: (
             load_card(session, self.customer_id), customer_summary(session, self.customer_id, now),
             customer_timeline(session, self.customer_id, limit=50)))))

@@ -22,6 +22,7 @@ POLL_SECONDS = 1.0
 
 
 class CallbackQueueScreen(ConsoleScreen):
+    POLICY = {"supervise": Action.SUPERVISE_QUEUE}
     CSS_PATH = "callback_queue.tcss"
     BINDINGS = [
         Binding("n", "claim_next", "Take next"),
@@ -164,10 +165,6 @@ class CallbackQueueScreen(ConsoleScreen):
         self.load_queue()
 
     def action_supervise(self) -> None:
-        if not self.context.may(Action.SUPERVISE_QUEUE):
-            self.query_one("#call", Static).update(
-                self.context.tr("Queue supervision is for supervisors; ask yours to release or reassign a callback."))
-            return
         from crm_tui.screens.queue_supervision import QueueSupervisionScreen
 
         self.app.push_screen(QueueSupervisionScreen(self.context), lambda _: self.load_queue())

@@ -88,6 +88,8 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="card")
     def load(self, note: str = "") -> None:
+        if self.card is None:  # opened, not reloaded: one entry in the customer's access log
+            self.context.log_access(self.customer_id, "card")
         card, records = self.context.read(lambda session: (load_card(session, self.customer_id),
                                                            change_history(session, self.customer_id)))
         self.post_message(self.Loaded(card, records, note))

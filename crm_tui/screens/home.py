@@ -14,6 +14,7 @@ from crm_tui.widgets.literal import cell, filled
 
 
 class HomeScreen(ConsoleScreen):
+    POLICY = {"dashboard": Action.VIEW_DASHBOARD}
     CSS_PATH = "home.tcss"
     BINDINGS = [
         Binding("escape", "focus_search", "Search box"),
@@ -118,10 +119,6 @@ class HomeScreen(ConsoleScreen):
         self.app.push_screen(SegmentsScreen(self.context))
 
     def action_dashboard(self) -> None:
-        if not self.context.may(Action.VIEW_DASHBOARD):
-            self.notify(self.context.tr("The dashboard is not for your role: it is for supervisors and ops."),
-                        severity="warning")
-            return
         from crm_tui.screens.dashboard import DashboardScreen
 
         self.app.push_screen(DashboardScreen(self.context))

@@ -16,6 +16,7 @@ from crm_tui.widgets.summary_panel import segment_labels
 
 
 class SegmentsScreen(ConsoleScreen):
+    POLICY = {"recompute": Action.MARKETING_REFRESH}
     CSS_PATH = "segments.tcss"
     BINDINGS = [
         Binding("r", "recompute", "Recompute"),
@@ -107,9 +108,6 @@ class SegmentsScreen(ConsoleScreen):
         self.app.open_customer(int(event.row_key.value))
 
     def action_recompute(self) -> None:
-        if not self.context.may(Action.RECOMPUTE_SEGMENTS):
-            self.query_one("#computed", Static).update(self.context.tr("Recomputing segments is for supervisors."))
-            return
         self.query_one("#computed", Static).update(self.context.tr("Recomputing…"))
         self.recompute()
 

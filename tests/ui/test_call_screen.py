@@ -194,9 +194,11 @@ async def test_supervisors_see_figures_and_release_a_held_callback(console_facto
         held = call.entry.callback_id
         agent.pop_screen()  # the agent's console disappears with the claim still held
         await settle(pilot)
+        queue_screen = agent.screen
+        assert "supervise" not in {b.binding.action for b in agent.active_bindings.values()}  # not in her footer
         await pilot.press("s")
         await settle(pilot)
-        assert "for supervisors" in str(agent.screen.query_one("#call", Static).render())
+        assert agent.screen is queue_screen
     supervisor = console_factory(login="tester", queue=ALWAYS)
     async with supervisor.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -1,0 +1,110 @@
+"""The privacy commands on a demo shop: everything about a person, their erasure (the accounts
+unchanged, the person unfindable), and the log of who accessed their data."""
+
+import json
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from crm_tui.cli import app
+from crm_tui.db import open_database, run_read
+from crm_tui.services.search import search_customers
+from tests.conftest import act_as
+
+runner = CliRunner()
+AS_OF = "2026-11-01T10:00"
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def shop(tmp_path, monkeypatch) -> str:
+    act_as(monkeypatch, "boss")
+    path = str(tmp_path / "demo.db")
+    assert run("demo", "--db", path, "--customers", "80", "--as-of", AS_OF).exit_code == 0
+    return path
+
+
+def busiest_customer(db: str) -> tuple[int, str, str, str, str]:
+    """A customer with orders, a callback and a contact message, if the demo has one."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT c.id, c.customer_number, c.first_name || ' ' || c.last_name, c.email, c.phone FROM customer c "
+            "WHERE EXISTS (SELECT 1 FROM shop_order o WHERE o.customer_id = c.id) ORDER BY "
+            "(SELECT count(*) FROM callback_request r WHERE r.customer_id = c.id) + "
+            "(SELECT count(*) FROM contact_message m WHERE m.customer_id = c.id) DESC, c.id LIMIT 1").fetchone()
+
+
+def test_an_export_holds_every_row_about_the_person(shop, tmp_path):
+    customer_id, number, *_ = busiest_customer(shop)
+    out = tmp_path / "person.json"
+    done = run("--db", shop, "privacy", "export", number, "--out", out)
+    assert done.exit_code == 0, done.output
+    assert out.stat().st_mode & 0o777 == 0o600
+    data = json.loads(out.read_text())
+    with sqlite3.connect(shop) as conn:
+        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                  if "customer_id" in {c[1] for c in conn.execute(f'PRAGMA table_info("{t}")')}]
+        for table in tables:
+            expected = conn.execute(f'SELECT count(*) FROM "{table}" WHERE customer_id = ?', (customer_id,)).fetchone()[0]
+            if table == "access_entry":
+                expected -= 1  # this export, logged after it was read
+            assert len(data[table]) == expected, table
+        assert len(data["order_line"]) == conn.execute(
+            "SELECT count(*) FROM order_line WHERE order_id IN (SELECT id FROM shop_order WHERE customer_id = ?)",
+            (customer_id,)).fetchone()[0] > 0
+        assert data["customer"][0]["customer_number"] == number
+    assert {"shop_order", "callback_request", "contact_message", "offer_made", "audit_entry"} <= set(data)
+
+
+def test_an_erasure_keeps_the_accounts_and_forgets_the_person(shop):
+    customer_id, number, name, email, phone = busiest_customer(shop)
+    reports = [("report", "monthly", "--format", "csv"), ("report", "top-products", "--format", "csv")]
+    before = [run("--db", shop, *args).output for args in reports]
+    totals = run("--db", shop, "report", "top-customers", "--format", "json", "--limit", "1000").stdout
+    refused = run("--db", shop, "privacy", "erase", number, "--reason", " ")
+    assert refused.exit_code == 1 and "needs a reason" in refused.output
+    done = run("--db", shop, "privacy", "erase", number, "--reason", "asked by e-mail on 2026-11-02")
+    assert done.exit_code == 0, done.output
+    assert [run("--db", shop, *args).output for args in reports] == before
+    figures = {(c["customer_id"], c["orders"], c["net"]) for c in json.loads(totals)["rows"]}
+    after = json.loads(run("--db", shop, "report", "top-customers", "--format", "json", "--limit", "1000").stdout)
+    assert {(c["customer_id"], c["orders"], c["net"]) for c in after["rows"]} == figures  # only the name changed
+    assert {c["name"] for c in after["rows"] if c["customer_id"] == customer_id} <= {"Erased"}
+    engine = open_database(shop)
+    try:
+        for query in (name, email, phone[-6:]):
+            hits = run_read(engine, lambda session: search_customers(session, query))
+            assert customer_id not in {h.customer_id for h in hits}, query
+    finally:
+        engine.dispose()
+    with sqlite3.connect(shop) as conn:
+        row = conn.execute("SELECT first_name, last_name, email, phone, street, consent_email_at, consent_phone_at, "
+                           "consent_chat_at FROM customer WHERE id = ?", (customer_id,)).fetchone()
+        assert row == ("Erased", "", None, None, "", None, None, None)
+        assert conn.execute("SELECT count(*) FROM callback_request WHERE customer_id = ? AND status != 'done'",
+                            (customer_id,)).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM contact_message WHERE customer_id = ? AND (text != '' OR email "
+                            "IS NOT NULL)", (customer_id,)).fetchone()[0] == 0
+        values = " ".join(str(v) for (v,) in conn.execute(
+            "SELECT coalesce(old_value, '') || ' ' || coalesce(new_value, '') FROM audit_entry "
+            "WHERE record_table = 'customer' AND record_id = ?", (customer_id,)))
+        assert email not in values
+        assert conn.execute("SELECT staff_login, reason FROM audit_entry WHERE record_id = ? AND field = 'erased'",
+                            (customer_id,)).fetchone() == ("boss", "asked by e-mail on 2026-11-02")
+
+
+def test_the_access_log_says_who_exported_and_only_managers_see_it(shop):
+    _, number, *_ = busiest_customer(shop)
+    run("--db", shop, "privacy", "export", number)
+    listed = json.loads(run("--db", shop, "privacy", "access", number, "--json").output)
+    assert [(e["staff_login"], e["what"]) for e in listed] == [("boss", "privacy export")]
+    for command in (("privacy", "access", number), ("privacy", "export", number),
+                    ("privacy", "erase", number, "--reason", "x")):
+        refused = run("--as", "ana", "--db", shop, *command)
+        assert refused.exit_code == 1 and "not for your role" in refused.output
+    missing = run("--db", shop, "privacy", "export", "CU9999999")
+    assert missing.exit_code == 1 and "no customer" in missing.output
