@@ -61,6 +61,7 @@ def test_a_database_others_can_read_is_warned_about(tmp_path, monkeypatch):
 def test_demo_force_never_replaces_a_shops_database(tmp_path, monkeypatch):
     db = str(tmp_path / "shop.db")
     act_as(monkeypatch, "ops1")
+    monkeypatch.chdir(tmp_path)  # where the import leaves its reject file
     add_ops(db)
     assert run_import(db, str(SAMPLES / "lines" / "online_retail_sample.csv"))[0] == 0
     before = digest(db)
