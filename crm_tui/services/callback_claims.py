@@ -56,6 +56,7 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
 
     The transaction is a write from the start (IMMEDIATE on SQLite), so on SQLite no other
     agent claims between the read and the UPDATE; elsewhere a lost race reads again."""
+    require(staff, Action.WORK_QUEUE)
     begin_write(session)
     # Losing every candidate to other agents does not mean the queue is empty: read again.
     # Each lost race is someone else's claim, so this ends.
@@ -69,6 +70,7 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
 def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: datetime,
                    settings: QueueSettings = QueueSettings()) -> bool:
     """Pick a specific callback. False when someone else holds it or it is closed."""
+    require(staff, Action.WORK_QUEUE)
     begin_write(session)
     return _try_claim(session, staff, callback_id, now, settings)
 

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from crm_tui.services.audit import AuditRecord, FieldChange, history, record_changes
+from crm_tui.services.policy import Action, require
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.models import Customer, stored_id
 from crm_tui.shop.validation import (
@@ -159,6 +160,7 @@ def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits:
 
     `loaded` is the card as the agent saw it: if anyone saved the customer since, the save is
     refused with what they changed (StaleCustomer) and nothing is written."""
+    require(staff, Action.EDIT_CARD)
     customer_id, expected_version = loaded.customer_id, loaded.version
     current = load_card(session, customer_id)
     values = validate(current, edits)
@@ -166,6 +168,7 @@ def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits:
                if getattr(current, name) != value]
     discount = next((c for c in changes if c.field == "discount_percent"), None)
     if discount is not None:
+        require(staff, Action.SET_DISCOUNT)
         percent = cast(int, discount.new_value)  # _discount made it a whole percent
         if percent > staff.discount_cap_percent:
             raise DiscountCapExceeded(percent, staff.discount_cap_percent, staff.login)

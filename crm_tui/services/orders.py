@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
 from crm_tui.services.customers import load_card, save_card
+from crm_tui.services.policy import Action, require
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.models import Order, OrderChannel, OrderLine, Product, ProductKind, StockLight, stock_light
 from crm_tui.shop.operations import OrderItem, OrderRefused, OutOfStock, PlacedOrder, order_totals, place_order
@@ -103,6 +104,7 @@ def place_phone_order(session: Session, staff: StaffMember, customer_id: int, it
     """Take an order on the phone, in the caller's write transaction. A discount agreed on the
     spot follows the card's rules (cap, reason, audit) and becomes the customer's discount; the
     stock is taken atomically."""
+    require(staff, Action.PHONE_ORDER)
     card = load_card(session, customer_id)
     if discount_percent is not None and discount_percent != card.discount_percent:
         card = save_card(session, staff, card, {"discount_percent": discount_percent}, reason, now=now)
