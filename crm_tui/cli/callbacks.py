@@ -1,0 +1,68 @@
+"""`crm-tui callbacks`: the queue as the shop's callback box fills it."""
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from crm_tui.cli.common import JsonOption, database, fail, now, out, staff_member
+from crm_tui.services.policy import Action
+from crm_tui.widgets.literal import literal
+
+callbacks_app = typer.Typer(help="The callback queue: list it, add a request.")
+
+
+@callbacks_app.command("list")
+def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """The callbacks waiting, in the order they are offered."""
+    staff_member(ctx, Action.LIST_CALLBACKS)
+    from crm_tui.services.callback_queue import queue
+
+    entries = database(ctx).read(lambda session: queue(session, now(), limit=500, include_claimed=True))
+    if as_json:
+        print(json.dumps([asdict(e) | {"requested_at": e.requested_at.isoformat(),
+                                       "window_from": e.window_from.isoformat() if e.window_from else None,
+                                       "window_to": e.window_to.isoformat() if e.window_to else None}
+                          for e in entries]))
+        return
+    table = Table("id", "customer", "phone", "requested", "waiting", "window", "attempts", "priority", "held by",
+                  "note")
+    for e in entries:
+        window = (f"{e.window_from:%H:%M}-{e.window_to:%H:%M} UTC" if e.window_from else "asap")
+        table.add_row(str(e.callback_id), literal(e.customer_name or "unknown caller"), literal(e.phone),
+                      f"{e.requested_at:%Y-%m-%d %H:%M} UTC", f"{e.age_minutes:.0f} min", window, str(e.attempts),
+                      str(e.priority), literal(e.claimed_by), literal(e.note))
+    out.print(table)
+
+
+@callbacks_app.command("add")
+def callbacks_add(
+    ctx: typer.Context,
+    phone: Annotated[str, typer.Argument(help="The number to call back, in any format.")],
+    note: Annotated[str, typer.Option(help="What the caller wants.")] = "",
+    at: Annotated[Optional[datetime], typer.Option(
+        "--at", help="Call at this local time (the customer's zone), for one hour; default: as soon as possible.")] = None,
+    country: Annotated[str, typer.Option(help="Country of a number written without +code.")] = "ES",
+) -> None:
+    """Add a callback request, as the web shop's callback box does."""
+    staff_member(ctx, Action.ADD_CALLBACK)
+    from crm_tui.shop.operations import request_callback
+    from crm_tui.shop.validation import InvalidField
+
+    window = None
+    if at is not None:
+        end = (datetime.combine(at.date(), at.time()) + timedelta(hours=1)).time()
+        window = (at.time(), end if end > at.time() else at.time().replace(hour=23, minute=59))
+    try:
+        callback = database(ctx).write(lambda session: request_callback(
+            session, phone, country=country, window=window,
+            window_date=at.replace(tzinfo=timezone.utc) if at else None, note=note, source="crm-tui"))
+    except InvalidField as exc:
+        fail(str(exc))
+    out.print(literal(f"Callback {callback.id} for {callback.phone}"
+                      + (f" (customer {callback.customer_id})" if callback.customer_id else " (unknown caller)")
+                      + (f", window {callback.window_from:%Y-%m-%d %H:%M}-{callback.window_to:%H:%M} UTC" if window
+                         else ", as soon as possible")))

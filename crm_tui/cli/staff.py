@@ -1,0 +1,90 @@
+"""`crm-tui staff`: who may use the console."""
+
+import json
+from dataclasses import asdict
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from crm_tui.cli.common import JsonOption, acting_login, database, fail, out, staff_member
+from crm_tui.services.policy import Action
+from crm_tui.widgets.literal import literal
+
+staff_app = typer.Typer(help="Who may use the console: add, list, disable and enable staff.")
+
+
+@staff_app.command("add")
+def staff_add(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="The operating-system login of the staff member.")],
+    role: Annotated[str, typer.Option(help="agent, supervisor or ops.")],
+    discount_cap: Annotated[Optional[int], typer.Option(
+        "--discount-cap", help="Highest discount percent they may grant (default by role: 10, 30, 0).")] = None,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+) -> None:
+    """Register a staff member. The first one: only the database file's owner (or root), as
+    supervisor or ops. Afterwards: supervisors and ops, up to their own role and discount cap."""
+    from crm_tui.db import owned_by_this_user
+    from crm_tui.services.policy import NotAllowed
+    from crm_tui.services.staff import NotStaff, StaffError, active_staff, add_staff, has_staff
+
+    command, me = database(ctx), acting_login(ctx)
+
+    def add(session):
+        try:
+            acting = active_staff(session, me)
+        except NotStaff:
+            if has_staff(session):
+                raise
+            acting = None  # the first member: the file's owner decides
+        return add_staff(session, login, role, display_name=name, discount_cap=discount_cap, acting=acting,
+                         acting_login=me, owns_database=owned_by_this_user(command.url))
+    try:
+        member = command.write(add)
+    except (StaffError, NotAllowed) as exc:
+        fail(str(exc))
+    out.print(literal(f"Added {member.login} as {member.role.value} (discount cap {member.discount_cap_percent} %)."))
+
+
+@staff_app.command("list")
+def staff_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List staff members."""
+    from crm_tui.services.staff import list_staff
+
+    staff_member(ctx, Action.LIST_STAFF)
+    members = database(ctx).read(list_staff)
+    if as_json:
+        print(json.dumps([asdict(m) for m in members]))
+        return
+    table = Table("login", "name", "role", "discount cap", "active")
+    for m in members:
+        table.add_row(literal(m.login), literal(m.display_name), literal(m.role.value), f"{m.discount_cap_percent} %",
+                      "yes" if m.active else "no")
+    out.print(table)
+
+
+@staff_app.command("disable")
+def staff_disable(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -> None:
+    """Disable a staff member: they can no longer open the console."""
+    from crm_tui.services.staff import StaffError, disable_staff
+
+    acting = staff_member(ctx, Action.MANAGE_STAFF)
+    try:
+        member = database(ctx).write(lambda session: disable_staff(session, login, acting=acting))
+    except StaffError as exc:
+        fail(str(exc))
+    out.print(literal(f"Disabled {member.login}."))
+
+
+@staff_app.command("enable")
+def staff_enable(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -> None:
+    """Enable a disabled staff member again."""
+    from crm_tui.services.staff import StaffError, enable_staff
+
+    acting = staff_member(ctx, Action.MANAGE_STAFF)
+    try:
+        member = database(ctx).write(lambda session: enable_staff(session, login, acting=acting))
+    except StaffError as exc:
+        fail(str(exc))
+    out.print(literal(f"Enabled {member.login}."))
