@@ -67,24 +67,25 @@ def staff_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @staff_app.command("disable")
 def staff_disable(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -> None:
     """Disable a staff member: they can no longer open the console."""
-    from crm_tui.services.staff import StaffError, disable_staff
+    from crm_tui.services.staff import disable_staff
 
-    acting = staff_member(ctx, Action.MANAGE_STAFF)
-    try:
-        member = database(ctx).write(lambda session: disable_staff(session, login, acting=acting))
-    except StaffError as exc:
-        fail(str(exc))
-    out.print(literal(f"Disabled {member.login}."))
+    _switch(ctx, login, disable_staff, "Disabled")
 
 
 @staff_app.command("enable")
 def staff_enable(ctx: typer.Context, login: Annotated[str, typer.Argument()]) -> None:
     """Enable a disabled staff member again."""
-    from crm_tui.services.staff import StaffError, enable_staff
+    from crm_tui.services.staff import enable_staff
+
+    _switch(ctx, login, enable_staff, "Enabled")
+
+
+def _switch(ctx: typer.Context, login: str, change, done: str) -> None:
+    from crm_tui.services.staff import StaffError
 
     acting = staff_member(ctx, Action.MANAGE_STAFF)
     try:
-        member = database(ctx).write(lambda session: enable_staff(session, login, acting=acting))
+        member = database(ctx).write(lambda session: change(session, login, acting=acting))
     except StaffError as exc:
         fail(str(exc))
-    out.print(literal(f"Enabled {member.login}."))
+    out.print(literal(f"{done} {member.login}."))
