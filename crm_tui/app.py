@@ -9,7 +9,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from crm_tui.context import ConsoleContext
-from crm_tui.db import describe_database, open_database, readable_by_others
+from crm_tui.db import describe_database, open_database, readable_by_others, refuse_missing_file, resolve_url
 from crm_tui.i18n import Localizer
 from crm_tui.models import Role
 from crm_tui.services.database_facts import is_demo
@@ -82,6 +82,7 @@ def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
         queue = queue or settings_from(os.environ if environ is None else environ)
     except SettingsError as exc:
         raise ConsoleRefused(str(exc)) from None
+    refuse_missing_file(resolve_url(settings.db))
     engine = open_database(settings.db)
     try:
         with Session(engine) as session:

@@ -130,6 +130,16 @@ def create_private_file(path: Path) -> None:
         pass  # another process made it first
 
 
+def refuse_missing_file(url: str) -> None:
+    """A SQLite database that is not there is not made by a mistyped --db: only `crm-tui demo`
+    and the first `crm-tui staff add` make one."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise DatabaseError(f"There is no database at {path}; nothing was created. Check --db, or make one: "
+                            f"`crm-tui demo --db {path}` for a demo, `crm-tui staff add LOGIN --role supervisor "
+                            f"--db {path}` for a shop's own.")
+
+
 def owned_by_this_user(url: str) -> bool:
     """Whether this process's user owns the SQLite file (root owns everything; a file not made
     yet will be theirs). A database server decides by its own roles: True."""

@@ -19,7 +19,7 @@ from crm_tui.cli.common import (
     out,
     staff_member,
 )
-from crm_tui.db import DatabaseError
+from crm_tui.db import DatabaseError, sqlite_file
 from crm_tui.services.policy import Action
 from crm_tui.settings import LANGUAGES, Settings
 from crm_tui.widgets.literal import literal
@@ -91,9 +91,9 @@ def backup_command(
     copy = back_up(database(ctx).url, out_file)
     if copy.integrity != "ok":
         fail(f"the copy in {copy.path} failed its integrity check ({copy.integrity}); keep the original and try again")
+    live = sqlite_file(database(ctx).url)
     out.print(literal(f"Backed up to {copy.path} ({copy.pages:,} pages, integrity ok). To restore: stop the consoles, "
-                      f"then copy it over the database file (cp {copy.path} DATABASE) and remove DATABASE-wal and "
-                      "DATABASE-shm if they are there."))
+                      f"then `cp {copy.path} {live}` and remove {live}-wal and {live}-shm if they are there."))
 
 
 from crm_tui.cli import callbacks, import_files, marketing, privacy, report, staff  # noqa: E402

@@ -2,10 +2,14 @@
 command, failing with a message."""
 
 import json
+import os
 import sqlite3
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,7 +18,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.core import TyperGroup
 
-from crm_tui.db import DatabaseError, open_database, readable_by_others, resolve_url, run_read, run_write
+from crm_tui.db import (
+    DatabaseError,
+    open_database,
+    readable_by_others,
+    refuse_missing_file,
+    resolve_url,
+    run_read,
+    run_write,
+    sqlite_file,
+)
 from crm_tui.widgets.literal import literal
 
 if TYPE_CHECKING:
@@ -94,6 +107,21 @@ class Commands(TyperGroup):
             sys.exit(1)
 
 
+@contextmanager
+def private_output(path: Path) -> Iterator[TextIO]:
+    """A file the command writes (a report, an export): readable by its owner only (0600),
+    written beside and renamed over `path` when complete, so a link at `path` is replaced, never
+    followed, and a failure leaves no half-written file."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def hoist_db_option(args: list[str]) -> list[str]:
     """`--db X` (or `--db=X`) anywhere before a `--` goes first, where the root command reads it."""
     for n, arg in enumerate(args):
@@ -121,9 +149,12 @@ class CommandDatabase:
         self._engine: Engine | None = None
         self._migrated = False
 
-    def engine(self, migrate: bool = True) -> Engine:
+    def engine(self, migrate: bool = True, create: bool = False) -> Engine:
+        """`create`: the first `staff add` may make a new database; other commands never do."""
         try:
             if self._engine is None:
+                if not create:
+                    refuse_missing_file(self.url)
                 self._engine = open_database(self.url, migrate=migrate)
                 self._migrated = migrate
                 if warning := readable_by_others(self.url):
@@ -140,6 +171,12 @@ class CommandDatabase:
 
     def write(self, fn: Callable[[Session], T]) -> T:
         return run_write(self.engine(), fn)
+
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the file and empty it (as far as readers allow)."""
+        if sqlite_file(self.url) is not None:
+            with self.engine().connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         if self._engine is not None:
@@ -159,8 +196,8 @@ def acting_login(ctx: typer.Context) -> str:
     if command.impersonate is None:
         return settings.os_login()
     if not command.read(is_demo):
-        fail(f"--as works only on a demo database (one `crm-tui demo` built); {command.url} is not one, so commands "
-             "run as your own login")
+        fail(f"--as works only on a demo database (one `crm-tui demo` built); {command.url} is not one, so nothing "
+             "was run: run the command as your own login")
     return command.impersonate
 
 

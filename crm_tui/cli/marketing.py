@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
-from crm_tui.cli.common import JsonOption, database, err, fail, now, out, staff_member
+from crm_tui.cli.common import JsonOption, database, err, fail, now, out, private_output, staff_member
 from crm_tui.db import run_write
 from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import literal
@@ -119,7 +119,7 @@ def export_command(ctx: typer.Context,
             if out_file is None:
                 write_campaign(rows, sys.stdout)
             else:
-                with out_file.open("w", newline="", encoding="utf-8") as handle:
+                with private_output(out_file) as handle:
                     write_campaign(rows, handle)
         except CampaignError as exc:
             fail(str(exc), 2)

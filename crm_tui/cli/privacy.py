@@ -8,8 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from crm_tui.cli.common import JsonOption, database, fail, now, out, staff_member
-from crm_tui.db import create_private_file
+from crm_tui.cli.common import JsonOption, database, fail, now, out, private_output, staff_member
 from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import literal
 
@@ -40,8 +39,8 @@ def privacy_export(ctx: typer.Context, customer: CustomerArgument,
     if out_file is None:
         print(document)
         return
-    create_private_file(out_file)
-    out_file.write_text(document + "\n", encoding="utf-8")
+    with private_output(out_file) as handle:
+        handle.write(document + "\n")
     out.print(literal(f"{sum(map(len, data.values())):,} rows about customer {customer_id} in {out_file}"))
 
 
@@ -58,6 +57,7 @@ def privacy_erase(ctx: typer.Context, customer: CustomerArgument,
         database(ctx).write(lambda session: erase_customer(session, staff, customer_id, reason, now()))
     except ServiceError as exc:
         fail(str(exc))
+    database(ctx).checkpoint()  # the old pages leave the write-ahead log too
     out.print(f"Customer {customer_id} erased: their orders stay, anonymous.", highlight=False)
 
 

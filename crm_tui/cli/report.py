@@ -2,6 +2,7 @@
 
 import json
 import sys
+from contextlib import nullcontext
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -12,10 +13,10 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
-from crm_tui.cli.common import database, fail, out, staff_member
+from crm_tui.cli.common import database, fail, out, private_output, staff_member
 from crm_tui.services.policy import Action
 from crm_tui.services.safe_csv import csv_writer
-from crm_tui.settings import LANGUAGES, language_from_environment
+from crm_tui.settings import LANGUAGES
 from crm_tui.widgets.literal import literal
 
 
@@ -81,7 +82,7 @@ def report_command(
         else:
             days, hours = reports.callbacks(session, period)
             rows = [vars(d) | {"share_within_target": d.share_within_target} for d in days]
-    write(rows, kind, period, output_format, out_file, Localizer(lang or language_from_environment()))
+    write(rows, kind, period, output_format, out_file, Localizer(lang or database(ctx).lang))
 
 
 def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file: Path | None, tr) -> None:
@@ -93,14 +94,13 @@ def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file:
         from rich.console import Console
 
         if out_file:
-            with out_file.open("w", encoding="utf-8") as handle:
+            with private_output(out_file) as handle:
                 Console(file=handle, width=200).print(table)
         else:  # a pipe gets the whole table, a terminal its own width
             (out if out.is_terminal else Console(width=200)).print(table)
         return
     plain = [{k.removesuffix("_cents"): (_euros(v) if k in MONEY else v) for k, v in row.items()} for row in rows]
-    handle = out_file.open("w", newline="", encoding="utf-8") if out_file else sys.stdout
-    try:
+    with (private_output(out_file) if out_file else nullcontext(sys.stdout)) as handle:
         if output_format == Format.JSON:
             json.dump({"report": str(kind), "from": str(period.first), "to": str(period.last), "rows": plain},
                       handle, ensure_ascii=False, default=str)
@@ -110,9 +110,6 @@ def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file:
             if plain:
                 writer.writerow(plain[0].keys())
             writer.writerows(row.values() for row in plain)
-    finally:
-        if out_file:
-            handle.close()
 
 
 def _euros(cents: int) -> str:

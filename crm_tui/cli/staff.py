@@ -29,7 +29,9 @@ def staff_add(
     from crm_tui.services.policy import NotAllowed
     from crm_tui.services.staff import NotStaff, StaffError, active_staff, add_staff, has_staff
 
-    command, me = database(ctx), acting_login(ctx)
+    command = database(ctx)
+    command.engine(create=True)
+    me = acting_login(ctx)
 
     def add(session):
         try:

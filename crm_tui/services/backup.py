@@ -4,7 +4,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_tui.db import DatabaseError, create_private_file, lock_timeout_ms, sqlite_file
+from crm_tui.db import DatabaseError, create_private_file, lock_timeout_ms, refuse_missing_file, sqlite_file
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ def back_up(url: str, out: Path) -> Backup:
     path = sqlite_file(url)
     if path is None:
         raise DatabaseError("backup copies SQLite files; back up a database server with its own tools (pg_dump)")
+    refuse_missing_file(url)
     if out.exists():
         raise DatabaseError(f"{out} already exists: give a new file name (nothing was written)")
     create_private_file(out)

@@ -66,9 +66,12 @@ RULES: dict[Action, frozenset[Role]] = {
 }
 
 
+PLURAL = {Role.AGENT: "agents", Role.SUPERVISOR: "supervisors", Role.OPS: "ops"}
+
+
 class NotAllowed(ServiceError):
     def __init__(self, staff: "StaffMember", action: Action):
-        allowed = " and ".join(sorted(f"{role.value}s" for role in RULES[action]))
+        allowed = " and ".join(sorted(PLURAL[role] for role in RULES[action]))
         super().__init__("not_allowed", f"{staff.login} may not {action.value}: that is not for your role "
                          f"({staff.role.value}), only for {allowed}",
                          login=staff.login, role=staff.role.value, action=action.name)

@@ -77,6 +77,13 @@ def erase_customer(session: Session, staff: StaffMember, customer_id: int, reaso
     if not reason.strip():
         raise ServiceError("reason_required", "an erasure needs a reason (e.g. the customer's request and its date)")
     customer = _customer(session, customer_id)
+    if session.scalar(select(col(AuditEntry.id)).where(
+            col(AuditEntry.record_table) == "customer", col(AuditEntry.record_id) == customer_id,
+            col(AuditEntry.field) == "erased").limit(1)) is not None:
+        raise ServiceError("already_erased", f"customer {customer_id} was already erased", customer_id=customer_id)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:  # what the erasure overwrites or frees is zeroed in the file, not left behind
+        session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
     changes = [FieldChange(name, None, None) for name in PERSONAL if getattr(customer, name)]
     session.execute(update(Customer).where(col(Customer.id) == customer_id).values(
         first_name=ERASED_NAME, last_name="", email=None, phone=None, street="", postcode="", city="",
@@ -96,6 +103,9 @@ def erase_customer(session: Session, staff: StaffMember, customer_id: int, reaso
     session.execute(update(AuditEntry).where(
         col(AuditEntry.record_table) == "customer", col(AuditEntry.record_id) == customer_id,
         col(AuditEntry.field).in_(PERSONAL)).values(old_value=None, new_value=None))
+    if sqlite:  # the search index keeps old terms in its segments until they are merged
+        for index in ("customer_name", "customer_contact"):
+            session.execute(text(f"INSERT INTO {index}({index}) VALUES ('optimize')"))
     record_changes(session, staff.login, "customer", customer_id,
                    [*changes, FieldChange("erased", None, now.isoformat(timespec="seconds"))], reason=reason.strip(),
                    at=now)

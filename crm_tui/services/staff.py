@@ -18,13 +18,17 @@ class StaffError(ValueError):
 class NotStaff(StaffError):
     """The operating-system login is not active staff: the console does not start."""
 
-    def __init__(self, login: str, disabled: bool = False):
+    def __init__(self, login: str, disabled: bool = False, first: bool = False):
         self.login = login
-        state = "is disabled" if disabled else "is not registered as staff"
-        super().__init__(
-            f"The login {login!r} {state}. A supervisor or ops can "
-            + (f"enable it with:\n  crm-tui staff enable {login}" if disabled
-               else f"add it with:\n  crm-tui staff add {login} --role agent"))
+        if first:
+            advice = (f"This database has no staff yet: its owner adds the first supervisor with "
+                      f"`crm-tui staff add {login} --role supervisor`.")
+        elif disabled:
+            advice = f"A supervisor or ops can enable it with `crm-tui staff enable {login}`."
+        else:
+            advice = f"A supervisor or ops can add it with `crm-tui staff add {login} --role agent`."
+        super().__init__(f"The login {login!r} {'is disabled' if disabled else 'is not registered as staff'}. "
+                         + advice)
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,9 @@ def _plain(staff: Staff) -> StaffMember:
     return StaffMember(staff.login, staff.display_name, Role(staff.role), staff.discount_cap_percent, staff.active)
 
 
-# A role may grant roles up to its own rank: supervisors and ops are peers above agents.
-RANK = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.OPS: 2}
+# A role may grant, disable and enable roles up to its own rank: ops manage agents and ops,
+# supervisors everyone (so ops can never lock the supervisors out).
+RANK = {Role.AGENT: 1, Role.OPS: 2, Role.SUPERVISOR: 3}
 MANAGERS = (Role.SUPERVISOR, Role.OPS)
 
 
@@ -141,5 +146,5 @@ def active_staff(session: Session, login: str) -> StaffMember:
     """The staff member behind a login, or NotStaff."""
     staff = session.scalar(select(Staff).where(col(Staff.login) == login))
     if staff is None or not staff.active:
-        raise NotStaff(login, disabled=staff is not None)
+        raise NotStaff(login, disabled=staff is not None, first=staff is None and not has_staff(session))
     return _plain(staff)

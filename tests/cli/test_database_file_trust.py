@@ -166,3 +166,25 @@ def test_only_the_owner_replaces_a_demo(demo_db, monkeypatch):
     monkeypatch.setattr("crm_tui.db.os.geteuid", lambda: 4242)
     refused = run("demo", "--db", demo_db, "--customers", "20", "--force")
     assert refused.exit_code == 1 and "belongs to another user" in refused.output
+
+
+def test_files_the_commands_write_are_private_and_never_follow_a_link(demo_db, tmp_path):
+    report = tmp_path / "top.csv"
+    assert run("--db", demo_db, "report", "top-customers", "--format", "csv", "--out", report).exit_code == 0
+    export = tmp_path / "champions.csv"
+    assert run("--db", demo_db, "marketing", "export", "--segment", "champion", "--channel", "email",
+               "--out", export).exit_code == 0
+    person = tmp_path / "person.json"
+    person.write_text("old")
+    person.chmod(0o644)
+    elsewhere = tmp_path / "elsewhere.json"
+    link = tmp_path / "link.json"
+    link.symlink_to(elsewhere)
+    with sqlite3.connect(demo_db) as conn:
+        number = conn.execute("SELECT customer_number FROM customer ORDER BY id LIMIT 1").fetchone()[0]
+    for target in (person, link):
+        assert run("--db", demo_db, "privacy", "export", number, "--out", target).exit_code == 0
+    for path in (report, export, person, link):
+        assert not path.is_symlink() and path.stat().st_mode & 0o777 == 0o600, path
+    assert not elsewhere.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]

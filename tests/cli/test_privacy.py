@@ -3,6 +3,7 @@ unchanged, the person unfindable), and the log of who accessed their data."""
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -69,6 +70,10 @@ def test_an_erasure_keeps_the_accounts_and_forgets_the_person(shop):
     assert refused.exit_code == 1 and "needs a reason" in refused.output
     done = run("--db", shop, "privacy", "erase", number, "--reason", "asked by e-mail on 2026-11-02")
     assert done.exit_code == 0, done.output
+    again = run("--db", shop, "privacy", "erase", number, "--reason", "twice")
+    assert again.exit_code == 1 and "already erased" in again.output
+    for leftover in (Path(shop), Path(shop + "-wal")):  # zeroed, not just unlinked from the tables
+        assert not leftover.exists() or email.encode() not in leftover.read_bytes(), leftover
     assert [run("--db", shop, *args).output for args in reports] == before
     figures = {(c["customer_id"], c["orders"], c["net"]) for c in json.loads(totals)["rows"]}
     after = json.loads(run("--db", shop, "report", "top-customers", "--format", "json", "--limit", "1000").stdout)

@@ -24,7 +24,7 @@ def db(tmp_path, monkeypatch):
 
 
 def run(*args):
-    return runner.invoke(app, list(args))
+    return runner.invoke(app, [str(a) for a in args])
 
 
 def staff_rows(db: str) -> list[tuple]:
@@ -83,8 +83,7 @@ def test_adding_the_same_login_twice_is_refused(db):
 def test_the_first_member_is_added_by_the_files_owner_as_supervisor_or_ops(tmp_path, monkeypatch):
     act_as(monkeypatch, "boss")
     path = str(tmp_path / "shop.db")
-    assert run("staff", "list", "--db", path).exit_code == 1  # creates the empty database, owned by root
-    refused = run("staff", "add", "ana", "--role", "agent", "--db", path)
+    refused = run("staff", "add", "ana", "--role", "agent", "--db", path)  # makes the database, owned by root
     assert refused.exit_code == 1 and "must be a supervisor or ops" in refused.output
     monkeypatch.setattr("crm_tui.db.os.geteuid", lambda: 4242)  # someone who does not own the file
     refused = run("staff", "add", "boss", "--role", "supervisor", "--db", path)
@@ -116,14 +115,34 @@ def test_nobody_grants_above_their_own_role_or_cap(db, monkeypatch):
 def test_nobody_disables_themselves_or_the_last_supervisor(db, monkeypatch):
     last = run("staff", "disable", "boss", "--db", db)
     assert last.exit_code == 1 and "last active supervisor or ops" in last.output
-    run("staff", "add", "olga", "--role", "ops", "--db", db)
+    run("staff", "add", "sara", "--role", "supervisor", "--db", db)
     itself = run("staff", "disable", "boss", "--db", db)
     assert itself.exit_code == 1 and "cannot disable themselves" in itself.output
-    act_as(monkeypatch, "olga")
-    assert run("staff", "disable", "boss", "--db", db).exit_code == 0  # olga still manages staff
-    last = run("staff", "disable", "olga", "--db", db)
+    act_as(monkeypatch, "sara")
+    assert run("staff", "disable", "boss", "--db", db).exit_code == 0  # sara still manages staff
+    last = run("staff", "disable", "sara", "--db", db)
     assert last.exit_code == 1 and "last active supervisor or ops" in last.output
-    assert [(login, active) for login, _, _, active in staff_rows(db)] == [("boss", 0), ("olga", 1)]
+    assert [(login, active) for login, _, _, active in staff_rows(db)] == [("boss", 0), ("sara", 1)]
+
+
+def test_ops_cannot_add_or_lock_out_a_supervisor(db, monkeypatch):
+    run("staff", "add", "olga", "--role", "ops", "--db", db)
+    act_as(monkeypatch, "olga")
+    for args in (["staff", "add", "sup2", "--role", "supervisor", "--discount-cap", "0"], ["staff", "disable", "boss"]):
+        refused = run(*args, "--db", db)
+        assert refused.exit_code == 1 and "ops and cannot" in refused.output, args
+    assert [(login, active) for login, _, _, active in staff_rows(db)] == [("boss", 1), ("olga", 1)]
+
+
+def test_a_mistyped_database_is_not_created(tmp_path, monkeypatch):
+    act_as(monkeypatch, "boss")
+    typo = tmp_path / "shpo.db"
+    for args in (["report", "monthly"], ["staff", "list"], ["backup", "--out", str(tmp_path / "b.db")], []):
+        refused = run(*args, "--db", typo)
+        assert refused.exit_code == 1 and "There is no database at" in refused.output, args
+        assert not typo.exists()
+    empty = run("staff", "add", "ana", "--role", "agent", "--db", tmp_path / "new.db")
+    assert empty.exit_code == 1 and "first staff member must be a supervisor or ops" in empty.output
 
 
 def test_usage_errors_exit_2(db):
@@ -136,7 +155,7 @@ def test_an_unknown_login_cannot_open_the_console(db, monkeypatch):
     result = run("--db", db)
     assert result.exit_code == 1
     assert "'stranger' is not registered as staff" in result.output
-    assert "crm-tui staff add stranger" in result.output
+    assert "crm-tui staff add stranger --role agent" in result.output
 
 
 def test_a_disabled_login_cannot_open_the_console_and_is_told_how_to_come_back(db, monkeypatch):

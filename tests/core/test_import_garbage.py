@@ -14,7 +14,9 @@ from crm_tui.db import open_database
 from crm_tui.importing.runner import ImportOptions, run_import
 
 HEADER = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
-VALID = ["700001", "SKU1", "Mug", "2", "2011-01-05 10:00", "1.25", "12345", "Spain"]
+# A whole price: garbage full of "2,5" may rightly make the file read as decimal-comma, and a
+# valid row must import either way.
+VALID = ["700001", "SKU1", "Mug", "2", "2011-01-05 10:00", "3", "12345", "Spain"]
 
 def import_rows(header: list[str], rows: list[list[str]], name: str = "garbage.csv", delimiter: str = ","):
     """Write the rows under the header as a CSV and import it into a fresh database."""
