@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Digits, Footer, Header, Static
 
 from crm_tui.context import ConsoleContext
 from crm_tui.screens.base import CustomerNavigation, ReportsFailures, service_sentence
-from crm_tui.services.callback_claims import CallbackError, finish_callback
+from crm_tui.services.callback_claims import CallbackError, finish_callback, renew_claim
 from crm_tui.services.callback_queue import QueuedCallback
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.customers import CustomerCard, load_card
@@ -78,6 +78,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         self._note = note
         self._dial_note = Content("")
         self._finishing = False
+        self._lost = False  # the callback was taken from us: nothing can be recorded, Esc leaves
         self._logged: set[int] = set()
         translate_bindings(self, context.tr)
 
@@ -121,6 +122,25 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
             self.run_dial()
         self.load()
         self.query_one("#timeline").focus()
+        # Renew the claim well before it runs out, for as long as the call is open.
+        self.set_interval(max(5.0, self.settings.claim_minutes * 60 / 3), self.keep_claim)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="keep-claim")
+    def keep_claim(self) -> None:
+        if self._lost or self._finishing:
+            return
+        now = self.clock()
+        held = self.context.write(lambda session: renew_claim(session, self.context.staff, self.entry.callback_id,
+                                                              now, self.settings))
+        if not held:
+            self.app.call_from_thread(self._callback_lost, self.context.tr(
+                "This callback is no longer yours: its claim expired or a supervisor gave it to someone else."))
+
+    def _callback_lost(self, sentence: str) -> None:
+        """Nothing can be recorded for a callback someone else holds: say so, and let Esc leave."""
+        self._lost = True
+        self.query_one("#call-facts", Static).update(self._call_facts(filled(
+            "[red]{sentence}[/] " + self.context.tr("Esc returns to the queue."), sentence=sentence)))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """The customer's keys once they are known; registering only while they are not."""
@@ -228,7 +248,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
     # --- ending the call ----------------------------------------------------------------------
 
     def action_outcome(self, outcome: str) -> None:
-        if self._finishing:
+        if self._finishing or self._lost:
             return
         if outcome in REACHED or outcome == "call_later":
             from crm_tui.screens.call_wrap_up import WrapUpScreen
@@ -245,6 +265,9 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
             self.finish(outcome, details)
 
     def action_must_end(self) -> None:
+        if self._lost:
+            self.dismiss(self.context.tr("Nothing was recorded: the callback was no longer yours."))
+            return
         self.query_one("#call-facts", Static).update(self._call_facts(Content.from_markup(
             "[b $warning]" + self.context.tr("End the call with an outcome, 1 to 8.") + "[/]")))
 
@@ -257,6 +280,10 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
                 session, self.context.staff, self.entry.callback_id, outcome, started_at=self.started_at, now=now,
                 settings=self.settings, **details))
         except CallbackError as exc:
+            if exc.code == "not_held":
+                self._finishing = False
+                self.app.call_from_thread(self._callback_lost, service_sentence(exc, tr))
+                return
             self.post_message(self.Finished("", service_sentence(exc, tr)))
             return
         labels = outcome_labels(tr)

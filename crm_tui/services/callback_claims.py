@@ -75,6 +75,19 @@ def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: 
     return _try_claim(session, staff, callback_id, now, settings)
 
 
+def renew_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
+                settings: QueueSettings = QueueSettings()) -> bool:
+    """Keep holding a callback while its call is open (the claim expires only if the console
+    disappears). False when it is no longer this agent's: expired and taken, or reassigned."""
+    begin_write(session)
+    return session.exec(
+        update(CallbackRequest)
+        .where(col(CallbackRequest.id) == callback_id, col(CallbackRequest.status) == CallbackStatus.CLAIMED,
+               col(CallbackRequest.claimed_by) == staff.login)
+        .values(claimed_until=now + timedelta(minutes=settings.claim_minutes))
+        .execution_options(synchronize_session=False)).rowcount == 1
+
+
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
                settings: QueueSettings) -> bool:
     taken = session.exec(

@@ -223,3 +223,50 @@ async def test_supervisors_see_figures_and_release_a_held_callback(console_facto
     assert stored(demo_db, select(CallbackRequest.status, CallbackRequest.claimed_by)
                   .where(CallbackRequest.id == held)) == [("pending", None)]
 
+
+
+def reassign(demo_db: str, callback_id: int, to_login: str) -> None:
+    from crm_tui.models import Role
+    from crm_tui.services.callback_claims import release_callback
+    from crm_tui.services.staff import StaffMember
+
+    engine = open_database(demo_db)
+    with write_session(engine) as session:
+        release_callback(session, StaffMember("tester", "Tester", Role.SUPERVISOR, 30, True), callback_id, to_login,
+                         ALWAYS, now=CONSOLE_NOW)
+    engine.dispose()
+
+
+async def test_an_open_call_keeps_its_claim_and_a_reassigned_one_lets_the_agent_leave(console_factory, demo_db):
+    app = console_factory(login="ana", queue=ALWAYS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        call = await take(app, pilot)
+        callback_id = call.entry.callback_id
+        call.keep_claim()
+        await settle(pilot)
+        [(holder, until)] = stored(demo_db, select(CallbackRequest.claimed_by, CallbackRequest.claimed_until)
+                                   .where(CallbackRequest.id == callback_id))
+        assert holder == "ana" and until == CONSOLE_NOW + timedelta(minutes=ALWAYS.claim_minutes)
+        reassign(demo_db, callback_id, "luis")
+        await pilot.press("3")
+        await settle(pilot)
+        assert app.screen is call and "no longer yours" in str(call.query_one("#call-facts", Static).render())
+        assert "Esc returns to the queue" in str(call.query_one("#call-facts", Static).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CallbackQueueScreen)
+    assert stored(demo_db, select(CallbackRequest.claimed_by).where(CallbackRequest.id == callback_id)) == [("luis",)]
+    assert stored(demo_db, select(CallbackAttempt.id).where(CallbackAttempt.callback_id == callback_id)) == []
+
+
+async def test_the_renewal_finds_out_the_callback_was_taken(console_factory, demo_db):
+    app = console_factory(login="ana", queue=ALWAYS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        call = await take(app, pilot)
+        reassign(demo_db, call.entry.callback_id, "luis")
+        call.keep_claim()
+        await settle(pilot)
+        assert "no longer yours" in str(call.query_one("#call-facts", Static).render())
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.screen is call  # no outcome for a callback that is not hers
