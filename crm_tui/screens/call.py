@@ -22,19 +22,10 @@ from crm_tui.services.customers import CustomerCard, load_card
 from crm_tui.services.dialling import dial
 from crm_tui.services.timeline import TimelineEntry, customer_timeline
 from crm_tui.shop.validation import national_phone
+from crm_tui.widgets.call_outcomes import OUTCOME_KEYS, REACHED, outcome_labels
 from crm_tui.widgets.literal import cell, filled
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.translated_bindings import translate_bindings
-
-OUTCOME_KEYS = {"1": "resolved", "2": "ordered", "3": "no_answer", "4": "busy", "5": "voicemail",
-                "6": "wrong_number", "7": "call_later", "8": "declined"}
-REACHED = ("resolved", "ordered")
-
-
-def outcome_labels(tr) -> dict[str, str]:
-    return {"resolved": tr("resolved"), "ordered": tr("order placed"), "no_answer": tr("no answer"),
-            "busy": tr("busy"), "voicemail": tr("voicemail"), "wrong_number": tr("wrong number"),
-            "call_later": tr("call back later"), "declined": tr("declined"), "unreachable": tr("unreachable")}
 
 
 class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
