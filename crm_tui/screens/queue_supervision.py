@@ -69,9 +69,12 @@ class QueueSupervisionScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        self.query_one("#agents", DataTable).add_columns(
-            tr("Agent"), tr("Handled today"), tr("Average call today"), tr("Handled this week"),
-            tr("Average call this week"))
+        agents = self.query_one("#agents", DataTable)
+        # Fixed widths: a reload every few seconds never makes the columns jump.
+        agents.add_column(tr("Agent"), width=16)
+        for label in (tr("Handled today"), tr("Average call today"), tr("Handled this week"),
+                      tr("Average call this week")):
+            agents.add_column(label, width=len(label))
         self.query_one("#held", DataTable).add_columns(tr("Customer"), tr("Phone"), tr("Waiting"), tr("Held by"),
                                                        tr("Attempts"), tr("Note"))
         self.load()
