@@ -43,6 +43,10 @@ def agent(url: str, login: str, barrier, results) -> None:
         run_write(engine, lambda s: finish_callback(s, staff, claimed.callback_id, "resolved", started_at=now,
                                                     now=now, settings=ALWAYS))
         handled.append(claimed.callback_id)
+        # The call itself, outside any transaction: a real agent talks for minutes. Without it the
+        # eight processes ask for SQLite's write lock back to back, and its sleeping busy handler
+        # (not the queue) decides who gets work on a loaded machine.
+        time.sleep(0.002)
     results.put((login, handled))
     engine.dispose()
 
