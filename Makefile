@@ -19,7 +19,7 @@ $(DEMO_DB): | $(STAMP)
 	$(BIN)/crm-tui demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS)
 
 run: $(STAMP) $(DEMO_DB)
-	$(BIN)/crm-tui --db $(DEMO_DB)
+	$(BIN)/crm-tui --db $(DEMO_DB) $(ARGS)
 
 demo: $(STAMP)
 	mkdir -p $(dir $(DEMO_DB))

@@ -59,10 +59,13 @@ def callable_now(window_from, window_to, zone: str, now: datetime, settings: Que
 
 
 def open_condition(now: datetime):
-    return or_(
+    """What a claim re-checks in its own UPDATE: still waiting (or its claim expired), its retry
+    time come, and its window opened: a callback rescheduled meanwhile is never taken early."""
+    window_open = or_(col(CallbackRequest.window_from).is_(None), col(CallbackRequest.window_from) <= now)
+    return and_(window_open, or_(
         and_(col(CallbackRequest.status) == CallbackStatus.PENDING,
              or_(col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.next_attempt_at) <= now)),
-        and_(col(CallbackRequest.status) == CallbackStatus.CLAIMED, col(CallbackRequest.claimed_until) < now))
+        and_(col(CallbackRequest.status) == CallbackStatus.CLAIMED, col(CallbackRequest.claimed_until) < now)))
 
 
 @lru_cache(maxsize=4)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, insert, select
 
-from crm_tui.db import make_engine, read_session, run_write, write_session
+from crm_tui.db import make_engine, read_session, run_read, run_write, write_session
 from crm_tui.models import CallbackAttempt, Role
 from crm_tui.services.callback_claims import claim_next_callback, finish_callback
 from crm_tui.services.staff import StaffMember
@@ -98,3 +98,63 @@ def test_a_killed_agents_claim_expires_and_the_callback_returns(engine):
     assert run_write(engine, claim) is None  # still held by the dead console
     time.sleep(2.2)
     assert run_write(engine, claim).callback_id == callback_id
+
+
+def rescheduler(url: str, login: str, barrier, results) -> None:
+    """Takes the next callback and asks to be called back in an hour, as fast as it can."""
+    engine = make_engine(url)
+    staff = StaffMember(login, login, Role.AGENT, 10, True)
+    rescheduled = []
+    barrier.wait(timeout=60)
+    while (claimed := run_write(engine, lambda s: claim_next_callback(s, staff, utc_now(), settings=ALWAYS))):
+        now = utc_now()
+        run_write(engine, lambda s: finish_callback(s, staff, claimed.callback_id, "call_later", started_at=now,
+                                                    call_back_at=now + timedelta(hours=1), now=now, settings=ALWAYS))
+        rescheduled.append(claimed.callback_id)
+    results.put((login, "rescheduled", rescheduled))
+    engine.dispose()
+
+
+def row_picker(url: str, login: str, barrier, results) -> None:
+    """Claims rows from a list read a moment ago, like Enter on the queue screen: a row may have
+    been rescheduled since, and the claim itself must notice."""
+    from crm_tui.services.callback_claims import claim_callback
+    from crm_tui.services.callback_queue import queue
+
+    engine = make_engine(url)
+    staff = StaffMember(login, login, Role.AGENT, 10, True)
+    taken = []
+    barrier.wait(timeout=60)
+    while rows := run_read(engine, lambda s: queue(s, utc_now(), ALWAYS, limit=40)):
+        for row in rows:
+            if run_write(engine, lambda s: claim_callback(s, staff, row.callback_id, utc_now(), settings=ALWAYS)):
+                now = utc_now()
+                run_write(engine, lambda s: finish_callback(s, staff, row.callback_id, "resolved", started_at=now,
+                                                            now=now, settings=ALWAYS))
+                taken.append(row.callback_id)
+    results.put((login, "taken", taken))
+    engine.dispose()
+
+
+def test_a_rescheduled_callback_is_never_claimed_before_its_window(engine):
+    fill_queue(engine, 1_500)
+    url = str(engine.url)
+    outcomes = race_mixed(url)
+    rescheduled = {cid for _, kind, ids in outcomes if kind == "rescheduled" for cid in ids}
+    taken = {cid for _, kind, ids in outcomes if kind == "taken" for cid in ids}
+    assert rescheduled and taken and not rescheduled & taken
+    with read_session(engine) as session:
+        attempts = dict(session.execute(select(CallbackAttempt.callback_id, func.count())
+                                        .group_by(CallbackAttempt.callback_id)).all())
+        waiting = session.execute(select(CallbackRequest.id, CallbackRequest.status, CallbackRequest.window_from)
+                                  .where(CallbackRequest.id.in_(rescheduled))).all()
+    assert all(attempts[cid] == 1 for cid in rescheduled | taken)  # nobody called a rescheduled one again
+    assert {status for _, status, _ in waiting} == {"pending"} and all(window is not None for *_, window in waiting)
+
+
+def race_mixed(url: str) -> list:
+    return race(_mixed_agent, [(url, f"agent{n}") for n in range(6)], 6, timeout=300)
+
+
+def _mixed_agent(url: str, login: str, barrier, results) -> None:
+    (rescheduler if login in ("agent0", "agent1", "agent2") else row_picker)(url, login, barrier, results)
