@@ -131,9 +131,15 @@ class CallbackQueueScreen(ConsoleScreen):
         tr = self.context.tr
         now = self.clock()
 
+        # `n` takes the top row the agent sees that can be called now; only if someone else took
+        # it meanwhile does the queue decide again.
+        top = next((e for e in self.entries if e.callable_now and not e.claimed_by), None)
+
         def take(session):
             if callback_id is None:
-                entry = claim_next_callback(session, self.context.staff, now, settings=self.settings)
+                taken = top is not None and claim_callback(session, self.context.staff, top.callback_id, now,
+                                                            settings=self.settings)
+                entry = top if taken else claim_next_callback(session, self.context.staff, now, settings=self.settings)
                 note = "" if entry else tr("Nobody to call right now.")
             else:
                 taken = claim_callback(session, self.context.staff, callback_id, now, settings=self.settings)

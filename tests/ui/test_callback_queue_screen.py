@@ -1,6 +1,6 @@
 """The queue screen: take the next callback, record an outcome, see new requests arrive."""
 
-from datetime import time
+from datetime import time, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -11,6 +11,7 @@ from crm_tui.models import CallbackAttempt
 from crm_tui.screens.call import CallScreen
 from crm_tui.screens.callback_queue import CallbackQueueScreen
 from crm_tui.settings import QueueSettings
+from crm_tui.shop.models import Customer
 from crm_tui.shop.operations import request_callback
 from crm_tui.shop.validation import national_phone
 from tests.ui.conftest import CONSOLE_NOW
@@ -65,3 +66,23 @@ async def test_a_request_from_the_shop_appears_without_a_key_press(console_facto
         table = screen.query_one("#queue", DataTable)
         assert table.row_count == before + 1
         assert any("new from the web" in str(table.get_row_at(r)[7]) for r in range(table.row_count))
+
+
+async def test_n_takes_the_top_row_the_agent_sees(console_factory, demo_db):
+    """A hundred more requests of mixed age and priority: `n` still takes the first row shown."""
+    engine = open_database(demo_db)
+    with write_session(engine) as session:
+        customers = session.scalars(select(Customer.id).order_by(Customer.id).limit(100)).all()
+        for n, customer_id in enumerate(customers):
+            phone = session.get(Customer, customer_id).phone or f"+3469900{n:04d}"
+            request_callback(session, phone, now=CONSOLE_NOW - timedelta(minutes=(n * 37) % 300))
+    engine.dispose()
+    app = console_factory(login="ana", queue=ALWAYS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        queue_screen = await open_queue(app, pilot)
+        top = next(e for e in queue_screen.entries if e.callable_now and not e.claimed_by)
+        assert queue_screen.query_one("#queue", DataTable).coordinate_to_cell_key((0, 0)).row_key.value == str(
+            top.callback_id)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, CallScreen) and app.screen.entry.callback_id == top.callback_id
