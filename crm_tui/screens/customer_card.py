@@ -221,3 +221,17 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
 
     def customer_changed(self) -> None:
         self.load()
+
+    def action_back(self) -> None:
+        """Esc: never throws typed edits away without asking."""
+        if not self.edits() and not self.query_one("#field-reason", Input).value.strip():
+            self.app.pop_screen()
+            return
+        from crm_tui.screens.unsaved_changes import UnsavedChangesScreen
+
+        def chosen(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save()
+            elif choice == "discard":
+                self.app.pop_screen()
+        self.app.push_screen(UnsavedChangesScreen(self.context), chosen)

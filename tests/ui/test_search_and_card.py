@@ -178,3 +178,32 @@ async def test_the_command_palette_finds_customers_and_opens_their_card(console_
         await settle(pilot)
         assert isinstance(app.screen, CustomerCardScreen)
         assert app.screen.customer_id == customer.customer_id
+
+
+async def test_esc_with_unsaved_edits_asks_before_anything_is_lost(console_factory, demo_db):
+    app = console_factory(login="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = await open_card(app, pilot, 7)
+        await pilot.press("escape")  # nothing typed: leaves at once
+        await settle(pilot)
+        assert app.screen is not card
+        card = await open_card(app, pilot, 7)
+        card.query_one("#field-city", Input).value = "Soria"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "UnsavedChangesScreen"
+        await pilot.press("escape")  # stay
+        await settle(pilot)
+        assert app.screen is card and card.query_one("#field-city", Input).value == "Soria"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("s")  # save
+        await settle(pilot)
+        assert app.screen is card and "Saved." in str(card.query_one("#message").render())
+        card.query_one("#field-city", Input).value = "Teruel"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("d")  # discard and leave
+        await settle(pilot)
+        assert app.screen is not card
+    assert stored_card(demo_db, 7).city == "Soria"
