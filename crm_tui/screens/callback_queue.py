@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from crm_tui.context import ConsoleContext
 from crm_tui.screens.base import ConsoleScreen
 from crm_tui.services.callback_claims import claim_callback, claim_next_callback
-from crm_tui.services.callback_queue import QueuedCallback, queue, queue_version
+from crm_tui.services.callback_queue import QueuedCallback, callable_from, queue, queue_version
 from crm_tui.services.callers import match_caller
 from crm_tui.services.policy import Action
 from crm_tui.shop.validation import national_phone
@@ -122,9 +122,30 @@ class CallbackQueueScreen(ConsoleScreen):
 
     @on(DataTable.RowSelected, "#queue")
     def claim_selected(self, event: DataTable.RowSelected) -> None:
-        if not self.calling:
+        if self.calling:
+            return
+        callback_id = int(event.row_key.value)
+        entry = next((e for e in self.entries if e.callback_id == callback_id), None)
+        if entry is None or entry.callable_now:
             self.calling = True
-            self.claim(int(event.row_key.value))
+            self.claim(callback_id)
+            return
+        from crm_tui.screens.choice import ChoiceScreen
+
+        tr, now = self.context.tr, self.clock()
+        start, end = self.settings.calling_hours
+        why = (tr("before the window they chose ({window})").format(
+            window=tr.datetime(entry.window_from, entry.time_zone)) if entry.window_from and now < entry.window_from
+            else tr("outside calling hours ({start}–{end})").format(start=f"{start:%H:%M}", end=f"{end:%H:%M}"))
+        lines = [tr("It is {time} for {name} ({zone}): {why}.").format(
+            time=tr.datetime(now, entry.time_zone), name=entry.customer_name or tr("unknown caller"),
+            zone=entry.time_zone, why=why), tr("y calls them anyway · Esc does not")]
+
+        def chosen(answer: str | None) -> None:
+            if answer == "call" and not self.calling:
+                self.calling = True
+                self.claim(callback_id)
+        self.app.push_screen(ChoiceScreen(self.context, lines, {"y": "call"}, escape_answer="wait"), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
     def claim(self, callback_id: int | None) -> None:
@@ -140,7 +161,7 @@ class CallbackQueueScreen(ConsoleScreen):
                 taken = top is not None and claim_callback(session, self.context.staff, top.callback_id, now,
                                                             settings=self.settings)
                 entry = top if taken else claim_next_callback(session, self.context.staff, now, settings=self.settings)
-                note = "" if entry else tr("Nobody to call right now.")
+                note = "" if entry else self._nobody_callable(now)
             else:
                 taken = claim_callback(session, self.context.staff, callback_id, now, settings=self.settings)
                 entry = next((e for e in self.entries if e.callback_id == callback_id), None) if taken else None
@@ -152,6 +173,17 @@ class CallbackQueueScreen(ConsoleScreen):
                     note = tr("The number belongs to a registered customer: linked.")
             return entry, note
         self.post_message(self.Claimed(*self.context.write(take)))
+
+    def _nobody_callable(self, now) -> str:
+        """Why `n` found nobody, and when somebody can be called."""
+        tr = self.context.tr
+        waiting = [e for e in self.entries if not e.claimed_by]
+        if not waiting:
+            return tr("Nobody to call right now.")
+        first = min(callable_from(e, now, self.settings) for e in waiting)
+        return tr("Nobody to call right now: the {count} waiting callbacks are outside calling hours or before their "
+                  "windows; the next can be called at {time} ({zone}).").format(
+            count=len(waiting), time=tr.datetime(first, self.settings.time_zone), zone=self.settings.time_zone)
 
     @on(Claimed)
     def show_call(self, message: Claimed) -> None:

@@ -227,11 +227,15 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
         if not self.edits() and not self.query_one("#field-reason", Input).value.strip():
             self.app.pop_screen()
             return
-        from crm_tui.screens.unsaved_changes import UnsavedChangesScreen
+        from crm_tui.screens.choice import ChoiceScreen
 
         def chosen(choice: str | None) -> None:
             if choice == "save":
                 self.action_save()
             elif choice == "discard":
                 self.app.pop_screen()
-        self.app.push_screen(UnsavedChangesScreen(self.context), chosen)
+        tr = self.context.tr
+        self.app.push_screen(ChoiceScreen(self.context, [
+            tr("This card has changes that are not saved."),
+            tr("s saves them · d discards them and leaves · Esc stays on the card")],
+            {"s": "save", "d": "discard"}, escape_answer="stay"), chosen)

@@ -58,6 +58,19 @@ def callable_now(window_from, window_to, zone: str, now: datetime, settings: Que
     return start <= local < end
 
 
+def callable_from(entry: QueuedCallback, now: datetime, settings: QueueSettings) -> datetime:
+    """When this callback can next be called: now, its window's start, or the next start of
+    calling hours in the customer's zone."""
+    if entry.callable_now:
+        return now
+    if entry.window_from is not None and now < entry.window_from:
+        return entry.window_from
+    zone = ZoneInfo(entry.time_zone)
+    local = now.astimezone(zone)
+    start = datetime.combine(local.date(), settings.calling_hours[0], zone)
+    return (start if local < start else start + timedelta(days=1)).astimezone(now.tzinfo)
+
+
 def open_condition(now: datetime):
     """What a claim re-checks in its own UPDATE: still waiting (or its claim expired), its retry
     time come, and its window opened: a callback rescheduled meanwhile is never taken early."""

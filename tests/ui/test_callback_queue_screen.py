@@ -86,3 +86,30 @@ async def test_n_takes_the_top_row_the_agent_sees(console_factory, demo_db):
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, CallScreen) and app.screen.entry.callback_id == top.callback_id
+
+
+async def test_outside_calling_hours_the_queue_says_why_and_enter_asks_first(console_factory, demo_db):
+    night = CONSOLE_NOW.replace(hour=2, minute=0)  # 03:00 in Madrid, 02:00 in London
+    app = console_factory(login="ana", now=night)
+    async with app.run_test(size=(120, 40)) as pilot:
+        queue_screen = await open_queue(app, pilot)
+        assert not any(e.callable_now for e in queue_screen.entries if not e.claimed_by)
+        await pilot.press("n")
+        await settle(pilot)
+        said = str(queue_screen.query_one("#call", Static).render())
+        assert app.screen is queue_screen and "outside calling hours or before their windows" in said
+        assert "09:00" in said and "Europe/Madrid" in said
+        queue_screen.query_one("#queue", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        question = app.screen
+        assert type(question).__name__ == "ChoiceScreen"
+        assert any("It is " in str(s.render()) for s in question.query(Static))
+        await pilot.press("escape")  # not now
+        await settle(pilot)
+        assert app.screen is queue_screen
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")  # calls anyway
+        await settle(pilot)
+        assert isinstance(app.screen, CallScreen)

@@ -191,7 +191,7 @@ async def test_esc_with_unsaved_edits_asks_before_anything_is_lost(console_facto
         card.query_one("#field-city", Input).value = "Soria"
         await pilot.press("escape")
         await settle(pilot)
-        assert type(app.screen).__name__ == "UnsavedChangesScreen"
+        assert type(app.screen).__name__ == "ChoiceScreen"
         await pilot.press("escape")  # stay
         await settle(pilot)
         assert app.screen is card and card.query_one("#field-city", Input).value == "Soria"
