@@ -2,8 +2,9 @@
 
 import json
 from dataclasses import asdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated, Optional
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -43,26 +44,33 @@ def callbacks_add(
     ctx: typer.Context,
     phone: Annotated[str, typer.Argument(help="The number to call back, in any format.")],
     note: Annotated[str, typer.Option(help="What the caller wants.")] = "",
-    at: Annotated[Optional[datetime], typer.Option(
-        "--at", help="Call at this local time (the customer's zone), for one hour; default: as soon as possible.")] = None,
+    at: Annotated[Optional[str], typer.Option(
+        "--at", help="When, in the customer's own time, for one hour: 18:30, 'tomorrow 10:00', +30m or "
+                     "'2026-11-24 10:00' (as on the call screen); default: as soon as possible.")] = None,
     country: Annotated[str, typer.Option(help="Country of a number written without +code.")] = "ES",
 ) -> None:
     """Add a callback request, as the web shop's callback box does."""
     staff_member(ctx, Action.ADD_CALLBACK)
-    from crm_tui.shop.operations import request_callback
+    from crm_tui.services.callback_claims import CallbackError, call_back_time
+    from crm_tui.shop.operations import callback_time_zone, request_callback
     from crm_tui.shop.validation import InvalidField
 
-    window = None
-    if at is not None:
-        end = (datetime.combine(at.date(), at.time()) + timedelta(hours=1)).time()
-        window = (at.time(), end if end > at.time() else at.time().replace(hour=23, minute=59))
+    moment = now()
+
+    def add(session):
+        starting = call_back_time(at, moment, callback_time_zone(session, phone, country)) if at else None
+        return request_callback(session, phone, country=country, starting_at=starting, note=note, source="crm-tui",
+                                now=moment)
     try:
-        callback = database(ctx).write(lambda session: request_callback(
-            session, phone, country=country, window=window,
-            window_date=at.replace(tzinfo=timezone.utc) if at else None, note=note, source="crm-tui"))
-    except InvalidField as exc:
-        fail(str(exc))
+        callback = database(ctx).write(add)
+    except (InvalidField, CallbackError) as exc:
+        fail(f"--at: {exc}" if isinstance(exc, CallbackError) else str(exc))
     out.print(literal(f"Callback {callback.id} for {callback.phone}"
                       + (f" (customer {callback.customer_id})" if callback.customer_id else " (unknown caller)")
-                      + (f", window {callback.window_from:%Y-%m-%d %H:%M}-{callback.window_to:%H:%M} UTC" if window
-                         else ", as soon as possible")))
+                      + (f", window {_local(callback.window_from, callback.time_zone)}–"
+                         f"{_local(callback.window_to, callback.time_zone)[-5:]} ({callback.time_zone})"
+                         if callback.window_from else ", as soon as possible")))
+
+
+def _local(moment: datetime, zone: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"

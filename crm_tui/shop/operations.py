@@ -35,6 +35,7 @@ from crm_tui.shop.validation import (
     normalise_email,
     normalise_language,
     normalise_phone,
+    phone_region,
     require_text,
     time_zone_for,
 )
@@ -287,6 +288,15 @@ def find_customer_by_phone(session: Session, e164: str) -> int | None:
                           .order_by(col(Customer.id)).limit(1))
 
 
+def callback_time_zone(session: Session, phone: str, country: str = "ES") -> str:
+    """The zone a callback for this number is arranged in: its customer's, else that of the
+    number's own country (a +44 number is called in London time), else `country`'s."""
+    e164 = normalise_phone(phone, country)
+    customer_id = find_customer_by_phone(session, e164)
+    customer = session.get(Customer, customer_id) if customer_id else None
+    return customer.time_zone if customer else time_zone_for(phone_region(e164) or country)
+
+
 def request_callback(
     session: Session,
     phone: str,
@@ -294,6 +304,7 @@ def request_callback(
     country: str = "ES",
     window: tuple[time, time] | None = None,
     window_date: datetime | None = None,
+    starting_at: datetime | None = None,
     time_zone: str | None = None,
     note: str = "",
     source: str = "web",
@@ -303,7 +314,8 @@ def request_callback(
     """The callback box: a number, and either "as soon as possible" or a from-to window.
 
     `window` is a pair of local times in `time_zone` (the customer's zone) on the day of
-    `window_date` (default: today there, or tomorrow if the window has already passed).
+    `window_date` (default: today there, or tomorrow if the window has already passed);
+    staff give `starting_at` instead, an instant: the hour from then.
     """
     now = now or utc_now()
     e164 = normalise_phone(phone, country)
@@ -313,7 +325,7 @@ def request_callback(
         customer_id = find_customer_by_phone(session, e164)
     if time_zone is None:
         customer = session.get(Customer, customer_id) if customer_id else None
-        time_zone = customer.time_zone if customer else time_zone_for(country)
+        time_zone = customer.time_zone if customer else callback_time_zone(session, e164, country)
     zone = ZoneInfo(time_zone)
 
     window_from = window_to = None
@@ -330,6 +342,10 @@ def request_callback(
             window_to = datetime.combine(day, end, zone)
         if window_to <= now:
             raise InvalidField("window", "the window is already over")
+    elif starting_at is not None:
+        if starting_at <= now:
+            raise InvalidField("window", "the time has already passed")
+        window_from, window_to = starting_at, starting_at + timedelta(hours=1)
 
     callback = CallbackRequest(
         customer_id=customer_id, phone=e164, requested_at=now,
