@@ -95,10 +95,15 @@ def segments_command(ctx: typer.Context, as_json: JsonOption = False,
         return
     if when is None:
         err.print("Segments were never computed: run `crm-tui marketing refresh`.")
-    table = Table("segment", "customers", "average value (cents)", title=f"computed {when:%Y-%m-%d %H:%M} UTC"
-                  if when else None)
+    from rich.table import Column
+
+    from crm_tui.i18n import Localizer
+
+    tr = Localizer(database(ctx).lang)
+    table = Table("segment", Column("customers", justify="right"), Column("average value", justify="right"),
+                  title=f"computed {when:%Y-%m-%d %H:%M} UTC" if when else None)
     for c in counts:
-        table.add_row(literal(c.segment), f"{c.customers:,}", f"{c.average_value_cents:,}")
+        table.add_row(literal(c.segment), tr.number(c.customers), tr.money(c.average_value_cents))
     out.print(table)
 
 
