@@ -17,8 +17,9 @@ def segment_labels(tr) -> dict[str, str]:
 class SummaryPanel(Static):
     def show(self, s: CustomerSummary, tr) -> None:
         segments = segment_labels(tr)
-        last = (tr("{date} ({days} days ago)").format(date=tr.date(s.last_purchase), days=s.days_since_last)
-                if s.last_purchase else tr("never"))
+        days = s.days_since_last or 0
+        ago = tr("today") if days == 0 else tr("yesterday") if days == 1 else tr("{days} days ago").format(days=days)
+        last = f"{tr.date(s.last_purchase)} ({ago})" if s.last_purchase else tr("never")
         rhythm = (tr("every {days} days").format(days=round(s.usual_interval_days))
                   if s.usual_interval_days else "—")
         if s.overdue:
