@@ -66,6 +66,18 @@ class CrmApp(App):
             self.pop_screen()
         self.screen.query_one("#search").focus()
 
+    def home_may(self, action: str) -> bool:
+        """Whether the home screen's action (a screen to open) is one this role may use."""
+        from crm_tui.screens.home import HomeScreen
+
+        needed = HomeScreen.POLICY.get(action)
+        return needed is None or self.context.may(needed)
+
+    def from_home(self, action: str) -> None:
+        """Open one of the home screen's screens from wherever the agent is."""
+        self.action_go_home()
+        getattr(self.screen, f"action_{action}")()
+
     def open_customer(self, customer_id: int) -> None:
         from crm_tui.screens.customer_card import CustomerCardScreen
 

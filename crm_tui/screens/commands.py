@@ -39,9 +39,18 @@ class CustomerCommands(Provider):
 
 
 class ScreenCommands(Provider):
+    """Every screen the role may open from the home screen, by name."""
+
     def _screens(self):
-        tr = self.app.context.tr
-        return [(tr("Search customers"), self.app.action_go_home, tr("The search box on the home screen"))]
+        app = self.app
+        tr = app.context.tr
+        screens = [(tr("Search customers"), app.action_go_home, tr("The search box on the home screen"))]
+        for action, name, help_text in (("callbacks", tr("Callback queue"), tr("The callbacks waiting (F4)")),
+                                        ("segments", tr("Segments"), tr("Customers per segment (F6)")),
+                                        ("dashboard", tr("Dashboard"), tr("Sales, products, customers, agents (F7)"))):
+            if app.home_may(action):
+                screens.append((name, partial(app.from_home, action), help_text))
+        return screens
 
     async def discover(self) -> Hits:
         for name, action, help_text in self._screens():
@@ -52,4 +61,4 @@ class ScreenCommands(Provider):
         for name, action, help_text in self._screens():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), action, help=help_text)
+                yield Hit(score, highlighted(matcher, name), action, help=help_text)

@@ -21,3 +21,18 @@ async def test_ctrl_q_quits(console_factory):
     assert app.return_code == 0
 
 
+
+
+async def test_the_palette_opens_the_screens_the_role_may_use(console_factory):
+    from crm_tui.screens.commands import ScreenCommands
+
+    for login, expected in (("tester", {"Callback queue", "Segments", "Dashboard"}), ("ana", {"Callback queue",
+                                                                                              "Segments"})):
+        app = console_factory(login=login)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            names = {name for name, _, _ in ScreenCommands(app.screen)._screens()}
+            assert expected <= names and ("Dashboard" in names) == (login == "tester")
+            app.from_home("segments")
+            await pilot.pause(0.5)
+            assert type(app.screen).__name__ == "SegmentsScreen"
