@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,7 +25,15 @@ from crm_tui.services.orders import (
 )
 from crm_tui.widgets.literal import cell, filled, literal, visible
 
-LIGHTS = {StockLight.GREEN: "[green]●[/]", StockLight.YELLOW: "[yellow]●[/]", StockLight.RED: "[red]●[/]"}
+# The stock light by shape and word too, not only colour: readable on a monochrome terminal
+# and for colour-blind agents.
+LIGHTS = {StockLight.GREEN: ("●", "ok", "green"), StockLight.YELLOW: ("◐", "low", "yellow"),
+          StockLight.RED: ("✕", "out", "red")}
+
+
+def stock_light(light: StockLight, tr) -> Text:
+    shape, word, colour = LIGHTS[light]
+    return Text(f"{shape} {tr(word)}", style=colour, no_wrap=True)
 
 
 @dataclass
@@ -128,7 +137,7 @@ class PhoneOrderScreen(ConsoleScreen):
         table = self.query_one("#products", DataTable)
         table.clear()
         for offer in message.offers:
-            table.add_row(LIGHTS[offer.light], cell(offer.sku), cell(offer.name), tr.money(offer.unit_price_cents),
+            table.add_row(stock_light(offer.light, tr), cell(offer.sku), cell(offer.name), tr.money(offer.unit_price_cents),
                           str(offer.stock_quantity), key=str(offer.product_id))
 
     @on(Input.Submitted, "#product-search")

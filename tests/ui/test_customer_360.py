@@ -73,7 +73,7 @@ async def test_a_red_product_cannot_be_added_and_says_why(console_factory, demo_
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await start_order(app, pilot, 1)
         await find(screen, pilot, sku)
-        assert "●" in rows(screen.query_one("#products", DataTable))[0][0]
+        assert rows(screen.query_one("#products", DataTable))[0][0] == "✕ out"  # shape and word, not colour alone
         screen.query_one("#products", DataTable).focus()
         await pilot.press("enter")
         await pilot.pause()
