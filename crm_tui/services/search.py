@@ -69,7 +69,7 @@ def search_customers(session: Session, query: str, limit: int = LIMIT) -> list[C
         add(_by_words(session, words, sqlite, limit), 2)
         if not ranked and sqlite:
             add(_by_words(session, _corrected(session, words), sqlite, limit, any_word=True), 3)
-    return _hits(session, ranked)
+    return _hits(session, ranked, " ".join(words))
 
 
 def _by_order_number(session: Session, query: str) -> list[tuple[str, int | None]]:
@@ -139,7 +139,11 @@ def _corrected(session: Session, words: list[str]) -> list[str]:
     return corrected
 
 
-def _hits(session: Session, ranked: dict[int, tuple[int, str | None]]) -> list[CustomerHit]:
+def _hits(session: Session, ranked: dict[int, tuple[int, str | None]], asked: str = "") -> list[CustomerHit]:
+    """The hits with what the list shows, exact ones first; similar names (rank 3) most alike
+    to what was typed first, the rest by name."""
+    from rapidfuzz import fuzz
+
     if not ranked:
         return []
     ids = list(ranked)
@@ -161,5 +165,5 @@ def _hits(session: Session, ranked: dict[int, tuple[int, str | None]]) -> list[C
         hits.append((rank, fold(name), CustomerHit(
             r.id, name, r.customer_number, national_phone(r.phone), r.city,
             r.last, r.discount_percent, r.open, rank == 3, via)))
-    hits.sort(key=lambda h: (h[0], h[1]))
+    hits.sort(key=lambda h: (h[0], -fuzz.token_sort_ratio(asked, h[1]) if h[0] == 3 else 0, h[1]))
     return [h[2] for h in hits]
