@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
-from crm_tui.cli.common import JsonOption, database, fail, now, out, staff_member
+from crm_tui.cli.common import JsonOption, database, fail, now, out, print_table, staff_member
 from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import literal
 
@@ -29,14 +29,15 @@ def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
                                        "window_to": e.window_to.isoformat() if e.window_to else None}
                           for e in entries]))
         return
-    table = Table("id", "customer", "phone", "requested", "waiting", "window", "attempts", "priority", "held by",
-                  "note")
+    table = Table("id", "customer", Column("phone", no_wrap=True), "requested (UTC)", "waiting",
+                  Column("window (their time)", no_wrap=True), "attempts", "priority", "held by", "note")
     for e in entries:
-        window = (f"{e.window_from:%H:%M}-{e.window_to:%H:%M} UTC" if e.window_from else "asap")
+        window = (f"{_local(e.window_from, e.time_zone)}–{_local(e.window_to or e.window_from, e.time_zone)[-5:]} "
+                  f"{e.time_zone}" if e.window_from else "asap")
         table.add_row(str(e.callback_id), literal(e.customer_name or "unknown caller"), literal(e.phone),
-                      f"{e.requested_at:%Y-%m-%d %H:%M} UTC", f"{e.age_minutes:.0f} min", window, str(e.attempts),
+                      f"{e.requested_at:%Y-%m-%d %H:%M}", f"{e.age_minutes:.0f} min", window, str(e.attempts),
                       str(e.priority), literal(e.claimed_by), literal(e.note))
-    out.print(table)
+    print_table(table)
 
 
 @callbacks_app.command("add")

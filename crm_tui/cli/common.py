@@ -122,6 +122,13 @@ def private_output(path: Path) -> Iterator[TextIO]:
         raise
 
 
+def print_table(table) -> None:
+    """A terminal gets the table at its width; a pipe or a file the whole table, uncut."""
+    from rich.console import Console
+
+    (out if out.is_terminal else Console(width=240)).print(table)
+
+
 def hoist_db_option(args: list[str]) -> list[str]:
     """`--db X` (or `--db=X`) anywhere before a `--` goes first, where the root command reads it."""
     for n, arg in enumerate(args):
