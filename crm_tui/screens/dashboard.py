@@ -161,7 +161,10 @@ class DashboardScreen(ConsoleScreen):
         chart("trend").lines(tr("Net sales per week") if weekly else tr("Net sales per day"),
                              [t.start for t in d.trend], [[t.net_cents / euros for t in d.trend]])
         net, earlier = sum(m.net_cents for m in yoy), sum(m.net_cents_year_earlier for m in yoy)
-        change = (f" ({(net - earlier) / earlier:+.0%})" if earlier else "")
+        # A change only against a year earlier the shop has data for throughout, never "+2488%"
+        # against nine days of it.
+        change = (f" ({(net - earlier) / earlier:+.0%})" if earlier and d.year_earlier_complete
+                  else " (" + tr("no full year earlier to compare") + ")" if earlier else "")
         self.query_one("#totals", Static).update("\n".join([
             f"[b]{tr('Net sales')}[/b]", f"{this_year}: {tr.money(net)}{change}",
             f"{tr('a year earlier')}: {tr.money(earlier)}", "",

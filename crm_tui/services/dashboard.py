@@ -2,6 +2,7 @@
 figures for its product window."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session
 
@@ -22,6 +23,14 @@ class DashboardData:
     discounts: list[reports.AgentDiscounts]
     callback_days: list[reports.CallbackDay]
     callback_hours: list[int]
+    first_sale: date | None = None  # the earliest day with sales: a year earlier may hold no data
+
+    @property
+    def year_earlier_complete(self) -> bool:
+        """Whether the shop has sales data for the whole year-earlier span of the range."""
+        earlier_start = self.period.first.replace(year=self.period.first.year - 1, day=min(self.period.first.day, 28)) \
+            if self.period.first.month == 2 else self.period.first.replace(year=self.period.first.year - 1)
+        return self.first_sale is not None and self.first_sale <= earlier_start
 
     @property
     def weekly(self) -> bool:
@@ -42,7 +51,8 @@ def load_dashboard(session: Session, period: reports.Period, country: str | None
         reports.sales_by(session, period, "country", country), reports.sales_by(session, period, "channel", country),
         reports.top_products(session, period, "revenue", country, category, 10),
         reports.top_products(session, period, "quantity", country, category, 10),
-        reports.top_customers(session, period, country, 10), reports.discounts(session, period), days, hours)
+        reports.top_customers(session, period, country, 10), reports.discounts(session, period), days, hours,
+        known.first if (known := reports.period_of_data(session)) else None)
 
 
 @dataclass(frozen=True)

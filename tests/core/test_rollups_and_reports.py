@@ -233,3 +233,18 @@ def test_discounts_per_agent_and_callbacks(engine):
 def test_the_demo_and_the_sample_start_with_equal_rollups(db):
     assert run_import(db, str(SAMPLES / "lines" / "online_retail_sample.csv"))[0] == 0
     assert_rollups_equal_raw(db)
+
+
+def test_the_dashboard_compares_with_a_year_earlier_only_when_it_holds_data_throughout():
+    from datetime import date
+
+    from crm_tui.services.dashboard import DashboardData
+    from crm_tui.services.reports import Period
+
+    def data(first_sale):
+        return DashboardData(Period(date(2026, 1, 1), date(2026, 11, 30)), [], [], [], [], [], [], [], [], [], [],
+                             first_sale)
+    assert data(date(2024, 12, 1)).year_earlier_complete
+    assert data(date(2025, 1, 1)).year_earlier_complete
+    assert not data(date(2025, 11, 20)).year_earlier_complete  # nine days of a year earlier: no growth figure
+    assert not data(None).year_earlier_complete
