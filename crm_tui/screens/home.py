@@ -66,6 +66,14 @@ class HomeScreen(ConsoleScreen):
         self._query_number += 1
         self.run_search(self._query_number, event.value)
 
+    def on_screen_resume(self) -> None:
+        """Back from a card or an order: the results show what was saved meanwhile, where the
+        cursor was."""
+        query = self.query_one("#search", Input).value
+        if query.strip():
+            self._query_number += 1
+            self.run_search(self._query_number, query)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, query_number: int, query: str) -> None:
         hits = self.context.read(lambda session: search_customers(session, query))
@@ -78,6 +86,7 @@ class HomeScreen(ConsoleScreen):
         tr = self.context.tr
         self._hits = message.hits
         table = self.query_one("#results", DataTable)
+        row = table.cursor_row
         table.clear()
         for hit in message.hits:
             name = hit.name + (" ~" if hit.fuzzy else "")
@@ -85,6 +94,8 @@ class HomeScreen(ConsoleScreen):
                           tr.date(hit.last_purchase) if hit.last_purchase else "—",
                           f"{hit.discount_percent} %" if hit.discount_percent else "",
                           str(hit.open_callbacks) if hit.open_callbacks else "", key=str(hit.customer_id))
+        if message.hits and row:
+            table.move_cursor(row=min(row, len(message.hits) - 1))
         status = self.query_one("#status", Static)
         if not message.query.strip():
             status.update(filled(tr("Welcome, {name}."), name=self.context.staff.display_name))

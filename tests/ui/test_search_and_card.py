@@ -207,3 +207,21 @@ async def test_esc_with_unsaved_edits_asks_before_anything_is_lost(console_facto
         await settle(pilot)
         assert app.screen is not card
     assert stored_card(demo_db, 7).city == "Soria"
+
+
+async def test_the_results_show_what_was_saved_on_the_card(console_factory, demo_db):
+    customer = stored_card(demo_db, 7)
+    app = console_factory(login="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        home = app.screen
+        home.query_one("#search", Input).value = customer.customer_number
+        await settle(pilot)
+        await pilot.press("enter")  # opens the first hit's card
+        await settle(pilot)
+        card = app.screen
+        await fill_and_save(card, pilot, city="Soria")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is home
+        assert [r[3] for r in rows(home.query_one("#results", DataTable))] == ["Soria"]
