@@ -59,6 +59,10 @@ class Localizer:
     def datetime(self, value: datetime, zone: str = "Europe/Madrid") -> str:
         return format_datetime(value, "short", tzinfo=ZoneInfo(zone), locale=self.locale)
 
+    def short_day(self, value) -> str:
+        """The day of a local time, briefly: "21 Nov" / "21 nov"."""
+        return format_date(value, "d MMM", locale=self.locale)
+
     def date(self, value, zone: str = "Europe/Madrid") -> str:
         """A datetime is shown as its day in `zone`; a date as itself."""
         if isinstance(value, datetime):

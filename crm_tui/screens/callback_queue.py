@@ -98,8 +98,7 @@ class CallbackQueueScreen(ConsoleScreen):
         for e in message.entries:
             minutes = (now - e.requested_at).total_seconds() / 60
             colour = "green" if minutes < target / 2 else "yellow" if minutes < target else "red"
-            window = (f"{e.window_from.astimezone(ZoneInfo(e.time_zone)):%H:%M}–"
-                      f"{e.window_to.astimezone(ZoneInfo(e.time_zone)):%H:%M}" if e.window_from else tr("asap"))
+            window = (self._window(e, now) if e.window_from else tr("asap"))
             missed = e.window_to is not None and e.window_to <= now
             if missed:
                 window += " " + tr("missed")
@@ -173,6 +172,13 @@ class CallbackQueueScreen(ConsoleScreen):
                     note = tr("The number belongs to a registered customer: linked.")
             return entry, note
         self.post_message(self.Claimed(*self.context.write(take)))
+
+    def _window(self, e: QueuedCallback, now) -> str:
+        """The window in the customer's time; its day too when it is not their today."""
+        zone = ZoneInfo(e.time_zone)
+        start, end = e.window_from.astimezone(zone), (e.window_to or e.window_from).astimezone(zone)
+        day = "" if start.date() == now.astimezone(zone).date() else f"{self.context.tr.short_day(start)} "
+        return f"{day}{start:%H:%M}–{end:%H:%M}"
 
     def _nobody_callable(self, now) -> str:
         """Why `n` found nobody, and when somebody can be called."""

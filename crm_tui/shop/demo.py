@@ -352,6 +352,8 @@ def _write_callbacks_and_messages(conn, rng, shoppers: list[_Shopper], names: Na
             local_day = (as_of + timedelta(days=rng.choice([0, 1]))).astimezone(ZoneInfo(zone)).date()
             hour = rng.randint(9, 19)
             window_from = datetime.combine(local_day, time(hour), ZoneInfo(zone))
+            if window_from <= as_of:  # a window chosen now lies ahead: never one already missed
+                window_from += timedelta(days=1)
             window_to = window_from + timedelta(hours=1)
         lang = shopper.lang if shopper else rng.choice(["es", "en"])
         callbacks.append(dict(
