@@ -18,8 +18,10 @@ $(DEMO_DB): | $(STAMP)
 	mkdir -p $(dir $(DEMO_DB))
 	$(BIN)/crm-tui demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS)
 
+# The demo is tried at any hour: calling hours all day unless CRM_TUI_CALLING_HOURS says otherwise
+# (the queue's header shows the hours in force).
 run: $(STAMP) $(DEMO_DB)
-	$(BIN)/crm-tui --db $(DEMO_DB) $(ARGS)
+	CRM_TUI_CALLING_HOURS=$${CRM_TUI_CALLING_HOURS:-00:00-23:59} $(BIN)/crm-tui --db $(DEMO_DB) $(ARGS)
 
 demo: $(STAMP)
 	mkdir -p $(dir $(DEMO_DB))

@@ -50,7 +50,9 @@ class CallbackQueueScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         tr = self.context.tr
         yield Header()
-        yield Static(tr("n takes the next callback · Enter takes the selected one"), id="call")
+        start, end = self.settings.calling_hours
+        yield Static(tr("n takes the next callback · Enter takes the selected one · calling hours {start}–{end}, "
+                        "each customer's time").format(start=f"{start:%H:%M}", end=f"{end:%H:%M}"), id="call")
         yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static("", id="queue-status")
         yield Footer()
