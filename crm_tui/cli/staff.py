@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from crm_tui.cli.common import JsonOption, acting_login, database, fail, out, staff_member
+from crm_tui.models import Role
 from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import literal
 
@@ -30,6 +31,10 @@ def staff_add(
     from crm_tui.services.staff import NotStaff, StaffError, active_staff, add_staff, has_staff
 
     command = database(ctx)
+    if role not in {r.value for r in Role}:  # refused before anything is made, a database included
+        fail(f"{role!r} is not a role; choose one of {', '.join(r.value for r in Role)}")
+    if command.impersonate is not None:
+        command.engine()  # --as needs a demo, and a demo exists already: never made here
     command.engine(create=True)
     me = acting_login(ctx)
 

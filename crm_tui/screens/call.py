@@ -285,6 +285,12 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
             note += " " + tr("No more attempts: closed as unreachable.")
         self.post_message(self.Finished(note))
 
+    def worker_failed(self, worker, sentence: str) -> None:
+        """A write that could not happen (a lock held too long, a full disk): said on the call,
+        and the outcome keys work again so the agent can retry."""
+        self._finishing = False
+        self.query_one("#call-facts", Static).update(self._call_facts(filled("[red]{error}[/]", error=sentence)))
+
     @on(Finished)
     def finished(self, message: Finished) -> None:
         self._finishing = False

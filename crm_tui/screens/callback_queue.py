@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from crm_tui.context import ConsoleContext
 from crm_tui.screens.base import ConsoleScreen
 from crm_tui.services.callback_claims import claim_callback, claim_next_callback
-from crm_tui.services.callback_queue import QueuedCallback, callable_from, queue, queue_version
+from crm_tui.services.callback_queue import QueuedCallback, callable_from, callable_now, queue, queue_version
 from crm_tui.services.callers import match_caller
 from crm_tui.services.policy import Action
 from crm_tui.shop.validation import national_phone
@@ -127,7 +127,7 @@ class CallbackQueueScreen(ConsoleScreen):
             return
         callback_id = int(event.row_key.value)
         entry = next((e for e in self.entries if e.callback_id == callback_id), None)
-        if entry is None or entry.callable_now:
+        if entry is None or self._callable(entry, self.clock()):
             self.calling = True
             self.claim(callback_id)
             return
@@ -145,17 +145,17 @@ class CallbackQueueScreen(ConsoleScreen):
         def chosen(answer: str | None) -> None:
             if answer == "call" and not self.calling:
                 self.calling = True
-                self.claim(callback_id)
+                self.claim(callback_id, before_its_window=True)
         self.app.push_screen(ChoiceScreen(self.context, lines, {"y": "call"}, escape_answer="wait"), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
-    def claim(self, callback_id: int | None) -> None:
+    def claim(self, callback_id: int | None, before_its_window: bool = False) -> None:
         tr = self.context.tr
         now = self.clock()
 
         # `n` takes the top row the agent sees that can be called now; only if someone else took
         # it meanwhile does the queue decide again.
-        top = next((e for e in self.entries if e.callable_now and not e.claimed_by), None)
+        top = next((e for e in self.entries if not e.claimed_by and self._callable(e, now)), None)
 
         def take(session):
             if callback_id is None:
@@ -164,7 +164,8 @@ class CallbackQueueScreen(ConsoleScreen):
                 entry = top if taken else claim_next_callback(session, self.context.staff, now, settings=self.settings)
                 note = "" if entry else self._nobody_callable(now)
             else:
-                taken = claim_callback(session, self.context.staff, callback_id, now, settings=self.settings)
+                taken = claim_callback(session, self.context.staff, callback_id, now, settings=self.settings,
+                                       before_its_window=before_its_window)
                 entry = next((e for e in self.entries if e.callback_id == callback_id), None) if taken else None
                 note = "" if taken else tr("Someone else took that callback.")
             if entry is not None and entry.customer_id is None:
@@ -174,6 +175,10 @@ class CallbackQueueScreen(ConsoleScreen):
                     note = tr("The number belongs to a registered customer: linked.")
             return entry, note
         self.post_message(self.Claimed(*self.context.write(take)))
+
+    def _callable(self, e: QueuedCallback, now) -> bool:
+        """Callable at this moment (the list may have been loaded a while ago)."""
+        return callable_now(e.window_from, e.window_to, e.time_zone, now, self.settings)
 
     def _window(self, e: QueuedCallback, now) -> str:
         """The window in the customer's time; its day too when it is not their today."""

@@ -49,7 +49,9 @@ class RegisterCallerScreen(ConsoleModal[int | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="register")
     def save(self, form: dict) -> None:
         try:
-            customer_id = self.context.write(lambda session: register_caller(session, self.entry.callback_id, form))
+            now = self.context.now()
+            customer_id = self.context.write(lambda session: register_caller(session, self.entry.callback_id, form,
+                                                                             now))
         except InvalidInput as exc:
             self.post_message(self.Refused(field_problems(exc.problems(), self.context.tr)))
             return

@@ -1,10 +1,11 @@
 """A consistent copy of the shop's SQLite database while agents keep working, checked."""
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_tui.db import DatabaseError, create_private_file, lock_timeout_ms, refuse_missing_file, sqlite_file
+from crm_tui.db import DatabaseError, lock_timeout_ms, refuse_missing_file, sqlite_file
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,11 @@ def back_up(url: str, out: Path) -> Backup:
     if path is None:
         raise DatabaseError("backup copies SQLite files; back up a database server with its own tools (pg_dump)")
     refuse_missing_file(url)
-    if out.exists():
-        raise DatabaseError(f"{out} already exists: give a new file name (nothing was written)")
-    create_private_file(out)
+    out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:  # made here and now, readable by its owner only; never through a link, never over a file
+        os.close(os.open(out, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
+    except FileExistsError:
+        raise DatabaseError(f"{out} already exists: give a new file name (nothing was written)") from None
     source = sqlite3.connect(path, timeout=lock_timeout_ms() / 1000)
     target = sqlite3.connect(out)
     try:

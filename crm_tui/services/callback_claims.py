@@ -68,11 +68,12 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
 
 
 def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: datetime,
-                   settings: QueueSettings = QueueSettings()) -> bool:
-    """Pick a specific callback. False when someone else holds it or it is closed."""
+                   settings: QueueSettings = QueueSettings(), *, before_its_window: bool = False) -> bool:
+    """Pick a specific callback. False when someone else holds it or it is closed.
+    `before_its_window`: the agent was told the window has not opened and chose to call."""
     require(staff, Action.WORK_QUEUE)
     begin_write(session)
-    return _try_claim(session, staff, callback_id, now, settings)
+    return _try_claim(session, staff, callback_id, now, settings, before_its_window)
 
 
 def renew_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
@@ -89,10 +90,10 @@ def renew_claim(session: Session, staff: StaffMember, callback_id: int, now: dat
 
 
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
-               settings: QueueSettings) -> bool:
+               settings: QueueSettings, before_its_window: bool = False) -> bool:
     taken = session.exec(
         update(CallbackRequest)
-        .where(col(CallbackRequest.id) == callback_id, open_condition(now))
+        .where(col(CallbackRequest.id) == callback_id, open_condition(now, before_its_window))
         .values(status=CallbackStatus.CLAIMED, claimed_by=staff.login,
                 claimed_until=now + timedelta(minutes=settings.claim_minutes))
         .execution_options(synchronize_session=False)).rowcount
@@ -175,7 +176,7 @@ def call_back_time(text: str, now: datetime, zone: str) -> datetime:
             when = datetime.fromisoformat(f"{words[0]} {words[1]}").replace(tzinfo=ZoneInfo(zone))
         else:
             raise ValueError
-    except ValueError:
+    except (ValueError, OverflowError):
         raise CallbackError("not_a_time", f"{text!r} is not a time: type 18:30, tomorrow 10:00, +30m or "
                             "2026-11-24 10:00", text=text) from None
     if when <= now:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, and_, bindparam, func, or_, select, text, true
+from sqlalchemy import BindParameter, and_, bindparam, false, func, or_, select, text, true
 from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
@@ -71,10 +71,12 @@ def callable_from(entry: QueuedCallback, now: datetime, settings: QueueSettings)
     return (start if local < start else start + timedelta(days=1)).astimezone(now.tzinfo)
 
 
-def open_condition(now: datetime):
+def open_condition(now: datetime, before_its_window: bool = False):
     """What a claim re-checks in its own UPDATE: still waiting (or its claim expired), its retry
-    time come, and its window opened: a callback rescheduled meanwhile is never taken early."""
-    window_open = or_(col(CallbackRequest.window_from).is_(None), col(CallbackRequest.window_from) <= now)
+    time come, and its window opened: a callback rescheduled meanwhile is never taken early
+    (unless the agent chose to call before the window)."""
+    window_open = or_(col(CallbackRequest.window_from).is_(None), col(CallbackRequest.window_from) <= now,
+                      true() if before_its_window else false())
     return and_(window_open, or_(
         and_(col(CallbackRequest.status) == CallbackStatus.PENDING,
              or_(col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.next_attempt_at) <= now)),

@@ -2,6 +2,7 @@
 from the call (the callback and its earlier attempts linked to them)."""
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
@@ -27,7 +28,8 @@ def match_caller(session: Session, callback_id: int) -> int | None:
     return match
 
 
-def register_caller(session: Session, callback_id: int, form: Mapping[str, object]) -> int:
+def register_caller(session: Session, callback_id: int, form: Mapping[str, object],
+                    now: datetime | None = None) -> int:
     """Register an unknown caller from the call (the shop's registration rules; the phone is
     the callback's unless the form gives another) and link the callback and its attempts to
     them. Raises InvalidInput like the shop's form. Returns the new customer's id."""
@@ -35,7 +37,7 @@ def register_caller(session: Session, callback_id: int, form: Mapping[str, objec
     callback = session.get(CallbackRequest, callback_id, populate_existing=True)
     if callback is None:
         raise CallbackError("no_such_callback", f"callback {callback_id} does not exist", callback_id=callback_id)
-    customer_id = stored_id(register_customer(session, {"phone": callback.phone, **form}))
+    customer_id = stored_id(register_customer(session, {"phone": callback.phone, **form}, now=now))
     _link(session, callback_id, customer_id)
     return customer_id
 

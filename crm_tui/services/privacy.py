@@ -55,12 +55,16 @@ def export_customer(session: Session, staff: StaffMember, customer_id: int, now:
     the access log), their orders' lines and the audit entries about them. The export itself is
     logged as an access."""
     require(staff, Action.PRIVACY)
-    _customer(session, customer_id)
+    customer = _customer(session, customer_id)
     tables: dict[str, list[dict]] = {"customer": _rows(session, "SELECT * FROM customer WHERE id = :id", customer_id)}
     inspector = inspect(session.connection())
     for table in sorted(inspector.get_table_names()):
         if table != "customer" and "customer_id" in {c["name"] for c in inspector.get_columns(table)}:
             tables[table] = _rows(session, f'SELECT * FROM "{table}" WHERE customer_id = :id', customer_id)
+    # What they sent before they registered (or from a number the shop never linked) is theirs too.
+    for table, sql in _UNLINKED.items():
+        tables[table] = tables.get(table, []) + _rows(session, sql, email=customer.email or "",
+                                                      phone=customer.phone or "")
     tables["order_line"] = _rows(session, "SELECT * FROM order_line WHERE order_id IN (SELECT id FROM shop_order "
                                           "WHERE customer_id = :id) ORDER BY order_id, product_id", customer_id)
     tables["audit_entry"] = _rows(session, "SELECT * FROM audit_entry WHERE record_table = 'customer' "
@@ -85,6 +89,9 @@ def erase_customer(session: Session, staff: StaffMember, customer_id: int, reaso
     if sqlite:  # what the erasure overwrites or frees is zeroed in the file, not left behind
         session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
     changes = [FieldChange(name, None, None) for name in PERSONAL if getattr(customer, name)]
+    for table, sql in _UNLINKED.items():  # theirs though never linked: linked now, then erased below
+        session.execute(text(f'UPDATE "{table}" SET customer_id = :id WHERE id IN ({sql.replace("*", "id")})'),
+                        {"id": customer_id, "email": customer.email or "", "phone": customer.phone or ""})
     session.execute(update(Customer).where(col(Customer.id) == customer_id).values(
         first_name=ERASED_NAME, last_name="", email=None, phone=None, street="", postcode="", city="",
         consent_email_at=None, consent_phone_at=None, consent_chat_at=None, version=col(Customer.version) + 1,
@@ -111,6 +118,14 @@ def erase_customer(session: Session, staff: StaffMember, customer_id: int, reaso
                    at=now)
 
 
+# Rows about the person that carry their e-mail or phone but no customer id.
+_UNLINKED = {
+    "contact_message": "SELECT * FROM contact_message WHERE customer_id IS NULL AND "
+                       "((email != '' AND email = :email) OR (phone != '' AND phone = :phone))",
+    "callback_request": "SELECT * FROM callback_request WHERE customer_id IS NULL AND phone != '' AND phone = :phone",
+}
+
+
 def _customer(session: Session, customer_id: int) -> Customer:
     customer = session.get(Customer, customer_id, populate_existing=True)
     if customer is None:
@@ -118,9 +133,9 @@ def _customer(session: Session, customer_id: int) -> Customer:
     return customer
 
 
-def _rows(session: Session, sql: str, customer_id: int) -> list[dict]:
+def _rows(session: Session, sql: str, customer_id: int | None = None, **params: object) -> list[dict]:
     return [{key: _plain(value) for key, value in row.items()}
-            for row in session.execute(text(sql), {"id": customer_id}).mappings()]
+            for row in session.execute(text(sql), {"id": customer_id, **params}).mappings()]
 
 
 def _plain(value: object) -> object:

@@ -49,6 +49,6 @@ def test_at_takes_what_the_call_screen_takes_in_the_callers_own_time(db):
     assert start.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M") == "2099-11-26 23:30"
     soon = datetime.fromisoformat(listed["+34699123459"]["window_from"])
     assert timedelta(minutes=25) < soon - datetime.now(timezone.utc) <= timedelta(minutes=31)
-    for bad in ("yesterday", "25:00", "2001-01-01 10:00"):
+    for bad in ("yesterday", "25:00", "2001-01-01 10:00", "+999999999h"):
         refused = add("699 12 34 61", bad)
         assert refused.exit_code == 1 and "--at" in refused.output and "Traceback" not in refused.output, bad

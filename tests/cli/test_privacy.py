@@ -113,3 +113,25 @@ def test_the_access_log_says_who_exported_and_only_managers_see_it(shop):
         assert refused.exit_code == 1 and "not for your role" in refused.output
     missing = run("--db", shop, "privacy", "export", "CU9999999")
     assert missing.exit_code == 1 and "no customer" in missing.output
+
+
+def test_what_they_sent_before_registering_is_exported_and_erased_too(shop):
+    customer_id, number, _, email, phone = busiest_customer(shop)
+    with sqlite3.connect(shop) as conn:
+        conn.execute("INSERT INTO contact_message (name, phone, email, text, kind, received_at, customer_id) "
+                     "VALUES ('Before Signup', NULL, ?, 'my old address is Calle Falsa 1', 'question', "
+                     "'2026-01-01 10:00:00', NULL)", (email,))
+        conn.execute("INSERT INTO callback_request (phone, requested_at, time_zone, note, source, status, attempts) "
+                     "VALUES (?, '2026-10-31 10:00:00', 'Europe/Madrid', 'call me about Calle Falsa', 'web', "
+                     "'pending', 0)", (phone,))
+    exported = json.loads(run("--db", shop, "privacy", "export", number).stdout)
+    assert any(m["name"] == "Before Signup" for m in exported["contact_message"])
+    assert any(c["note"] == "call me about Calle Falsa" for c in exported["callback_request"])
+    assert run("--db", shop, "privacy", "erase", number, "--reason", "request").exit_code == 0
+    with sqlite3.connect(shop) as conn:
+        left = conn.execute("SELECT count(*) FROM contact_message WHERE text LIKE '%Calle Falsa%' OR email = ?",
+                            (email,)).fetchone()[0]
+        left += conn.execute("SELECT count(*) FROM callback_request WHERE note LIKE '%Calle Falsa%' OR phone = ?",
+                             (phone,)).fetchone()[0]
+    assert left == 0
+    assert b"Calle Falsa" not in Path(shop).read_bytes()

@@ -141,6 +141,9 @@ def test_a_mistyped_database_is_not_created(tmp_path, monkeypatch):
         refused = run(*args, "--db", typo)
         assert refused.exit_code == 1 and "There is no database at" in refused.output, args
         assert not typo.exists()
+    for args in (["staff", "add", "boss", "--role", "boss"], ["--as", "x", "staff", "add", "boss", "--role", "ops"]):
+        refused = run(*args, "--db", typo)
+        assert refused.exit_code == 1 and not typo.exists(), args
     empty = run("staff", "add", "ana", "--role", "agent", "--db", tmp_path / "new.db")
     assert empty.exit_code == 1 and "first staff member must be a supervisor or ops" in empty.output
 

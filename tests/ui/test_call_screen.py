@@ -270,3 +270,30 @@ async def test_the_renewal_finds_out_the_callback_was_taken(console_factory, dem
         await pilot.press("1")
         await settle(pilot)
         assert app.screen is call  # no outcome for a callback that is not hers
+
+
+async def test_an_outcome_that_cannot_be_written_is_said_and_can_be_tried_again(console_factory, demo_db,
+                                                                                monkeypatch):
+    from tests.cli.test_errors_are_sentences import hold_write_lock
+
+    monkeypatch.setenv("CRM_TUI_LOCK_TIMEOUT", "1")
+    app = console_factory(login="ana", queue=ALWAYS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        call = await take(app, pilot)
+        holder = hold_write_lock(demo_db, 8)
+        try:
+            await pilot.press("3")
+            for _ in range(60):
+                await pilot.pause(0.1)
+                if "locked" in str(call.query_one("#call-facts", Static).render()):
+                    break
+        finally:
+            holder.kill()
+            holder.wait()
+        assert app.screen is call and "locked for writing past the time limit" in str(
+            call.query_one("#call-facts", Static).render())
+        await pilot.press("3")  # the lock is gone: the same key records it now
+        await settle(pilot)
+        assert app.screen is not call
+    assert stored(demo_db, select(CallbackAttempt.outcome).where(
+        CallbackAttempt.callback_id == call.entry.callback_id)) == [("no_answer",)]

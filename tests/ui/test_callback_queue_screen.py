@@ -113,3 +113,23 @@ async def test_outside_calling_hours_the_queue_says_why_and_enter_asks_first(con
         await pilot.press("y")  # calls anyway
         await settle(pilot)
         assert isinstance(app.screen, CallScreen)
+
+
+async def test_calling_before_the_window_after_saying_yes_takes_the_callback(console_factory, demo_db):
+    engine = open_database(demo_db)
+    with write_session(engine) as session:
+        later = request_callback(session, "+34 699 000 321", starting_at=CONSOLE_NOW + timedelta(days=1),
+                                 now=CONSOLE_NOW - timedelta(minutes=5))
+    engine.dispose()
+    app = console_factory(login="ana", queue=ALWAYS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        queue_screen = await open_queue(app, pilot)
+        table = queue_screen.query_one("#queue", DataTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(str(later.id)))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ChoiceScreen"
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, CallScreen) and app.screen.entry.callback_id == later.id
