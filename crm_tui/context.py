@@ -13,7 +13,7 @@ from crm_tui.db import DatabaseError, WriteFailed, failure_kind, run_read, run_w
 from crm_tui.i18n import Localizer
 from crm_tui.services.policy import Action, may
 from crm_tui.services.privacy import record_access
-from crm_tui.services.staff import StaffMember
+from crm_tui.services.staff import StaffMember, active_staff
 from crm_tui.settings import QueueSettings
 from crm_tui.shop.types import utc_now
 
@@ -47,9 +47,18 @@ class ConsoleContext:
 
     def read(self, fn: Callable[[Session], T]) -> T:
         """fn(session) on a read-only session, closed afterwards."""
-        return run_read(self.engine, fn)
+        return run_read(self.engine, self._as_staff(fn))
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """fn(session) in one write transaction (IMMEDIATE on SQLite, retried briefly when the
         lock is busy), committed; a failure raises WriteFailed with one sentence."""
-        return run_write(self.engine, fn)
+        return run_write(self.engine, self._as_staff(fn))
+
+    def _as_staff(self, fn: Callable[[Session], T]) -> Callable[[Session], T]:
+        """Every read and write first checks, in its own transaction, that the person at the
+        keyboard is still active staff: a member disabled meanwhile stops at their next step,
+        not at their next start-up (NotStaff says so)."""
+        def checked(session: Session) -> T:
+            active_staff(session, self.staff.login)
+            return fn(session)
+        return checked

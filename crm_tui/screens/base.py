@@ -10,6 +10,7 @@ from textual.worker import Worker, WorkerState
 from crm_tui.context import ConsoleContext, DatabaseError, WriteFailed, failure_kind
 from crm_tui.services.errors import ServiceError
 from crm_tui.services.policy import Action
+from crm_tui.services.staff import StaffError
 from crm_tui.widgets.literal import visible
 from crm_tui.widgets.translated_bindings import translate_bindings
 
@@ -27,7 +28,7 @@ def failure_sentence(error: BaseException | None, tr) -> str:
     }
     if kind in sentences:
         return sentences[kind]
-    if isinstance(error, DatabaseError):
+    if isinstance(error, (DatabaseError, StaffError)):
         return str(error)
     return tr("Something went wrong ({error}): nothing was lost; try again, and tell support if it persists."
               ).format(error=f"{type(error).__name__}: {error}")

@@ -225,3 +225,17 @@ async def test_the_results_show_what_was_saved_on_the_card(console_factory, demo
         await settle(pilot)
         assert app.screen is home
         assert [r[3] for r in rows(home.query_one("#results", DataTable))] == ["Soria"]
+
+
+async def test_a_member_disabled_meanwhile_stops_at_the_next_step(console_factory, demo_db):
+    import sqlite3
+
+    app = console_factory(login="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        card = await open_card(app, pilot, 7)
+        with sqlite3.connect(demo_db) as conn:
+            conn.execute("UPDATE staff SET active = 0 WHERE login = 'ana'")
+        await fill_and_save(card, pilot, city="Soria")
+        await settle(pilot)
+        assert "'ana' is disabled" in str(card.query_one("#message").render())
+    assert stored_card(demo_db, 7).city != "Soria"
