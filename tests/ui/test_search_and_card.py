@@ -2,6 +2,7 @@
 
 from sqlmodel import Session
 from textual.widgets import DataTable, Input, Static
+from textual.worker import WorkerCancelled
 
 from crm_tui.db import open_database, write_session
 from crm_tui.models import Role
@@ -12,10 +13,21 @@ from crm_tui.services.staff import StaffMember
 from tests.conftest import AS_OF
 
 
+async def all_workers_done(app) -> None:
+    """Wait for the workers; one replaced meanwhile by a newer one of its exclusive group (the
+    queue's poll every second) is cancelled, which is no failure: wait for the newer one."""
+    for _ in range(5):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
+
+
 async def settle(pilot):
-    await pilot.app.workers.wait_for_complete()
+    await all_workers_done(pilot.app)
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await all_workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -7,13 +7,14 @@ from textual.widgets import Input
 
 from crm_tui.screens.customer_card import CustomerCardScreen
 from crm_tui.settings import QueueSettings
+from tests.ui.test_search_and_card import all_workers_done
 
 
 async def settle(pilot):
     """Let every worker finish and every message land; stop text cursors blinking, so that a
     snapshot never catches one half-way (seen under load in CI)."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await all_workers_done(pilot.app)
         await pilot.pause()
     for text_input in pilot.app.screen.query(Input):
         text_input.cursor_blink = False
