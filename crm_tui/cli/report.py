@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
-from crm_tui.cli.common import database, fail, out, private_output, staff_member
+from crm_tui.cli.common import database, fail, print_table, private_output, staff_member
 from crm_tui.services.policy import Action
 from crm_tui.services.safe_csv import csv_writer
 from crm_tui.settings import LANGUAGES
@@ -91,13 +91,13 @@ def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file:
                       title=f"{kind} {period.first} – {period.last}")
         for row in rows:
             table.add_row(*[_shown(k, v, tr) for k, v in row.items()])
-        from rich.console import Console
-
         if out_file:
+            from rich.console import Console
+
             with private_output(out_file) as handle:
                 Console(file=handle, width=200).print(table)
-        else:  # a pipe gets the whole table, a terminal its own width
-            (out if out.is_terminal else Console(width=200)).print(table)
+        else:
+            print_table(table)
         return
     plain = [{k.removesuffix("_cents"): (_euros(v) if k in MONEY else v) for k, v in row.items()} for row in rows]
     with (private_output(out_file) if out_file else nullcontext(sys.stdout)) as handle:

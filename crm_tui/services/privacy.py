@@ -62,9 +62,9 @@ def export_customer(session: Session, staff: StaffMember, customer_id: int, now:
         if table != "customer" and "customer_id" in {c["name"] for c in inspector.get_columns(table)}:
             tables[table] = _rows(session, f'SELECT * FROM "{table}" WHERE customer_id = :id', customer_id)
     # What they sent before they registered (or from a number the shop never linked) is theirs too.
-    for table, sql in _UNLINKED.items():
-        tables[table] = tables.get(table, []) + _rows(session, sql, email=customer.email or "",
-                                                      phone=customer.phone or "")
+    for table, where in _UNLINKED.items():
+        tables[table] = tables.get(table, []) + _rows(session, f'SELECT * FROM "{table}" WHERE {where}',
+                                                      email=customer.email or "", phone=customer.phone or "")
     tables["order_line"] = _rows(session, "SELECT * FROM order_line WHERE order_id IN (SELECT id FROM shop_order "
                                           "WHERE customer_id = :id) ORDER BY order_id, product_id", customer_id)
     tables["audit_entry"] = _rows(session, "SELECT * FROM audit_entry WHERE record_table = 'customer' "
@@ -89,8 +89,8 @@ def erase_customer(session: Session, staff: StaffMember, customer_id: int, reaso
     if sqlite:  # what the erasure overwrites or frees is zeroed in the file, not left behind
         session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
     changes = [FieldChange(name, None, None) for name in PERSONAL if getattr(customer, name)]
-    for table, sql in _UNLINKED.items():  # theirs though never linked: linked now, then erased below
-        session.execute(text(f'UPDATE "{table}" SET customer_id = :id WHERE id IN ({sql.replace("*", "id")})'),
+    for table, where in _UNLINKED.items():  # theirs though never linked: linked now, then erased below
+        session.execute(text(f'UPDATE "{table}" SET customer_id = :id WHERE {where}'),
                         {"id": customer_id, "email": customer.email or "", "phone": customer.phone or ""})
     session.execute(update(Customer).where(col(Customer.id) == customer_id).values(
         first_name=ERASED_NAME, last_name="", email=None, phone=None, street="", postcode="", city="",
@@ -118,11 +118,10 @@ def erase_customer(session: Session, staff: StaffMember, customer_id: int, reaso
                    at=now)
 
 
-# Rows about the person that carry their e-mail or phone but no customer id.
+# Rows about the person that carry their e-mail or phone but no customer id: table -> condition.
 _UNLINKED = {
-    "contact_message": "SELECT * FROM contact_message WHERE customer_id IS NULL AND "
-                       "((email != '' AND email = :email) OR (phone != '' AND phone = :phone))",
-    "callback_request": "SELECT * FROM callback_request WHERE customer_id IS NULL AND phone != '' AND phone = :phone",
+    "contact_message": "customer_id IS NULL AND ((email != '' AND email = :email) OR (phone != '' AND phone = :phone))",
+    "callback_request": "customer_id IS NULL AND phone != '' AND phone = :phone",
 }
 
 
