@@ -85,6 +85,7 @@ class CallbackAttempt(SQLModel, table=True):
     satisfaction: int | None = Field(default=None)
     feedback_kind: str | None = Field(default=None, max_length=16)
     feedback: str = Field(default="", max_length=2000)
+    lost_reason: str | None = Field(default=None, max_length=32)
 
 
 class CustomerRfm(SQLModel, table=True):
@@ -143,3 +144,68 @@ class OfferMade(SQLModel, table=True):
     channel: str = Field(max_length=8)
     made_by: str = Field(max_length=64)
     made_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class ServiceContact(SQLModel, table=True):
+    """A contact logged from the card: an inbound or outbound call, an e-mail or a chat, with
+    the same wrap-up as a callback's call (outcome, note, satisfaction, feedback)."""
+
+    __tablename__ = "service_contact"
+    __table_args__ = (Index("ix_service_contact_customer", "customer_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int
+    staff_login: str = Field(max_length=64, index=True)
+    channel: str = Field(max_length=8)  # phone, email, chat
+    direction: str = Field(max_length=8)  # inbound, outbound
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    outcome: str = Field(max_length=32)
+    note: str = Field(default="", max_length=1000)
+    satisfaction: int | None = Field(default=None)
+    feedback_kind: str | None = Field(default=None, max_length=16)
+    feedback: str = Field(default="", max_length=2000)
+    lost_reason: str | None = Field(default=None, max_length=32)
+    case_id: int | None = Field(default=None, index=True)
+
+
+class ServiceCase(SQLModel, table=True):
+    """A complaint worked to its end: who owns it, by when, about which order, how it ended."""
+
+    __tablename__ = "service_case"
+    __table_args__ = (Index("ix_service_case_status_due", "status", "due_at"),
+                      Index("ix_service_case_customer", "customer_id", "opened_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int | None = Field(default=None)
+    kind: str = Field(max_length=16)  # delivery, product_defect, billing, service, other
+    status: str = Field(max_length=16, default="open")  # open, waiting, resolved, closed
+    priority: int = Field(default=2)  # 1 high, 2 normal, 3 low
+    owner: str = Field(max_length=64, index=True)
+    opened_by: str = Field(max_length=64)
+    opened_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    source: str = Field(max_length=16)  # call, contact, message, card
+    source_id: int | None = Field(default=None)
+    order_id: int | None = Field(default=None, index=True)
+    product_id: int | None = Field(default=None)  # the order line it is about, if one
+    summary: str = Field(max_length=2000)
+    contacts: int = Field(default=1)  # contacts spent on it, the opening one included
+    resolution: str = Field(default="", max_length=2000)
+    outcome: str | None = Field(default=None, max_length=16)  # refund, replacement, credit, explanation, rejected
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True, index=True)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    version: int = Field(default=1)
+
+
+class CustomerGroup(SQLModel, table=True):
+    """The customer's place in the shop's groups I-V (seed 003): loyalty and needs, recomputed
+    with the segments."""
+
+    __tablename__ = "customer_group"
+    __table_args__ = (Index("ix_customer_group_group", "group_code"),)
+
+    customer_id: int = Field(primary_key=True)
+    loyalty: str = Field(max_length=16)  # none, latent, convenience, premium
+    needs: str = Field(max_length=16)  # uniform, diverse
+    group_code: str = Field(max_length=8)  # I..V, P (premium), or "" (convenience, diverse)

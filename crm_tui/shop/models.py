@@ -45,6 +45,13 @@ class ContactKind(StrEnum):
     SUGGESTION = "suggestion"
 
 
+class MessageStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
 class CallbackStatus(StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"
@@ -201,8 +208,27 @@ class CallbackRequest(SQLModel, table=True):
     closed_at: datetime | None = _utc(nullable=True)
 
 
+class OrderStatusChange(SQLModel, table=True):
+    """One step of an order's way after it was placed: paid, shipped (with carrier and
+    tracking number), delivered, cancelled, returned; `changed_by` is a staff login or the
+    shop's own process ("shop"). The order's own `status` column says what kind of document
+    it is (an order, or a cancellation or return of one), so the roll-ups never move."""
+
+    __tablename__ = "order_status_change"
+    __table_args__ = (Index("ix_order_status_change_order", "order_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(sa_column=Column(Integer, ForeignKey("shop_order.id"), nullable=False))
+    at: datetime = _utc()
+    status: OrderStatus = Field(sa_type=String(16))
+    carrier: str = Field(default="", max_length=64)
+    tracking_number: str = Field(default="", max_length=64)
+    changed_by: str = Field(default="shop", max_length=64)
+
+
 class ContactMessage(SQLModel, table=True):
     __tablename__ = "contact_message"
+    __table_args__ = (Index("ix_contact_message_status", "status", "received_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -214,3 +240,10 @@ class ContactMessage(SQLModel, table=True):
     customer_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("customer.id"), nullable=True, index=True)
     )
+    # Worked by the CRM's inbox, like a callback: who holds it, the answer, when it ended.
+    status: MessageStatus = Field(default=MessageStatus.NEW, sa_type=String(16),
+                                  sa_column_kwargs={"server_default": "new"})
+    owner: str | None = Field(default=None, max_length=64)
+    answer: str = Field(default="", max_length=5000, sa_column_kwargs={"server_default": ""})
+    answered_at: datetime | None = _utc(nullable=True)
+    closed_at: datetime | None = _utc(nullable=True)

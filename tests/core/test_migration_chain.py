@@ -112,7 +112,7 @@ def test_the_rollup_revisions_go_down_and_up_again_to_the_same_schema(tmp_path):
     path = tmp_path / "shop.db"
     open_database(str(path)).dispose()
     at_head = schema(path)
-    for revision in ("0006", "0005", "0004"):
+    for revision in ("0008", "0006", "0005", "0004"):
         migrate(path, "downgrade", revision)
         assert version_of(path) == revision
         exercise_every_trigger(path)

@@ -1,0 +1,119 @@
+"""the service desk: the inbox's work on contact messages, contacts logged from the card,
+complaint cases, order status history, the reason a customer was lost, customer groups I-V
+
+Revision ID: 0009
+Revises: 0008
+
+Frozen: its own DDL, importing nothing from crm_tui.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN: a batch rebuild of the table would rewrite its SQL text.
+    op.add_column('contact_message', sa.Column('status', sa.String(length=16), server_default='new', nullable=False))
+    op.add_column('contact_message', sa.Column('owner', sa.String(length=64), nullable=True))
+    op.add_column('contact_message', sa.Column('answer', sa.String(length=5000), server_default='', nullable=False))
+    op.add_column('contact_message', sa.Column('answered_at', sa.DateTime(), nullable=True))
+    op.add_column('contact_message', sa.Column('closed_at', sa.DateTime(), nullable=True))
+    op.create_index('ix_contact_message_status', 'contact_message', ['status', 'received_at'])
+    op.add_column('callback_attempt', sa.Column('lost_reason', sa.String(length=32), nullable=True))
+    op.create_table(
+        'order_status_change',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('order_id', sa.Integer(), nullable=False),
+        sa.Column('at', sa.DateTime(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('carrier', sa.String(length=64), nullable=False),
+        sa.Column('tracking_number', sa.String(length=64), nullable=False),
+        sa.Column('changed_by', sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(['order_id'], ['shop_order.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_order_status_change_order', 'order_status_change', ['order_id', 'at'])
+    op.create_table(
+        'service_contact',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('customer_id', sa.Integer(), nullable=False),
+        sa.Column('staff_login', sa.String(length=64), nullable=False),
+        sa.Column('channel', sa.String(length=8), nullable=False),
+        sa.Column('direction', sa.String(length=8), nullable=False),
+        sa.Column('started_at', sa.DateTime(), nullable=False),
+        sa.Column('ended_at', sa.DateTime(), nullable=False),
+        sa.Column('outcome', sa.String(length=32), nullable=False),
+        sa.Column('note', sa.String(length=1000), nullable=False),
+        sa.Column('satisfaction', sa.Integer(), nullable=True),
+        sa.Column('feedback_kind', sa.String(length=16), nullable=True),
+        sa.Column('feedback', sa.String(length=2000), nullable=False),
+        sa.Column('lost_reason', sa.String(length=32), nullable=True),
+        sa.Column('case_id', sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_service_contact_customer', 'service_contact', ['customer_id', 'started_at'])
+    op.create_index('ix_service_contact_staff_login', 'service_contact', ['staff_login'])
+    op.create_index('ix_service_contact_ended_at', 'service_contact', ['ended_at'])
+    op.create_index('ix_service_contact_case_id', 'service_contact', ['case_id'])
+    op.create_table(
+        'service_case',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('customer_id', sa.Integer(), nullable=True),
+        sa.Column('kind', sa.String(length=16), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('priority', sa.Integer(), nullable=False),
+        sa.Column('owner', sa.String(length=64), nullable=False),
+        sa.Column('opened_by', sa.String(length=64), nullable=False),
+        sa.Column('opened_at', sa.DateTime(), nullable=False),
+        sa.Column('due_at', sa.DateTime(), nullable=False),
+        sa.Column('source', sa.String(length=16), nullable=False),
+        sa.Column('source_id', sa.Integer(), nullable=True),
+        sa.Column('order_id', sa.Integer(), nullable=True),
+        sa.Column('product_id', sa.Integer(), nullable=True),
+        sa.Column('summary', sa.String(length=2000), nullable=False),
+        sa.Column('contacts', sa.Integer(), nullable=False),
+        sa.Column('resolution', sa.String(length=2000), nullable=False),
+        sa.Column('outcome', sa.String(length=16), nullable=True),
+        sa.Column('resolved_at', sa.DateTime(), nullable=True),
+        sa.Column('closed_at', sa.DateTime(), nullable=True),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_service_case_status_due', 'service_case', ['status', 'due_at'])
+    op.create_index('ix_service_case_customer', 'service_case', ['customer_id', 'opened_at'])
+    op.create_index('ix_service_case_owner', 'service_case', ['owner'])
+    op.create_index('ix_service_case_opened_at', 'service_case', ['opened_at'])
+    op.create_index('ix_service_case_order_id', 'service_case', ['order_id'])
+    op.create_index('ix_service_case_resolved_at', 'service_case', ['resolved_at'])
+    op.create_table(
+        'customer_group',
+        sa.Column('customer_id', sa.Integer(), nullable=False),
+        sa.Column('loyalty', sa.String(length=16), nullable=False),
+        sa.Column('needs', sa.String(length=16), nullable=False),
+        sa.Column('group_code', sa.String(length=8), nullable=False),
+        sa.PrimaryKeyConstraint('customer_id'),
+    )
+    op.create_index('ix_customer_group_group', 'customer_group', ['group_code'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_customer_group_group', table_name='customer_group')
+    op.drop_table('customer_group')
+    for index in ('ix_service_case_resolved_at', 'ix_service_case_order_id', 'ix_service_case_opened_at',
+                  'ix_service_case_owner', 'ix_service_case_customer', 'ix_service_case_status_due'):
+        op.drop_index(index, table_name='service_case')
+    op.drop_table('service_case')
+    for index in ('ix_service_contact_case_id', 'ix_service_contact_ended_at', 'ix_service_contact_staff_login',
+                  'ix_service_contact_customer'):
+        op.drop_index(index, table_name='service_contact')
+    op.drop_table('service_contact')
+    op.drop_index('ix_order_status_change_order', table_name='order_status_change')
+    op.drop_table('order_status_change')
+    op.execute('ALTER TABLE callback_attempt DROP COLUMN lost_reason')
+    op.drop_index('ix_contact_message_status', table_name='contact_message')
+    for column in ('closed_at', 'answered_at', 'answer', 'owner', 'status'):
+        op.execute(f'ALTER TABLE contact_message DROP COLUMN {column}')
