@@ -98,3 +98,66 @@ def settings_from(environ: Mapping[str, str]) -> QueueSettings:
                         "time_zone": "a time zone like Europe/Madrid"}.get(name, "a whole number above 0")
             raise SettingsError(f"{variable}={raw!r} is not valid: expected {expected}") from None
     return QueueSettings(**values)
+
+
+CASE_KINDS = ("delivery", "product_defect", "billing", "service", "other")
+LOST_REASONS = ("price", "delivery", "quality", "service", "competitor", "no_longer_needed", "other")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The service desk's targets and lists (CRM_TUI_* variables, see README)."""
+
+    case_due_hours: tuple[tuple[str, int], ...] = (
+        ("delivery", 48), ("product_defect", 72), ("billing", 24), ("service", 24), ("other", 72))
+    inbox_target_hours: int = 24
+    claim_minutes: int = 30  # how long a taken message stays the agent's without a step
+    unhappy_days: int = 30  # a score of 1-2 this recent withholds offers
+    lapse_days: int = 180  # no purchase for this long after being regular: lost
+    regular_purchases: int = 3  # purchase days that make a customer regular
+    lost_reasons: tuple[str, ...] = LOST_REASONS
+    smtp_host: str = ""  # empty: answers are recorded, not sent
+    smtp_port: int = 25
+    mail_from: str = "service@shop.example"
+
+    def due_hours(self, kind: str) -> int:
+        return dict(self.case_due_hours).get(kind, 72)
+
+
+SERVICE_ENV = {
+    "CRM_TUI_CASE_DUE_HOURS": "case_due_hours", "CRM_TUI_INBOX_TARGET_HOURS": "inbox_target_hours",
+    "CRM_TUI_UNHAPPY_DAYS": "unhappy_days", "CRM_TUI_LAPSE_DAYS": "lapse_days",
+    "CRM_TUI_LOST_REASONS": "lost_reasons", "CRM_TUI_SMTP_HOST": "smtp_host", "CRM_TUI_SMTP_PORT": "smtp_port",
+    "CRM_TUI_MAIL_FROM": "mail_from",
+}
+
+
+def service_settings_from(environ: Mapping[str, str]) -> ServiceSettings:
+    """The service desk's settings; a bad value is refused with the variable's name."""
+    values: dict = {}
+    for variable, name in SERVICE_ENV.items():
+        raw = environ.get(variable, "").strip()
+        if not raw:
+            continue
+        try:
+            if name in ("inbox_target_hours", "unhappy_days", "lapse_days", "smtp_port"):
+                values[name] = int(raw)
+                if values[name] < 1:
+                    raise ValueError
+            elif name == "case_due_hours":
+                pairs = [part.split("=") for part in raw.split(",")]
+                values[name] = tuple((kind.strip(), int(hours)) for kind, hours in pairs)
+                if any(kind not in CASE_KINDS or hours < 1 for kind, hours in values[name]):
+                    raise ValueError
+            elif name == "lost_reasons":
+                values[name] = tuple(part.strip() for part in raw.split(",") if part.strip())
+                if not values[name]:
+                    raise ValueError
+            else:
+                values[name] = raw
+        except ValueError:
+            expected = {"case_due_hours": f"kind=hours pairs like delivery=48,billing=24 ({', '.join(CASE_KINDS)})",
+                        "lost_reasons": "reasons separated by commas",
+                        }.get(name, "a whole number above 0")
+            raise SettingsError(f"{variable}={raw!r} is not valid: expected {expected}") from None
+    return ServiceSettings(**values)

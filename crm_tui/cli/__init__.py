@@ -96,11 +96,14 @@ def backup_command(
                       f"then `cp {copy.path} {live}` and remove {live}-wal and {live}-shm if they are there."))
 
 
-from crm_tui.cli import callbacks, import_files, marketing, privacy, report, staff  # noqa: E402
+from crm_tui.cli import callbacks, import_files, marketing, privacy, report, service_desk, staff  # noqa: E402
 
 app.add_typer(staff.staff_app, name="staff")
 app.command("import")(import_files.import_command)
 app.add_typer(callbacks.callbacks_app, name="callbacks")
+app.add_typer(service_desk.inbox_app, name="inbox")
+app.add_typer(service_desk.cases_app, name="cases")
+app.add_typer(service_desk.orders_app, name="orders")
 app.add_typer(marketing.marketing_app, name="marketing")
 app.command("report")(report.report_command)
 app.add_typer(privacy.privacy_app, name="privacy")

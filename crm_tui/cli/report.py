@@ -3,7 +3,7 @@
 import json
 import sys
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
-from crm_tui.cli.common import database, fail, print_table, private_output, staff_member
+from crm_tui.cli.common import database, fail, now, print_table, private_output, staff_member
 from crm_tui.services.policy import Action
 from crm_tui.services.safe_csv import csv_writer
 from crm_tui.settings import LANGUAGES
@@ -26,6 +26,8 @@ class Kind(StrEnum):
     TOP_CUSTOMERS = "top-customers"
     DISCOUNTS = "discounts"
     CALLBACKS = "callbacks"
+    QUALITY = "quality"
+    LOST = "lost-customers"
 
 
 class Format(StrEnum):
@@ -34,12 +36,13 @@ class Format(StrEnum):
     JSON = "json"
 
 
-MONEY = {"gross_cents", "cancellations_cents", "net_cents", "discount_cents"}
+MONEY = {"gross_cents", "cancellations_cents", "net_cents", "discount_cents", "value_lost_cents"}
 
 
 def report_command(
     ctx: typer.Context,
-    kind: Annotated[Kind, typer.Argument(help="monthly, top-products, top-customers, discounts or callbacks.")],
+    kind: Annotated[Kind, typer.Argument(help="monthly, top-products, top-customers, discounts, callbacks, quality "
+                                              "or lost-customers.")],
     first: Annotated[Optional[datetime], typer.Option("--from", formats=["%Y-%m-%d"],
                                                       help="First day (default: the first sale).")] = None,
     last: Annotated[Optional[datetime], typer.Option("--to", formats=["%Y-%m-%d"],
@@ -61,6 +64,9 @@ def report_command(
         fail(f"--by must be revenue or quantity, not {by!r}", 2)
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
+    if kind in (Kind.QUALITY, Kind.LOST):
+        service_report(ctx, kind, first, last, output_format, out_file, Localizer(lang or database(ctx).lang))
+        return
     staff_member(ctx, Action.RUN_REPORTS)
     engine = database(ctx).engine()
     with Session(engine) as session:
@@ -83,6 +89,72 @@ def report_command(
             days, hours = reports.callbacks(session, period)
             rows = [vars(d) | {"share_within_target": d.share_within_target} for d in days]
     write(rows, kind, period, output_format, out_file, Localizer(lang or database(ctx).lang))
+
+
+def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last: datetime | None,
+                   output_format: "Format", out_file: Path | None, tr) -> None:
+    """Service quality (default: the last 30 days) and lost customers (default: the last 12
+    months), up to today; formulas in crm_tui/services/service_quality.py and the README."""
+    import os
+    from datetime import timedelta
+
+    from crm_tui.services.lost_customers import lost_by_month, lost_customers
+    from crm_tui.services.reports import Period
+    from crm_tui.services.service_quality import quality_report
+    from crm_tui.settings import service_settings_from, settings_from
+
+    staff = staff_member(ctx, Action.SERVICE_QUALITY)
+    today = datetime.combine(now().date(), datetime.min.time())
+    last = last or today
+    first = first or last - timedelta(days=29 if kind == Kind.QUALITY else 364)
+    if first > last:
+        fail(f"--from {first:%Y-%m-%d} is after --to {last:%Y-%m-%d}", 2)
+    service = service_settings_from(os.environ)
+    utc = {"tzinfo": timezone.utc}
+    start, end = first.replace(**utc), last.replace(**utc)
+    if kind == Kind.LOST:
+        found = database(ctx).read(lambda session: lost_customers(session, staff, start, end, service))
+        rows = [{"month": m.month, "customers": m.customers, "value_lost_cents": m.value_lost_cents,
+                 "reasons": ", ".join(f"{reason} {n}" for reason, n in m.reasons.most_common())}
+                for m in lost_by_month(found)]
+    else:
+        report = database(ctx).read(lambda session: quality_report(
+            session, staff, start, end, settings_from(os.environ), service))
+        rows = quality_rows(report)
+    write(rows, kind, Period(first.date(), last.date()), output_format, out_file, tr)
+
+
+def quality_rows(report) -> list[dict]:
+    """One row per index (figure and what it is of), then the weeks, returns and lost months."""
+    def row(index: str, figure, basis: str) -> dict:
+        return {"index": index, "figure": figure, "basis": basis}
+
+    def share(part: int, whole: int) -> str | None:
+        return f"{part / whole:.1%}" if whole else None
+
+    rows = [
+        row("satisfaction", round(report.satisfaction, 2) if report.satisfaction is not None else None,
+            f"{sum(report.scores.values())} scores: " + " ".join(f"{s}:{report.scores.get(s, 0)}" for s in range(1, 6))),
+        row("complaints per 1,000 orders", round(report.complaints_per_1000_orders, 2)
+            if report.complaints_per_1000_orders is not None else None,
+            f"{report.complaints} complaints, {report.orders} orders"),
+        row("cases resolved within target", share(report.cases_within_target, report.cases_resolved),
+            f"{report.cases_within_target} of {report.cases_resolved} cases"),
+        row("median resolution hours", round(report.median_resolution_hours, 1)
+            if report.median_resolution_hours is not None else None, f"{report.cases_resolved} cases"),
+        row("first-contact resolution", share(report.first_contact, report.matters_closed),
+            f"{report.first_contact} of {report.matters_closed} callbacks and cases"),
+        row("callbacks called within target", share(report.callbacks_within_target, report.callbacks_called),
+            f"{report.callbacks_within_target} of {report.callbacks_called} callbacks"),
+        row("inbox answered within target", share(report.messages_within_target, report.messages_due),
+            f"{report.messages_within_target} of {report.messages_due} messages"),
+    ]
+    rows += [row(f"satisfaction {week}", round(average, 2), f"{n} scores")
+             for week, average, n in report.weekly_satisfaction]
+    rows += [row(f"return rate {r.sku}", f"{r.rate:.1%}", f"{r.returned} of {r.sold} units: {r.name}") for r in report.returns]
+    rows += [row(f"lost customers {m.month}", m.customers,
+                 ", ".join(f"{reason} {n}" for reason, n in m.reasons.most_common())) for m in report.lost]
+    return rows
 
 
 def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file: Path | None, tr) -> None:
@@ -127,7 +199,7 @@ def _shown(key: str, value, tr) -> str | Text:
     if key in MONEY:
         return tr.money(value)
     if isinstance(value, float):
-        return f"{value:.0%}"
+        return f"{value:.0%}" if "share" in key else f"{value:.2f}"
     if isinstance(value, int):
         return tr.number(value)
     return literal(value)

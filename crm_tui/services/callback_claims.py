@@ -20,10 +20,11 @@ from sqlmodel import Session, col
 from crm_tui.db import begin_write
 from crm_tui.models import CallbackAttempt
 from crm_tui.services.callback_queue import QueuedCallback, open_condition, queue
+from crm_tui.services.contacts import check_wrap_up
 from crm_tui.services.errors import ServiceError
 from crm_tui.services.policy import Action, require
 from crm_tui.services.staff import StaffMember, active_staff
-from crm_tui.settings import QueueSettings
+from crm_tui.settings import QueueSettings, ServiceSettings
 from crm_tui.shop.models import CallbackRequest, CallbackStatus
 
 CLAIM_CANDIDATES = 12  # enough for agents racing for the same head of the queue
@@ -103,14 +104,14 @@ def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: date
 def finish_callback(session: Session, staff: StaffMember, callback_id: int, outcome: str, *,
                     started_at: datetime, note: str = "", satisfaction: int | None = None,
                     feedback_kind: str | None = None, feedback: str = "", call_back_at: datetime | None = None,
-                    now: datetime, settings: QueueSettings = QueueSettings()) -> FinishedCallback:
+                    lost_reason: str | None = None, now: datetime, settings: QueueSettings = QueueSettings(),
+                    service: ServiceSettings = ServiceSettings()) -> FinishedCallback:
     """Record the attempt and move the callback on: tried again later, called back later, or
-    closed (as unreachable when the attempts ran out)."""
+    closed (as unreachable when the attempts ran out). "Declined" takes a lost reason."""
     if outcome not in OUTCOMES:
         raise CallbackError("unknown_outcome", f"{outcome!r} is not an outcome; one of {', '.join(OUTCOMES)}",
                             outcome=outcome)
-    if satisfaction is not None and not 1 <= satisfaction <= 5:
-        raise CallbackError("satisfaction_range", "satisfaction is from 1 to 5")
+    check_wrap_up(outcome, satisfaction, feedback_kind, lost_reason, service, CallbackError)
     if outcome == "call_later" and (call_back_at is None or call_back_at <= now):
         raise CallbackError("call_later_needs_time", "call back later needs a time in the future")
     begin_write(session)
@@ -135,7 +136,7 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
     session.execute(insert(CallbackAttempt).values(
         callback_id=callback_id, customer_id=callback.customer_id, staff_login=staff.login, started_at=started_at,
         ended_at=now, outcome=outcome, note=note.strip(), satisfaction=satisfaction, feedback_kind=feedback_kind,
-        feedback=feedback.strip()))
+        feedback=feedback.strip(), lost_reason=lost_reason))
     return FinishedCallback(str(values["status"]), values.get("outcome", outcome), values.get("next_attempt_at"))
 
 

@@ -28,6 +28,7 @@ class CampaignCounts:
     in_segment_with_consent: int = 0
     exported: int = 0
     without_offer: int = 0
+    withheld: int = 0  # an open case or an unhappy score: not sold to now
 
 
 def _consenting(channel: str):
@@ -53,6 +54,9 @@ def campaign(session: Session, segment: str, channel: str, templates, now: datet
         counts.in_segment_with_consent += 1
         found: CustomerOffers = customer_offers(session, customer_id, templates, now=now, limit=1)
         if not found.consents[channel]:  # never trust one check with someone's consent
+            continue
+        if found.withheld:
+            counts.withheld += 1
             continue
         if not found.offers:
             counts.without_offer += 1

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from crm_tui.services.affinity import relearn
+from crm_tui.services.customer_groups import recompute_groups
 from crm_tui.services.segments import recompute_segments
 
 
@@ -18,9 +19,10 @@ class Refreshed:
 
 
 def refresh_marketing(session: Session, now: datetime) -> Refreshed:
-    """Recompute every customer's segment and relearn the baskets, in the caller's write
+    """Recompute every customer's segment and group (I-V) and relearn the baskets, in the caller's write
     transaction (readers keep the previous figures until it commits)."""
     started = time.perf_counter()
     customers = recompute_segments(session, now)
+    recompute_groups(session, now.date().isoformat())
     affinity = relearn(session, now)
     return Refreshed(customers, len(affinity.together), time.perf_counter() - started)

@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 from crm_tui.db import row_tuples
 from crm_tui.models import OfferMade
 from crm_tui.services.affinity import NEW_DAYS
+from crm_tui.services.offer_hold import OfferHold, offer_hold
 from crm_tui.shop.models import Customer, Order, OrderLine, Product, ProductKind, stored_id
 from crm_tui.shop.types import db_datetime
 
@@ -245,23 +246,25 @@ class CustomerOffers:
     channel: str | None  # the suggested one; None: no marketing consent at all
     offers: list[Offer]
     messages: list[str]  # one per offer, in the customer's language
+    withheld: "OfferHold | None" = None  # why no offer is made now (an open case, an unhappy score)
 
 
 def customer_offers(session: Session, customer_id: int, templates: dict[str, dict[str, str]],
-                    now: datetime, limit: int = 10) -> CustomerOffers:
+                    now: datetime, limit: int = 10, unhappy_days: int = 30) -> CustomerOffers:
     from crm_tui.i18n import Localizer
     from crm_tui.services.affinity import StoredAffinity
 
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise LookupError(f"customer {customer_id} does not exist")
-    offers = offers_for(session, customer_id, StoredAffinity(session), now=now, limit=limit)
+    hold = offer_hold(session, customer_id, now, unhappy_days)
+    offers = [] if hold else offers_for(session, customer_id, StoredAffinity(session), now=now, limit=limit)
     money = Localizer(customer.preferred_language if customer.preferred_language in ("en", "es") else "en").money
     messages = [message_for(o, customer.first_name, customer.preferred_language, templates, money(o.unit_price_cents))
                 for o in offers]
     return CustomerOffers(stored_id(customer), customer.customer_number, customer.first_name, customer.last_name,
                           customer.email, customer.phone, customer.preferred_language, consented_channels(customer),
-                          suggested_channel(customer), offers, messages)
+                          suggested_channel(customer), offers, messages, hold)
 
 
 def find_customer(session: Session, reference: str) -> int | None:

@@ -38,6 +38,13 @@ class Action(StrEnum):
     MANAGE_STAFF = "add, disable or enable staff"
     BACKUP = "back up the database"
     PRIVACY = "export, erase or see who accessed a customer's data"
+    WORK_INBOX = "work the inbox (take, answer, close messages)"
+    LOG_CONTACT = "log a contact with a customer"
+    WORK_CASES = "open and work complaint cases"
+    REVERSE_ORDER = "cancel or return an order"
+    TRACK_ORDERS = "see an order's status history"
+    MOVE_ORDERS = "move orders along (paid, shipped, delivered)"
+    SERVICE_QUALITY = "see the service-quality and lost-customer reports"
 
 
 # Agents work with customers and the queue; supervisors and ops also run the shop's data.
@@ -51,6 +58,13 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.ADD_CALLBACK: STAFF,
     Action.MARKETING_OFFERS: STAFF,
     Action.MARKETING_SEGMENTS: STAFF,
+    Action.WORK_INBOX: STAFF,
+    Action.LOG_CONTACT: STAFF,
+    Action.WORK_CASES: STAFF,
+    Action.REVERSE_ORDER: STAFF,
+    Action.TRACK_ORDERS: STAFF,
+    Action.MOVE_ORDERS: SUPERVISORS,
+    Action.SERVICE_QUALITY: SUPERVISORS,
     Action.SUPERVISE_QUEUE: SUPERVISORS,
     Action.RELEASE_CALLBACK: SUPERVISORS,
     Action.VIEW_DASHBOARD: SUPERVISORS,

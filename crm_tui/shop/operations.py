@@ -23,6 +23,7 @@ from crm_tui.shop.models import (
     OrderChannel,
     OrderLine,
     OrderStatus,
+    OrderStatusChange,
     Product,
     ProductKind,
     stored_id,
@@ -248,36 +249,96 @@ def place_order(
     return PlacedOrder(order_id, order.number, subtotal, discount, total)
 
 
-def cancel_order(session: Session, order_id: int, *, taken_by: str | None = None,
-                 now: datetime | None = None) -> PlacedOrder:
-    """Cancel a whole order: a cancellation document with every line negated, linked to it by
-    cancels_order_id, its totals the order's negated; the stock goes back. An order can be
-    cancelled once, and a cancellation cannot be cancelled."""
+# What may follow what on an order's way; "placed" is where every order starts.
+NEXT_STATUS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PLACED: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.RETURNED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.RETURNED}),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.RETURNED: frozenset(),
+}
+
+
+class IllegalTransition(OrderRefused):
+    def __init__(self, number: str, current: OrderStatus, wanted: OrderStatus):
+        self.number, self.current, self.wanted = number, current, wanted
+        allowed = ", ".join(sorted(NEXT_STATUS[current])) or "nothing"
+        super().__init__(f"{number} is {current.value}: it cannot become {wanted.value} (only {allowed})")
+
+
+def order_status(session: Session, order_id: int) -> OrderStatus:
+    """Where the order is now: its latest status change, or placed."""
+    latest = session.scalar(select(col(OrderStatusChange.status)).where(col(OrderStatusChange.order_id) == order_id)
+                            .order_by(col(OrderStatusChange.at).desc(), col(OrderStatusChange.id).desc()).limit(1))
+    return OrderStatus(latest) if latest else OrderStatus.PLACED
+
+
+def _an_order(session: Session, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None:
         raise OrderRefused(f"no order with id {order_id}")
     if order.cancels_order_id is not None or order.total_cents < 0:
-        raise OrderRefused(f"{order.number} is itself a cancellation")
+        raise OrderRefused(f"{order.number} is itself a cancellation or return")
+    return order
+
+
+def move_order(session: Session, order_id: int, status: OrderStatus | str, *, changed_by: str = "shop",
+               carrier: str = "", tracking_number: str = "", now: datetime | None = None) -> OrderStatusChange:
+    """The shop moves an order along: paid, shipped (with carrier and tracking number),
+    delivered. Cancelling and returning go through reverse_order, which also gives the stock
+    back. A step the order cannot take from where it is raises IllegalTransition."""
+    status = OrderStatus(status)
+    order = _an_order(session, order_id)
+    current = order_status(session, order_id)
+    if status not in NEXT_STATUS[current]:
+        raise IllegalTransition(order.number, current, status)
+    if status == OrderStatus.SHIPPED and not (carrier.strip() and tracking_number.strip()):
+        raise OrderRefused(f"{order.number}: shipping needs the carrier and the tracking number")
+    change = OrderStatusChange(order_id=order_id, at=now or utc_now(), status=status, carrier=carrier.strip(),
+                               tracking_number=tracking_number.strip(), changed_by=changed_by)
+    session.add(change)
+    session.flush()
+    return change
+
+
+def reverse_order(session: Session, order_id: int, status: OrderStatus = OrderStatus.CANCELLED, *,
+                  taken_by: str | None = None, now: datetime | None = None) -> PlacedOrder:
+    """Cancel (before it ships) or return (once shipped) a whole order: a document with every
+    line negated, linked to it by cancels_order_id, its totals the order's negated, and its
+    status `status`; the stock goes back and the order's history records the step. An order is
+    reversed once; a reversal cannot be reversed."""
+    if status not in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
+        raise OrderRefused(f"an order is reversed by cancelling or returning it, not by {status}")
+    order = _an_order(session, order_id)
     if session.scalar(select(col(Order.number)).where(col(Order.cancels_order_id) == order_id)):
-        raise OrderRefused(f"{order.number} is already cancelled")
+        raise OrderRefused(f"{order.number} is already cancelled or returned")
+    now = now or utc_now()
+    move_order(session, order_id, status, changed_by=taken_by or "shop", now=now)
     lines = session.scalars(select(OrderLine).where(col(OrderLine.order_id) == order_id)).all()
-    cancellation = Order(
-        number=f"pending-cancel-{order_id}", customer_id=order.customer_id, placed_at=now or utc_now(),
-        status=OrderStatus.CANCELLED, channel=order.channel, discount_percent=order.discount_percent,
+    reversal = Order(
+        number=f"pending-reverse-{order_id}", customer_id=order.customer_id, placed_at=now,
+        status=status, channel=order.channel, discount_percent=order.discount_percent,
         taken_by=taken_by, cancels_order_id=order_id, subtotal_cents=-order.subtotal_cents,
         discount_cents=-order.discount_cents, total_cents=-order.total_cents)
-    session.add(cancellation)
+    session.add(reversal)
     session.flush()
-    cancellation.number = f"C{order.number}"
+    reversal.number = f"{'C' if status == OrderStatus.CANCELLED else 'R'}{order.number}"
     for line in lines:
-        session.add(OrderLine(order_id=stored_id(cancellation), product_id=line.product_id, quantity=-line.quantity,
+        session.add(OrderLine(order_id=stored_id(reversal), product_id=line.product_id, quantity=-line.quantity,
                               unit_price_cents=line.unit_price_cents, line_total_cents=-line.line_total_cents))
         session.execute(update(Product).where(col(Product.id) == line.product_id)
                         .values(stock_quantity=col(Product.stock_quantity) + line.quantity)
                         .execution_options(synchronize_session=False))
     session.flush()
-    return PlacedOrder(stored_id(cancellation), cancellation.number, cancellation.subtotal_cents,
-                       cancellation.discount_cents, cancellation.total_cents)
+    return PlacedOrder(stored_id(reversal), reversal.number, reversal.subtotal_cents,
+                       reversal.discount_cents, reversal.total_cents)
+
+
+def cancel_order(session: Session, order_id: int, *, taken_by: str | None = None,
+                 now: datetime | None = None) -> PlacedOrder:
+    """Cancel a whole order before it ships (reverse_order)."""
+    return reverse_order(session, order_id, OrderStatus.CANCELLED, taken_by=taken_by, now=now)
 
 
 # --- callbacks and the contact form -----------------------------------------------------
