@@ -15,7 +15,7 @@ from crm_tui.models import Role
 from crm_tui.services.database_facts import is_demo
 from crm_tui.services.policy import Action, NotAllowed, require
 from crm_tui.services.staff import NotStaff, active_staff
-from crm_tui.settings import QueueSettings, Settings, SettingsError, settings_from
+from crm_tui.settings import QueueSettings, Settings, SettingsError, service_settings_from, settings_from
 from crm_tui.shop.types import utc_now
 from crm_tui.widgets.literal import visible
 from crm_tui.widgets.translated_bindings import translate_bindings
@@ -92,6 +92,7 @@ def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
     `impersonate` (--as) is honoured on a demo database only."""
     try:
         queue = queue or settings_from(os.environ if environ is None else environ)
+        service = service_settings_from(os.environ if environ is None else environ)
     except SettingsError as exc:
         raise ConsoleRefused(str(exc)) from None
     refuse_missing_file(resolve_url(settings.db))
@@ -107,6 +108,6 @@ def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
         engine.dispose()
         raise ConsoleRefused(str(exc)) from None
     app = CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue,
-                                clock))
+                                service, clock))
     app.startup_warning = readable_by_others(str(engine.url))
     return app

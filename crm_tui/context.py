@@ -14,7 +14,7 @@ from crm_tui.i18n import Localizer
 from crm_tui.services.policy import Action, may
 from crm_tui.services.privacy import record_access
 from crm_tui.services.staff import StaffMember, active_staff
-from crm_tui.settings import QueueSettings
+from crm_tui.settings import QueueSettings, ServiceSettings
 from crm_tui.shop.types import utc_now
 
 T = TypeVar("T")
@@ -31,6 +31,7 @@ class ConsoleContext:
     tr: Localizer
     database: str
     queue: QueueSettings = QueueSettings()
+    service: ServiceSettings = ServiceSettings()
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def now(self) -> datetime:

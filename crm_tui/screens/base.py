@@ -45,6 +45,18 @@ def service_sentence(error: ServiceError, tr) -> str:
         "time_passed": tr("That time has already passed."),
         "no_such_callback": tr("This callback no longer exists."),
         "not_allowed": tr("That is not for your role."),
+        "message_not_held": tr("Take the message first (Enter): it is not yours."),
+        "message_taken": tr("Someone else has taken this message."),
+        "no_phone": tr("The sender gave no phone number to call back."),
+        "answer_empty": tr("Write the answer first."),
+        "mail_not_sent": tr("The answer could not be e-mailed: nothing was recorded; try again later."),
+        "case_not_yours": tr("This case belongs to someone else; a supervisor can hand it to you."),
+        "case_changed": tr("The case was changed meanwhile: it has been loaded again; try once more."),
+        "case_finished": tr("This case is already resolved or closed."),
+        "resolve_first": tr("Resolve the case before closing it."),
+        "case_has_no_order": tr("This case is not about an order."),
+        "lost_reason_needed": tr("Choose why the customer declined or was lost."),
+        "summary_empty": tr("Say what the complaint is about."),
     }
     return sentences.get(error.code, str(error))
 
@@ -91,7 +103,7 @@ class ConsoleModal(ReportsFailures, ModalScreen[ScreenResultType]):
 
 
 class CustomerNavigation:
-    """F2 summary, F3 phone order, F5 offers for the screen's customer (none: the key does nothing).
+    """F2 summary, F3 phone order, F5 offers, F8 timeline (contacts, cases) for the screen's customer (none: the key does nothing).
     `customer_changed` runs when a phone order comes back, so the screen can show it."""
 
     context: ConsoleContext
@@ -113,6 +125,12 @@ class CustomerNavigation:
         if self.customer_id:
             self.app.push_screen(PhoneOrderScreen(self.context, self.customer_id),
                                  lambda _placed: self.customer_changed())
+
+    def action_timeline(self) -> None:
+        from crm_tui.screens.timeline import TimelineScreen
+
+        if self.customer_id:
+            self.app.push_screen(TimelineScreen(self.context, self.customer_id))
 
     def action_offers(self) -> None:
         from crm_tui.screens.offers import OffersScreen

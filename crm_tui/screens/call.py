@@ -23,8 +23,9 @@ from crm_tui.services.dialling import dial
 from crm_tui.services.timeline import TimelineEntry, customer_timeline
 from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.call_outcomes import OUTCOME_KEYS, REACHED, outcome_labels
-from crm_tui.widgets.literal import cell, filled
+from crm_tui.widgets.literal import filled
 from crm_tui.widgets.summary_panel import SummaryPanel
+from crm_tui.widgets.timeline_rows import timeline_rows
 from crm_tui.widgets.translated_bindings import translate_bindings
 
 
@@ -70,6 +71,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         self._dial_note = Content("")
         self._finishing = False
         self._lost = False  # the callback was taken from us: nothing can be recorded, Esc leaves
+        self._complaint = ""  # what the customer complained of, to open as a case after the wrap-up
         self._logged: set[int] = set()
         translate_bindings(self, context.tr)
 
@@ -177,19 +179,11 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
                     f"{tr('Chat marketing')}: {yes_no[card.consent_chat]}",
                 ] if line]
             self.query_one("#card-facts", Static).update(Content("\n").join(facts))
-        kinds = {"request": tr("callback request"), "call": tr("call"), "message": tr("message")}
-        labels = outcome_labels(tr) | {"pending": tr("waiting"), "claimed": tr("being called"), "done": tr("done"),
-                                       "question": tr("question"), "complaint": tr("complaint"),
-                                       "suggestion": tr("suggestion")}
         zone = card.time_zone if card is not None else self.entry.time_zone  # one clock on the screen: theirs
         table = self.query_one("#timeline", DataTable)
         table.clear()
-        for entry in message.timeline:
-            length = f"{entry.duration_seconds // 60}:{entry.duration_seconds % 60:02d}" \
-                if entry.duration_seconds is not None else ""
-            stars = "★" * entry.satisfaction if entry.satisfaction else ""
-            table.add_row(tr.datetime(entry.at, zone), kinds[entry.kind], cell(entry.who),
-                          cell(labels.get(entry.what, entry.what)), f"{length} {stars}".strip(), cell(entry.detail))
+        for row in timeline_rows(message.timeline, tr, zone):
+            table.add_row(*row)
 
     # --- dialling -----------------------------------------------------------------------------
 
@@ -241,10 +235,10 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
     def action_outcome(self, outcome: str) -> None:
         if self._finishing or self._lost:
             return
-        if outcome in REACHED or outcome == "call_later":
+        if outcome in REACHED or outcome in ("call_later", "declined"):
             from crm_tui.screens.call_wrap_up import WrapUpScreen
 
-            self.app.push_screen(WrapUpScreen(self.context, self.entry, outcome),
+            self.app.push_screen(WrapUpScreen(self.context, self.entry.time_zone, outcome),
                                  lambda details: self._wrapped_up(outcome, details))
         else:
             self._finishing = True
@@ -253,6 +247,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
     def _wrapped_up(self, outcome: str, details: dict | None) -> None:
         if details is not None:  # None: Esc, back to the call
             self._finishing = True
+            self._complaint = details.get("feedback", "") if details.get("feedback_kind") == "complaint" else ""
             self.finish(outcome, details)
 
     def action_must_end(self) -> None:
@@ -297,5 +292,36 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         if message.error:
             self.query_one("#call-facts", Static).update(self._call_facts(filled("[red]{error}[/]",
                                                                                  error=message.error)))
+        elif self._complaint and self.customer_id:
+            self._offer_case(message.note)
         else:
             self.dismiss(message.note)
+
+    def _offer_case(self, note: str) -> None:
+        """A complaint was recorded: open it as a case now (Esc: no case, the call ends)."""
+        from crm_tui.screens.service_form import FormScreen
+        from crm_tui.screens.timeline import case_fields
+
+        tr = self.context.tr
+        fields = case_fields(self.context, self.customer_id, self._complaint)
+
+        def opened(values: dict | None) -> None:
+            if values:
+                self.open_case(values, note)
+            else:
+                self.dismiss(note)
+        self.app.push_screen(FormScreen(self.context, tr("The customer complained: open a case? (Esc: no)"), fields,
+                                        lambda v: {} if v["kind"] else {"kind": tr("Choose the type.")}), opened)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="finish")
+    def open_case(self, values: dict, note: str) -> None:
+        from crm_tui.services.cases import open_case
+
+        now = self.clock()
+        case_id = self.context.write(lambda session: open_case(
+            session, self.context.staff, customer_id=self.customer_id, kind=values["kind"],
+            summary=values["summary"], source="call", source_id=self.entry.callback_id,
+            order_id=int(values["order"]) if values["order"] else None, priority=int(values["priority"] or 2),
+            now=now, settings=self.context.service))
+        self.app.call_from_thread(self.dismiss, note + " " + self.context.tr("Case {case} is open.").format(
+            case=case_id))

@@ -10,10 +10,15 @@ from textual.widgets import Input, Label, Select, Static
 
 from crm_tui.screens.base import ConsoleModal
 from crm_tui.services.callback_claims import CallbackError, call_back_time
-from crm_tui.services.callback_queue import QueuedCallback
 from crm_tui.widgets.literal import filled
 
 FEEDBACK_KINDS = ("complaint", "suggestion")
+
+
+def lost_reason_label(reason: str, tr) -> str:
+    return {"price": tr("price"), "delivery": tr("delivery"), "quality": tr("quality"), "service": tr("service"),
+            "competitor": tr("competitor"), "no_longer_needed": tr("no longer needed"),
+            "other": tr("other")}.get(reason, reason)
 
 
 class WrapUpScreen(ConsoleModal[dict | None]):
@@ -22,17 +27,24 @@ class WrapUpScreen(ConsoleModal[dict | None]):
     CSS_PATH = "call.tcss"
     BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Back to the call")]
 
-    def __init__(self, context, entry: QueuedCallback, outcome: str):
+    def __init__(self, context, zone: str, outcome: str):
         super().__init__(context)
-        self.entry, self.outcome, self.clock = entry, outcome, context.now
+        self.zone, self.outcome, self.clock = zone, outcome, context.now
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
         with Vertical(id="wrap-up"):
-            if self.outcome == "call_later":
+            if self.outcome == "declined":
+                yield Static(tr("[b]Declined[/b] — why? (the lost-customer report counts the reasons)"))
+                with Vertical(classes="field"):
+                    yield Label(tr("Why declined or lost"))
+                    yield Select([(lost_reason_label(r, tr), r) for r in self.context.service.lost_reasons],
+                                 prompt=tr("choose…"), id="lost-reason")
+                    yield Static("", id="error-lost-reason", classes="error")
+            elif self.outcome == "call_later":
                 yield Static(tr("[b]Call back later[/b] — when did the customer ask for?"))
                 yield from self._field("call-back-at", filled(tr("Time in the customer's zone ({zone})"),
-                                                              zone=self.entry.time_zone),
+                                                              zone=self.zone),
                                        tr("18:30 · tomorrow 10:00 · +30m · 2026-11-24 10:00"))
             else:
                 yield Static(tr("[b]Call reached[/b] — the customer's view, if they gave it (all optional)"))
@@ -52,17 +64,23 @@ class WrapUpScreen(ConsoleModal[dict | None]):
             yield Static("", id=f"error-{name}", classes="error")
 
     def on_mount(self) -> None:
-        self.query(Input).first().focus()
+        self.query("Input, Select").first().focus()
 
     @on(Input.Submitted)
     def action_save(self) -> None:
         tr = self.context.tr
         errors: dict[str, str] = {}
         values = {"note": self.query_one("#note", Input).value}
-        if self.outcome == "call_later":
+        if self.outcome == "declined":
+            reason = self.query_one("#lost-reason", Select).value
+            if reason is Select.BLANK:
+                errors["lost-reason"] = tr("Choose why the customer declined or was lost.")
+            else:
+                values["lost_reason"] = reason
+        elif self.outcome == "call_later":
             try:
                 values["call_back_at"] = call_back_time(self.query_one("#call-back-at", Input).value, self.clock(),
-                                                        self.entry.time_zone)
+                                                        self.zone)
             except CallbackError:
                 errors["call-back-at"] = tr("Type a time to come: 18:30, tomorrow 10:00, +30m or 2026-11-24 10:00.")
         else:

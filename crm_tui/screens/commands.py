@@ -47,7 +47,9 @@ class ScreenCommands(Provider):
         screens = [(tr("Search customers"), app.action_go_home, tr("The search box on the home screen"))]
         for action, name, help_text in (("callbacks", tr("Callback queue"), tr("The callbacks waiting (F4)")),
                                         ("segments", tr("Segments"), tr("Customers per segment (F6)")),
-                                        ("dashboard", tr("Dashboard"), tr("Sales, products, customers, agents (F7)"))):
+                                        ("dashboard", tr("Dashboard"), tr("Sales, products, customers, agents (F7)")),
+                                        ("inbox", tr("Inbox"), tr("Messages from customers and visitors (F8)")),
+                                        ("cases", tr("Cases"), tr("Complaint cases: mine, team, overdue (F9)"))):
             if app.home_may(action):
                 screens.append((name, partial(app.from_home, action), help_text))
         return screens

@@ -19,6 +19,7 @@ class Customer360Screen(CustomerNavigation, ConsoleScreen):
     BINDINGS = [
         Binding("f3", "phone_order", "New phone order"),
         Binding("f5", "offers", "Offers"),
+        Binding("f8", "timeline", "Timeline"),
         Binding("escape", "back", "Back"),
     ]
 

@@ -37,6 +37,7 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
         Binding("f2", "summary", "Summary & orders"),
         Binding("f3", "phone_order", "New phone order"),
         Binding("f5", "offers", "Offers"),
+        Binding("f8", "timeline", "Timeline"),
         Binding("escape", "back", "Back"),
     ]
 

@@ -14,13 +14,15 @@ from crm_tui.widgets.literal import cell, filled
 
 
 class HomeScreen(ConsoleScreen):
-    POLICY = {"dashboard": Action.VIEW_DASHBOARD}
+    POLICY = {"dashboard": Action.VIEW_DASHBOARD, "inbox": Action.WORK_INBOX, "cases": Action.WORK_CASES}
     CSS_PATH = "home.tcss"
     BINDINGS = [
         Binding("escape", "focus_search", "Search box"),
         Binding("f4", "callbacks", "Callbacks"),
         Binding("f6", "segments", "Segments"),
         Binding("f7", "dashboard", "Dashboard"),
+        Binding("f8", "inbox", "Inbox"),
+        Binding("f9", "cases", "Cases"),
         Binding("down", "focus_results", "Results", show=False),
     ]
 
@@ -133,6 +135,16 @@ class HomeScreen(ConsoleScreen):
         from crm_tui.screens.dashboard import DashboardScreen
 
         self.app.push_screen(DashboardScreen(self.context))
+
+    def action_inbox(self) -> None:
+        from crm_tui.screens.inbox import InboxScreen
+
+        self.app.push_screen(InboxScreen(self.context))
+
+    def action_cases(self) -> None:
+        from crm_tui.screens.cases import CasesScreen
+
+        self.app.push_screen(CasesScreen(self.context))
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

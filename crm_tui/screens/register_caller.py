@@ -14,8 +14,9 @@ from crm_tui.shop.validation import InvalidInput, national_phone, phone_region
 from crm_tui.widgets.customer_form import CustomerFields, field_problems
 
 
-class RegisterCallerScreen(ConsoleModal[int | None]):
-    """Dismissed with the new customer's id, or None (Esc)."""
+class RegisterPersonScreen(ConsoleModal[int | None]):
+    """Register someone with the shop's registration rules: `register(session, form, now)`
+    writes and returns the new customer's id. Dismissed with it, or None (Esc)."""
 
     CSS_PATH = "call.tcss"
     BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Back to the call")]
@@ -25,19 +26,15 @@ class RegisterCallerScreen(ConsoleModal[int | None]):
             super().__init__()
             self.errors = errors
 
-    def __init__(self, context, entry: QueuedCallback):
+    def __init__(self, context, prefilled: dict[str, str], register, title: str, hint: str):
         super().__init__(context)
-        self.entry = entry
+        self.prefilled, self.register, self.title_text, self.hint = prefilled, register, title, hint
 
     def compose(self) -> ComposeResult:
-        tr = self.context.tr
-        country = phone_region(self.entry.phone) or "ES"
-        prefilled = {"phone": national_phone(self.entry.phone), "country": country,
-                     "preferred_language": "es" if country == "ES" else "en"}
         with Vertical(id="register"):
-            yield Static(tr("[b]Register the caller[/b] — ask for each field; the e-mail is required by the shop"))
-            yield CustomerFields(tr, prefilled, grid_id="register-fields")
-            yield Static(tr("Enter or ctrl+s saves · Esc goes back to the call"), classes="hint")
+            yield Static(self.title_text)
+            yield CustomerFields(self.context.tr, self.prefilled, grid_id="register-fields")
+            yield Static(self.hint, classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#field-first_name").focus()
@@ -50,8 +47,7 @@ class RegisterCallerScreen(ConsoleModal[int | None]):
     def save(self, form: dict) -> None:
         try:
             now = self.context.now()
-            customer_id = self.context.write(lambda session: register_caller(session, self.entry.callback_id, form,
-                                                                             now))
+            customer_id = self.context.write(lambda session: self.register(session, form, now))
         except InvalidInput as exc:
             self.post_message(self.Refused(field_problems(exc.problems(), self.context.tr)))
             return
@@ -63,3 +59,25 @@ class RegisterCallerScreen(ConsoleModal[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def prefilled_from_phone(phone: str | None, email: str | None = None) -> dict[str, str]:
+    country = phone_region(phone) if phone else None
+    country = country or "ES"
+    values = {"country": country, "preferred_language": "es" if country == "ES" else "en"}
+    if phone:
+        values["phone"] = national_phone(phone)
+    if email:
+        values["email"] = email
+    return values
+
+
+class RegisterCallerScreen(RegisterPersonScreen):
+    """The unknown caller of a callback, registered from the call."""
+
+    def __init__(self, context, entry: QueuedCallback):
+        tr = context.tr
+        super().__init__(context, prefilled_from_phone(entry.phone),
+                         lambda session, form, now: register_caller(session, entry.callback_id, form, now),
+                         tr("[b]Register the caller[/b] — ask for each field; the e-mail is required by the shop"),
+                         tr("Enter or ctrl+s saves · Esc goes back to the call"))

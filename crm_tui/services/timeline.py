@@ -56,11 +56,11 @@ def customer_timeline(session: Session, customer_id: int, limit: int = PAGE, off
                                  .order_by(col(ContactMessage.received_at).desc()).limit(n))]
     for case in session.scalars(select(ServiceCase).where(col(ServiceCase.customer_id) == customer_id)
                                 .order_by(col(ServiceCase.opened_at).desc()).limit(n)):
-        entries.append(TimelineEntry(case.opened_at, "case", case.owner, f"#{case.id} {case.kind} {case.status}",
-                                     case.summary))
+        entries.append(TimelineEntry(case.opened_at, "case", case.owner, "opened",
+                                     f"#{case.id} {case.kind}: {case.summary}"))
         if case.resolved_at is not None:
-            entries.append(TimelineEntry(case.resolved_at, "case", case.owner, f"#{case.id} {case.outcome}",
-                                         case.resolution))
+            entries.append(TimelineEntry(case.resolved_at, "case", case.owner, case.outcome or "resolved",
+                                         f"#{case.id}: {case.resolution}"))
     entries += [
         TimelineEntry(placed_at, "order", taken_by or "", str(status), f"{number} {total / 100:.2f}")
         for number, placed_at, status, taken_by, total in row_tuples(session.execute(

@@ -13,6 +13,7 @@ from crm_tui.models import CallbackAttempt
 from crm_tui.screens.call import CallScreen
 from crm_tui.screens.callback_queue import CallbackQueueScreen
 from crm_tui.screens.queue_supervision import QueueSupervisionScreen
+from crm_tui.screens.service_form import FormScreen
 from crm_tui.shop.models import CallbackRequest, Customer
 from crm_tui.shop.operations import request_callback
 from crm_tui.shop.validation import national_phone
@@ -92,6 +93,11 @@ async def test_a_reached_call_records_satisfaction_and_a_complaint(console_facto
         wrap_up.query_one("#note", Input).value = "Offered express shipping"
         wrap_up.query_one("#note", Input).focus()
         await pilot.press("enter")
+        await settle(pilot)
+        # A complaint: the console offers to open it as a case; Esc declines, the call ends.
+        assert isinstance(app.screen, FormScreen)
+        assert app.screen.query_one("#summary", Input).value == "The parcel came late"
+        await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CallbackQueueScreen)
     [attempt] = stored(demo_db, select(CallbackAttempt).where(CallbackAttempt.callback_id == callback_id))

@@ -1,0 +1,236 @@
+"""Complaint cases: mine, the team's, the overdue ones, the finished ones; Enter opens one to
+work it (waiting, resolve, close, cancel or return its order, a goodwill discount)."""
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from crm_tui.screens.base import ConsoleScreen, service_sentence
+from crm_tui.screens.inbox import case_kind_labels
+from crm_tui.screens.service_form import FormField, FormScreen
+from crm_tui.services import cases as desk
+from crm_tui.services.errors import ServiceError
+from crm_tui.services.order_tracking import OrderRefused
+from crm_tui.widgets.literal import cell, filled
+
+POLL_SECONDS = 2.0
+
+
+def case_status_labels(tr) -> dict[str, str]:
+    return {"open": tr("open"), "waiting": tr("waiting for customer"), "resolved": tr("resolved"),
+            "closed": tr("closed")}
+
+
+def case_outcome_labels(tr) -> dict[str, str]:
+    return {"refund": tr("refund"), "replacement": tr("replacement"), "credit": tr("credit or discount"),
+            "explanation": tr("explanation"), "rejected": tr("rejected")}
+
+
+class CasesScreen(ConsoleScreen):
+    BINDINGS = [
+        Binding("1", "view('mine')", "Mine"),
+        Binding("2", "view('team')", "Team"),
+        Binding("3", "view('overdue')", "Overdue"),
+        Binding("4", "view('finished')", "Finished"),
+        Binding("w", "waiting", "Waiting"),
+        Binding("v", "resolve", "Resolve"),
+        Binding("x", "close_case", "Close"),
+        Binding("o", "reverse_order", "Cancel/return order"),
+        Binding("g", "goodwill", "Goodwill"),
+        Binding("f2", "summary", "Customer"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, rows: list[desk.CaseRow]):
+            super().__init__()
+            self.rows = rows
+
+    def __init__(self, context, view: str = "mine"):
+        super().__init__(context)
+        self.view = view
+        self._rows: list[desk.CaseRow] = []
+        self._version: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="cases-status")
+        yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="case-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tr = self.context.tr
+        wide = self.app.size.width >= 100
+        table = self.query_one("#cases", DataTable)
+        for label, wide_width, narrow_width in (
+                ("#", 5, 4), (tr("Due"), 16, 11), (tr("Type"), 14, 9), (tr("Status"), 12, 9), (tr("Prio"), 6, 0),
+                (tr("Owner"), 8, 0), (tr("Customer"), 18, 14), (tr("Order"), 11, 0), (tr("Summary"), 24, 20)):
+            if wide or narrow_width:
+                table.add_column(label, width=wide_width if wide else narrow_width)
+        self.load()
+        self.set_interval(POLL_SECONDS, self.poll)
+
+    def action_view(self, view: str) -> None:
+        self.view = view
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cases")
+    def load(self) -> None:
+        now = self.context.now()
+
+        def read(session):
+            return desk.cases_version(session), desk.cases(session, self.context.staff, self.view, now)
+        self._version, rows = self.context.read(read)
+        self.post_message(self.Loaded(rows))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cases-poll")
+    def poll(self) -> None:
+        if self.context.read(desk.cases_version) != self._version:
+            self.load()
+
+    @on(Loaded)
+    def show(self, message: Loaded) -> None:
+        tr = self.context.tr
+        wide = self.app.size.width >= 100
+        self._rows = message.rows
+        statuses, kinds = case_status_labels(tr), case_kind_labels(tr)
+        priorities = {1: tr("high"), 2: tr("normal"), 3: tr("low")}
+        table = self.query_one("#cases", DataTable)
+        row = table.cursor_row
+        table.clear()
+        zone = self.context.queue.time_zone
+        for c in message.rows:
+            due = tr.datetime(c.due_at, zone) + (" !" if c.overdue else "")
+            cells = [str(c.case_id), due if wide else due[-11:], kinds.get(c.kind, c.kind),
+                     statuses.get(c.status, c.status)]
+            if wide:
+                cells += [priorities.get(c.priority, str(c.priority)), cell(c.owner)]
+            cells.append(cell(c.customer_name or c.customer_number or tr("no customer")))
+            if wide:
+                cells.append(cell(c.order_number or ""))
+            cells.append(cell(c.summary))
+            table.add_row(*cells, key=str(c.case_id))
+        if message.rows:
+            table.move_cursor(row=min(row, len(message.rows) - 1))
+        views = {"mine": tr("my open cases"), "team": tr("the team's open cases"), "overdue": tr("overdue cases"),
+                 "finished": tr("finished cases")}
+        self.query_one("#cases-status", Static).update(filled(
+            tr("{count} {view} · 1 mine · 2 team · 3 overdue · 4 finished"), count=len(message.rows),
+            view=views[self.view]))
+        self.show_detail()
+
+    @on(DataTable.RowHighlighted, "#cases")
+    def show_detail(self) -> None:
+        tr = self.context.tr
+        c = self.current()
+        detail = self.query_one("#case-detail", Static)
+        if c is None:
+            detail.update(tr("No case here."))
+            return
+        detail.update(filled(tr("Case {case} · {product}\n{summary}\n{resolution}"), case=c.case_id,
+                             product=c.product_name or c.order_number or tr("no order"), summary=c.summary,
+                             resolution=c.resolution))
+
+    def current(self) -> desk.CaseRow | None:
+        table = self.query_one("#cases", DataTable)
+        if not self._rows or table.cursor_row >= len(self._rows):
+            return None
+        return self._rows[table.cursor_row]
+
+    @property
+    def customer_id(self) -> int | None:
+        current = self.current()
+        return current.customer_id if current else None
+
+    def action_summary(self) -> None:
+        from crm_tui.screens.customer_360 import Customer360Screen
+
+        if self.customer_id:
+            self.app.push_screen(Customer360Screen(self.context, self.customer_id))
+
+    @work(thread=True, exit_on_error=False, group="case-step")
+    def _run(self, fn, current: desk.CaseRow, done: str) -> None:
+        try:
+            self.context.write(lambda session: fn(session, current))
+        except (ServiceError, OrderRefused) as exc:
+            sentence = service_sentence(exc, self.context.tr) if isinstance(exc, ServiceError) else str(exc)
+            self.app.call_from_thread(self.notify, sentence, severity="warning", markup=False)
+            self.load()
+            return
+        self.app.call_from_thread(self.notify, done, markup=False)
+        self.load()
+
+    def action_waiting(self) -> None:
+        c, tr = self.current(), self.context.tr
+        if c is not None:
+            now = self.context.now()
+            self._run(lambda session, row: desk.set_waiting(session, self.context.staff, row, row.status != "waiting",
+                                                            now=now),
+                      c, tr("Waiting for the customer.") if c.status != "waiting" else tr("Open again."))
+
+    def action_resolve(self) -> None:
+        c, tr = self.current(), self.context.tr
+        if c is None:
+            return
+        outcomes = case_outcome_labels(tr)
+
+        def resolved(values):
+            if values:
+                now = self.context.now()
+                self._run(lambda session, row: desk.resolve_case(session, self.context.staff, row,
+                                                                 values["resolution"], values["outcome"], now=now),
+                          c, tr("Resolved."))
+        self.app.push_screen(FormScreen(self.context, tr("Resolve case {case}").format(case=c.case_id), [
+            FormField("outcome", tr("Outcome"), [(outcomes[o], o) for o in desk.OUTCOMES]),
+            FormField("resolution", tr("How it was resolved"))],
+            lambda v: ({} if v["outcome"] else {"outcome": tr("Choose the outcome.")})
+            | ({} if v["resolution"] else {"resolution": tr("Say how it was resolved.")})), resolved)
+
+    def action_close_case(self) -> None:
+        c = self.current()
+        if c is not None:
+            now = self.context.now()
+            self._run(lambda session, row: desk.close_case(session, self.context.staff, row, now=now), c,
+                      self.context.tr("Closed."))
+
+    def action_reverse_order(self) -> None:
+        from crm_tui.screens.choice import ChoiceScreen
+
+        c, tr = self.current(), self.context.tr
+        if c is None or c.order_number is None:
+            self.notify(tr("This case is not about an order."), severity="warning", markup=False)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                now = self.context.now()
+                self._run(lambda session, row: desk.reverse_case_order(session, self.context.staff, row, now=now), c,
+                          tr("The order is cancelled or returned: the stock is back."))
+        self.app.push_screen(ChoiceScreen(self.context, [
+            tr("Cancel (not shipped yet) or return (shipped) order {order} in full?").format(order=c.order_number),
+            tr("y: yes · n or Esc: no")], {"y": "yes", "n": "no"}, "no"), answered)
+
+    def action_goodwill(self) -> None:
+        c, tr = self.current(), self.context.tr
+        if c is None:
+            return
+        cap = self.context.staff.discount_cap_percent
+
+        def check(values):
+            if not values["percent"].isdigit() or int(values["percent"]) > 100:
+                return {"percent": tr("A whole percent from 0 to 100.")}
+            if int(values["percent"]) > cap:
+                return {"percent": tr("Above your cap of {cap} %.").format(cap=cap)}
+            return {} if values["reason"] else {"reason": tr("A reason is required when the discount changes.")}
+
+        def granted(values):
+            if values:
+                now = self.context.now()
+                self._run(lambda session, row: desk.goodwill_discount(session, self.context.staff, row,
+                                                                      int(values["percent"]), values["reason"],
+                                                                      now=now), c, tr("Discount set."))
+        self.app.push_screen(FormScreen(self.context, tr("Goodwill discount (your cap: {cap} %)").format(cap=cap), [
+            FormField("percent", tr("Discount, %")), FormField("reason", tr("Reason"))], check), granted)

@@ -1,0 +1,32 @@
+"""A customer's timeline as table rows, in the agent's language and the customer's clock."""
+
+from crm_tui.services.timeline import TimelineEntry
+from crm_tui.widgets.call_outcomes import outcome_labels
+from crm_tui.widgets.literal import cell
+
+
+def timeline_kinds(tr) -> dict[str, str]:
+    return {"request": tr("callback request"), "call": tr("call"), "message": tr("message"),
+            "contact": tr("contact"), "case": tr("case"), "order": tr("order"),
+            "order status": tr("order status"), "offer": tr("offer")}
+
+
+def timeline_rows(entries: list[TimelineEntry], tr, zone: str) -> list[tuple]:
+    kinds = timeline_kinds(tr)
+    labels = outcome_labels(tr) | {
+        "pending": tr("waiting"), "claimed": tr("being called"), "done": tr("done"), "question": tr("question"),
+        "complaint": tr("complaint"), "suggestion": tr("suggestion"), "placed": tr("placed"), "paid": tr("paid"),
+        "shipped": tr("shipped"), "delivered": tr("delivered"), "cancelled": tr("cancelled"),
+        "returned": tr("returned"), "information": tr("information"), "follow_up": tr("follow-up"),
+        "lost": tr("lost"), "opened": tr("opened"), "resolved": tr("resolved"), "refund": tr("refund"),
+        "replacement": tr("replacement"), "credit": tr("credit or discount"), "explanation": tr("explanation"),
+        "rejected": tr("rejected"), "reorder": tr("reorder due"), "winback": tr("win-back"),
+        "together": tr("bought together"), "new": tr("new"), "popular": tr("popular")}
+    rows = []
+    for entry in entries:
+        length = f"{entry.duration_seconds // 60}:{entry.duration_seconds % 60:02d}" \
+            if entry.duration_seconds is not None else ""
+        stars = "★" * entry.satisfaction if entry.satisfaction else ""
+        rows.append((tr.datetime(entry.at, zone), kinds.get(entry.kind, entry.kind), cell(entry.who),
+                     cell(labels.get(entry.what, entry.what)), f"{length} {stars}".strip(), cell(entry.detail)))
+    return rows
