@@ -1,6 +1,7 @@
 """`crm-tui marketing`: offers for one customer, segments, campaign exports, acceptance."""
 
 import json
+import os
 import sys
 from dataclasses import asdict
 from datetime import timedelta
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from crm_tui.cli.common import JsonOption, database, err, fail, now, out, private_output, staff_member
 from crm_tui.db import run_write
 from crm_tui.services.policy import Action
+from crm_tui.settings import service_settings_from
 from crm_tui.widgets.literal import literal
 
 marketing_app = typer.Typer(help="Direct marketing: offers, segments, campaign lists.")
@@ -43,10 +45,11 @@ def offers_command(ctx: typer.Context,
         customer_id = find_customer(session, customer)
         if customer_id is None:
             fail(f"no customer {customer!r} (give a customer number like CU0000123, an id, an e-mail or a phone)")
-        found = customer_offers(session, customer_id, templates, now(), limit=limit)
+        found = customer_offers(session, customer_id, templates, now(), limit=limit,
+                                unhappy_days=service_settings_from(os.environ).unhappy_days)
     if as_json:
         print(json.dumps({"customer_number": found.customer_number, "channel": found.channel,
-                          "consents": found.consents,
+                          "consents": found.consents, "withheld": asdict(found.withheld) if found.withheld else None,
                           "offers": [asdict(o) | {"message": m} for o, m in zip(found.offers, found.messages)]},
                          default=str, ensure_ascii=False))
         return
@@ -59,6 +62,11 @@ def offers_command(ctx: typer.Context,
     from crm_tui.widgets.offer_reason import reason_text, rule_label
 
     tr = Localizer(database(ctx).lang)
+    if found.withheld:
+        from crm_tui.widgets.offer_reason import withheld_text
+
+        out.print(literal(withheld_text(found.withheld, tr), "b yellow"))
+        return
     table = Table("#", "sku", "product", "offer", "why", "message", show_lines=True)
     for n, (offer, message) in enumerate(zip(found.offers, found.messages), 1):
         table.add_row(str(n), literal(offer.sku), literal(offer.name), literal(rule_label(offer.rule, tr)),
@@ -120,7 +128,8 @@ def export_command(ctx: typer.Context,
     counts = CampaignCounts()
     with Session(database(ctx).engine()) as session:
         try:
-            rows = campaign(session, segment, channel, templates, now(), counts=counts)
+            rows = campaign(session, segment, channel, templates, now(), counts=counts,
+                            unhappy_days=service_settings_from(os.environ).unhappy_days)
             if out_file is None:
                 write_campaign(rows, sys.stdout)
             else:
@@ -129,7 +138,8 @@ def export_command(ctx: typer.Context,
         except CampaignError as exc:
             fail(str(exc), 2)
     err.print(literal(f"{counts.exported:,} customers exported ({counts.in_segment_with_consent:,} in {segment} "
-                      f"consented to {channel}; {counts.without_offer:,} had no offer to make)."
+                      f"consented to {channel}; {counts.without_offer:,} had no offer to make; "
+                      f"{counts.withheld:,} left out: an open case or an unhappy score)."
                       + (f" Written to {out_file}." if out_file else "")))
 
 

@@ -2,7 +2,7 @@
 (one plotext plot per chart, in the console's theme), filtered by dates, country and category.
 Enter on a top-list entry opens that customer or product."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,8 +15,13 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static, Tab
 from crm_tui.screens.base import ConsoleModal, ConsoleScreen
 from crm_tui.services import reports
 from crm_tui.services.dashboard import DashboardData, load_dashboard, product_figures
+from crm_tui.services.service_quality import QualityReport, quality_report
 from crm_tui.widgets.chart import Chart
 from crm_tui.widgets.literal import cell, filled, visible
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
 
 
 def _ranks(items: list) -> list[str]:
@@ -31,14 +36,15 @@ class DashboardScreen(ConsoleScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, data: DashboardData | None, note: str = ""):
+        def __init__(self, data: DashboardData | None, note: str = "", quality: QualityReport | None = None):
             super().__init__()
-            self.data, self.note = data, note
+            self.data, self.note, self.quality = data, note, quality
 
     def __init__(self, context, today: date | None = None):
         super().__init__(context)
         self.today = today
         self.data: DashboardData | None = None
+        self.quality: QualityReport | None = None
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
@@ -71,6 +77,12 @@ class DashboardScreen(ConsoleScreen):
                     yield Chart(tr, id="chart-within")
                     yield Chart(tr, id="chart-hours")
                     yield DataTable(id="agents", cursor_type="none", classes="top")
+            with TabPane(tr("Service quality"), id="tab-quality"):
+                with Grid(classes="charts"):
+                    yield Chart(tr, id="chart-satisfaction")
+                    yield Chart(tr, id="chart-scores")
+                    yield DataTable(id="quality", cursor_type="row", classes="top")
+                    yield DataTable(id="returns", cursor_type="none", classes="top")
         yield Static("", id="dashboard-status")
         yield Footer()
 
@@ -82,6 +94,11 @@ class DashboardScreen(ConsoleScreen):
                                                                 tr("Net sales"))
         self.query_one("#agents", DataTable).add_columns(tr("Agent"), tr("Phone orders"), tr("Discounted"),
                                                          tr("Discounts"), tr("Card changes"))
+        quality = self.query_one("#quality", DataTable)
+        quality.add_column(tr("Index"), width=30)
+        quality.add_column(tr("Figure"), width=8)
+        quality.add_column(tr("Of"), width=28)
+        self.query_one("#returns", DataTable).add_columns(tr("Returned most"), tr("Return rate"), tr("Units"))
         self.first_load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
@@ -120,12 +137,15 @@ class DashboardScreen(ConsoleScreen):
         data = self.context.read(lambda session: load_dashboard(session, period, country, category,
                                                                  queue.target_minutes, queue.time_zone))
         filters = " · ".join(part for part in (country, category) if part)
-        self.post_message(self.Loaded(data, filters))
+        quality = self.context.read(lambda session: quality_report(
+            session, self.context.staff, _midnight(period.first), _midnight(period.last), queue,
+            self.context.service))
+        self.post_message(self.Loaded(data, filters, quality))
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
         tr, d = self.context.tr, message.data
-        self.data = d
+        self.data, self.quality = d, message.quality
         self.query_one("#dashboard-status", Static).update(filled(
             "{period}" + ("  ·  {filters}" if message.note else "") + "  ·  {units}",
             period=tr("{first} to {last}").format(first=tr.date(d.period.first), last=tr.date(d.period.last)),
@@ -144,6 +164,7 @@ class DashboardScreen(ConsoleScreen):
     def draw(self) -> None:
         if self.data is None:
             return
+        self.draw_quality()
         tr, d = self.context.tr, self.data
         euros = 100
 
@@ -189,7 +210,55 @@ class DashboardScreen(ConsoleScreen):
         chart("hours").bars(tr("Callback requests by hour of the day"), [f"{h}–{h + 3}" for h in range(0, 24, 3)],
                             [[sum(d.callback_hours[h:h + 3]) for h in range(0, 24, 3)]])
 
+    def draw_quality(self) -> None:
+        tr, q = self.context.tr, self.quality
+        if q is None:
+            return
+        weeks = q.weekly_satisfaction
+        self.query_one("#chart-satisfaction", Chart).lines(
+            tr("Satisfaction per week (average score, 1–5)"), [w for w, _, _ in weeks], [[a for _, a, _ in weeks]])
+        self.query_one("#chart-scores", Chart).bars(
+            tr("Satisfaction scores given (how many of each, 1–5)"), ["1", "2", "3", "4", "5"],
+            [[q.scores.get(score, 0) for score in range(1, 6)]])
+
+    def fill_quality(self) -> None:
+        tr, q = self.context.tr, self.quality
+        if q is None:
+            return
+
+        def share(part: int, whole: int) -> str:
+            return f"{part / whole:.0%}" if whole else "—"
+        table = self.query_one("#quality", DataTable)
+        table.clear()
+        rows = [
+            (tr("Satisfaction (average 1–5)"), f"{q.satisfaction:.2f}" if q.satisfaction is not None else "—",
+             tr("{n} scores").format(n=tr.number(sum(q.scores.values())))),
+            (tr("Complaints per 1,000 orders"), f"{q.complaints_per_1000_orders:.1f}"
+             if q.complaints_per_1000_orders is not None else "—",
+             tr("{complaints} complaints, {orders} orders").format(complaints=tr.number(q.complaints),
+                                                                   orders=tr.number(q.orders))),
+            (tr("Cases resolved within target"), share(q.cases_within_target, q.cases_resolved),
+             tr("{part} of {whole} cases").format(part=q.cases_within_target, whole=q.cases_resolved)),
+            (tr("Median resolution time"), f"{q.median_resolution_hours:.1f} h"
+             if q.median_resolution_hours is not None else "—", tr("{whole} cases").format(whole=q.cases_resolved)),
+            (tr("First-contact resolution"), share(q.first_contact, q.matters_closed),
+             tr("{part} of {whole} callbacks and cases").format(part=q.first_contact, whole=q.matters_closed)),
+            (tr("Callbacks called within target"), share(q.callbacks_within_target, q.callbacks_called),
+             tr("{part} of {whole} callbacks").format(part=q.callbacks_within_target, whole=q.callbacks_called)),
+            (tr("Inbox answered within target"), share(q.messages_within_target, q.messages_due),
+             tr("{part} of {whole} messages").format(part=q.messages_within_target, whole=q.messages_due)),
+        ]
+        rows += [(tr("Lost customers {month}").format(month=m.month), tr.number(m.customers),
+                  tr("value {value}").format(value=tr.money(m.value_lost_cents))) for m in q.lost]
+        for row in rows:
+            table.add_row(*(cell(value) for value in row))
+        returns = self.query_one("#returns", DataTable)
+        returns.clear()
+        for r in q.returns:
+            returns.add_row(cell(r.name), f"{r.rate:.0%}", f"{tr.number(r.returned)} / {tr.number(r.sold)}")
+
     def fill_tables(self) -> None:
+        self.fill_quality()
         tr, d = self.context.tr, self.data
         for table_id, products in (("#top-revenue", d.top_revenue), ("#top-quantity", d.top_quantity)):
             table = self.query_one(table_id, DataTable)

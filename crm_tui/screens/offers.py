@@ -21,7 +21,7 @@ from crm_tui.services.offers import (
 )
 from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import cell, filled
-from crm_tui.widgets.offer_reason import reason_text, rule_label
+from crm_tui.widgets.offer_reason import reason_text, rule_label, withheld_text
 
 
 class OffersScreen(CustomerNavigation, ConsoleScreen):
@@ -73,7 +73,8 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
             self.post_message(self.Loaded(None, error=str(exc)))
             return
         now = self.context.now()
-        found = self.context.read(lambda session: customer_offers(session, self.customer_id, templates, now))
+        found = self.context.read(lambda session: customer_offers(session, self.customer_id, templates, now,
+                                                                  unhappy_days=self.context.service.unhappy_days))
         rate = ""
         if self.context.may(Action.SEE_OFFER_ACCEPTANCE):
             accepted = self.context.read(lambda session: acceptance(session, now - timedelta(days=90)))
@@ -102,7 +103,10 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
         for offer in found.offers:
             table.add_row(cell(offer.name), tr.money(offer.unit_price_cents), tr.number(offer.stock),
                           cell(rule_label(offer.rule, tr)), cell(reason_text(offer, tr)), key=str(offer.product_id))
-        if not found.offers:
+        if found.withheld:
+            self.query_one("#message", Static).update(filled("[b $warning]{text}[/]",
+                                                             text=withheld_text(found.withheld, tr)))
+        elif not found.offers:
             self.query_one("#message", Static).update(tr("Nothing to offer this customer right now."))
         self.query_one("#offers-status", Static).update(message.rate)
         table.focus()

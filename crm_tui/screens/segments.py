@@ -8,11 +8,12 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.screens.base import ConsoleScreen
+from crm_tui.services.customer_groups import GROUP_PLACES, group_counts
 from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.policy import Action
 from crm_tui.services.segments import SegmentCount, SegmentMember, computed_at, segment_counts, segment_members
 from crm_tui.widgets.literal import cell
-from crm_tui.widgets.summary_panel import segment_labels
+from crm_tui.widgets.summary_panel import group_label, segment_labels
 
 
 class SegmentsScreen(ConsoleScreen):
@@ -24,9 +25,9 @@ class SegmentsScreen(ConsoleScreen):
     ]
 
     class CountsLoaded(Message):
-        def __init__(self, counts: list[SegmentCount], when, note: str = ""):
+        def __init__(self, counts: list[SegmentCount], when, groups: dict[str, int], note: str = ""):
             super().__init__()
-            self.counts, self.when, self.note = counts, when, note
+            self.counts, self.when, self.groups, self.note = counts, when, groups, note
 
     class MembersLoaded(Message):
         def __init__(self, segment: str, members: list[SegmentMember]):
@@ -45,6 +46,8 @@ class SegmentsScreen(ConsoleScreen):
             with Vertical(id="segments-box"):
                 yield Static(tr("Segments"), classes="section")
                 yield DataTable(id="segments", cursor_type="row")
+                yield Static(tr("Customer groups (the shop's I–V)"), classes="section")
+                yield DataTable(id="groups", cursor_type="none")
             with Vertical(id="members-box"):
                 yield Static(tr("Customers, most valuable first — Enter opens the card"), classes="section")
                 yield DataTable(id="members", cursor_type="row", zebra_stripes=True)
@@ -53,6 +56,7 @@ class SegmentsScreen(ConsoleScreen):
     def on_mount(self) -> None:
         tr = self.context.tr
         self.query_one("#segments", DataTable).add_columns(tr("Segment"), tr("Customers"), tr("Average value"))
+        self.query_one("#groups", DataTable).add_columns(tr("Group"), tr("Customers"))
         members = self.query_one("#members", DataTable)
         members.add_column(tr("Number"), width=9)
         members.add_column(tr("Name"), width=20)
@@ -62,8 +66,9 @@ class SegmentsScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counts")
     def load_counts(self, note: str = "") -> None:
-        counts, at = self.context.read(lambda session: (segment_counts(session), computed_at(session)))
-        self.post_message(self.CountsLoaded(counts, at, note))
+        counts, at, groups = self.context.read(lambda session: (segment_counts(session), computed_at(session),
+                                                                group_counts(session)))
+        self.post_message(self.CountsLoaded(counts, at, groups, note))
 
     @on(CountsLoaded)
     def show_counts(self, message: CountsLoaded) -> None:
@@ -75,6 +80,10 @@ class SegmentsScreen(ConsoleScreen):
              else tr("Never computed: press r to compute the segments."))
             + (f"  ·  {message.note}" if message.note else "")
             + "\n" + tr("RFM: recency, frequency and value, each scored 1–5 against all customers who bought."))
+        groups = self.query_one("#groups", DataTable)
+        groups.clear()
+        for code, count in message.groups.items():
+            groups.add_row(group_label(code, *GROUP_PLACES[code], tr), tr.number(count))
         table = self.query_one("#segments", DataTable)
         table.clear()
         for c in message.counts:

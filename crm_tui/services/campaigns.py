@@ -40,7 +40,7 @@ def _consenting(channel: str):
 
 
 def campaign(session: Session, segment: str, channel: str, templates, now: datetime,
-             counts: CampaignCounts | None = None) -> Iterator[tuple]:
+             counts: CampaignCounts | None = None, unhappy_days: int = 30) -> Iterator[tuple]:
     if segment not in SEGMENTS:
         raise CampaignError(f"unknown segment {segment!r}; one of {', '.join(SEGMENTS)}")
     if channel not in CHANNELS:
@@ -52,7 +52,8 @@ def campaign(session: Session, segment: str, channel: str, templates, now: datet
                           .order_by(col(CustomerRfm.monetary_cents).desc(), col(CustomerRfm.customer_id))).all()
     for customer_id in ids:
         counts.in_segment_with_consent += 1
-        found: CustomerOffers = customer_offers(session, customer_id, templates, now=now, limit=1)
+        found: CustomerOffers = customer_offers(session, customer_id, templates, now=now, limit=1,
+                                                unhappy_days=unhappy_days)
         if not found.consents[channel]:  # never trust one check with someone's consent
             continue
         if found.withheld:

@@ -26,21 +26,12 @@ from crm_tui.models import CustomerGroup
 
 LAPSED_DAYS = 365
 GROUPS = ("I", "II", "III", "IV", "V", "V+", "P")
+GROUP_PLACES = {"I": ("none", "uniform"), "II": ("none", "diverse"), "III": ("latent", "uniform"),
+                "IV": ("latent", "diverse"), "V": ("convenience", "uniform"), "V+": ("convenience", "diverse"),
+                "P": ("premium", "")}
 CODES = {("none", "uniform"): "I", ("none", "diverse"): "II", ("latent", "uniform"): "III",
          ("latent", "diverse"): "IV", ("convenience", "uniform"): "V", ("convenience", "diverse"): "V+",
          ("premium", "uniform"): "P", ("premium", "diverse"): "P"}
-# The document's recommended online capabilities per group, as the agent's approach on the phone.
-APPROACH = {
-    "I": "convince them to register; state security and privacy; call them by their name; online support",
-    "II": "a well-organised site and search; personalised content; let them choose how to be answered",
-    "III": "ask little by little; personalised product recommendations; several channels; payment and "
-           "shipping choices",
-    "IV": "fast reorder; order tracking; purchase history; personalised content",
-    "V": "call them by their name; remember their preferences; support and several shipping options",
-    "V+": "remember their preferences; fast reorder and a wide personalised offer",
-    "P": "premium loyalty, the goal: keep them delighted; personal attention first",
-}
-
 _COMPUTE = """
 WITH days AS MATERIALIZED (
     SELECT customer_id, julianday(day) AS d,
@@ -92,17 +83,16 @@ class GroupPlace:
     code: str
     loyalty: str
     needs: str
-    approach: str
 
 
 def customer_group(session: Session, customer_id: int) -> GroupPlace | None:
     row = session.get(CustomerGroup, customer_id)
     if row is None:
         return None
-    return GroupPlace(row.group_code, row.loyalty, row.needs, APPROACH.get(row.group_code, ""))
+    return GroupPlace(row.group_code, row.loyalty, row.needs)
 
 
 def group_counts(session: Session) -> dict[str, int]:
     counts = dict(row_tuples(session.execute(select(col(CustomerGroup.group_code), func.count())
-                                             .group_by(col(CustomerGroup.group_code)))))
+                                             .group_by(col(CustomerGroup.group_code))).all()))
     return {code: counts.get(code, 0) for code in GROUPS}

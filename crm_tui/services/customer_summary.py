@@ -19,6 +19,8 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
+from crm_tui.models import ServiceCase, ServiceContact
+from crm_tui.services.customer_groups import GroupPlace, customer_group
 from crm_tui.services.customers import load_card
 from crm_tui.shop.models import (
     CallbackRequest,
@@ -62,6 +64,8 @@ class CustomerSummary:
     favourites_by_orders: list[FavouriteProduct]
     open_callbacks: int
     last_contact: datetime | None
+    group: GroupPlace | None = None  # seed 003's groups I-V, as of the last refresh
+    open_cases: int = 0
 
 
 def segment_for(purchases: int, days_since_last: int | None, lifetime_value_cents: int, overdue: bool,
@@ -104,12 +108,17 @@ def customer_summary(session: Session, customer_id: int, now: datetime) -> Custo
                                   .where(col(ContactMessage.customer_id) == customer_id))
     last_callback = session.scalar(select(func.max(col(CallbackRequest.requested_at)))
                                    .where(col(CallbackRequest.customer_id) == customer_id))
-    contacts = [c for c in (last_message, last_callback) if c]
+    last_logged = session.scalar(select(func.max(col(ServiceContact.ended_at)))
+                                 .where(col(ServiceContact.customer_id) == customer_id))
+    contacts = [c for c in (last_message, last_callback, last_logged) if c]
+    open_cases = session.scalar(select(func.count()).select_from(ServiceCase).where(
+        col(ServiceCase.customer_id) == customer_id, col(ServiceCase.status).in_(("open", "waiting")))) or 0
     return CustomerSummary(
         customer_id, card.name, card.customer_number, card.discount_percent, first, last, days_since, purchases,
         lifetime, (gross // purchases) if purchases else None, interval, overdue,
         segment_for(purchases, days_since, lifetime, overdue, (now - first).days if first else None),
-        *favourite_products(session, customer_id), open_callbacks, max(contacts) if contacts else None)
+        *favourite_products(session, customer_id), open_callbacks, max(contacts) if contacts else None,
+        customer_group(session, customer_id), open_cases)
 
 
 def favourite_products(session: Session, customer_id: int,

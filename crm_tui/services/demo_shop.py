@@ -15,8 +15,9 @@ from crm_tui.db import create_private_file, lock_timeout_ms, make_engine, run_re
 from crm_tui.migrations.runner import upgrade_to_head
 from crm_tui.models import DatabaseFact, Role
 from crm_tui.services.database_facts import DEMO_FACT, is_demo, sqlite_file_is_demo
+from crm_tui.services.demo_service_history import build_service_history
 from crm_tui.services.marketing import refresh_marketing
-from crm_tui.services.staff import add_staff
+from crm_tui.services.staff import active_staff, add_staff
 from crm_tui.shop.demo import DEMO_AGENTS, DemoSummary, build_demo
 from crm_tui.shop.types import utc_now
 
@@ -132,6 +133,13 @@ def create_demo_database(engine: Engine, *, customers: int, seed: int, login: st
         if login != "ops":
             add_staff(session, "ops", Role.OPS, display_name="Operations", acting=boss, acting_login=login)
     run_write(engine, register_staff)
+    if progress:
+        progress("service history")
+
+    def service_history(session: Session) -> None:
+        agents = [active_staff(session, agent) for agent, _ in DEMO_AGENTS if agent != login]
+        build_service_history(session, agents, active_staff(session, login), as_of, seed)
+    run_write(engine, service_history)
     if progress:
         progress("segments and offers")
     run_write(engine, lambda session: refresh_marketing(session, as_of))

@@ -181,7 +181,8 @@ def _returns(session: Session, conn, start: datetime, end: datetime, top: int = 
     reversed_units = row_tuples(session.execute(text(
         "SELECT l.product_id, sum(CASE WHEN o.status = 'returned' THEN -l.quantity ELSE 0 END), sum(-l.quantity) "
         "FROM shop_order o JOIN order_line l ON l.order_id = o.id "
-        "WHERE o.cancels_order_id IS NOT NULL AND o.placed_at >= :a AND o.placed_at < :b GROUP BY 1"),
+        "WHERE o.cancels_order_id IS NOT NULL AND o.placed_at >= :a AND o.placed_at < :b "
+        "AND l.product_id IN (SELECT id FROM product WHERE kind = 'product') GROUP BY 1"),
         {"a": db_datetime(conn, start), "b": db_datetime(conn, end)}))
     returned = {product_id: (r, all_reversed) for product_id, r, all_reversed in reversed_units if r}
     if not returned:
@@ -189,7 +190,7 @@ def _returns(session: Session, conn, start: datetime, end: datetime, top: int = 
     net = dict(row_tuples(session.execute(text(
         "SELECT product_id, sum(units) FROM sales_product_day WHERE day >= :a AND day < :b "
         f"AND product_id IN ({','.join(str(int(p)) for p in returned)}) GROUP BY 1"),
-        {"a": f"{start:%Y-%m-%d}", "b": f"{end:%Y-%m-%d}"})))
+        {"a": f"{start:%Y-%m-%d}", "b": f"{end:%Y-%m-%d}"}).all()))
     names = {p: (sku, name) for p, sku, name in row_tuples(session.execute(
         select(col(Product.id), col(Product.sku), col(Product.name)).where(col(Product.id).in_(returned))))}
     rows = [ProductReturns(*names[p], (net.get(p) or 0) + all_reversed, r) for p, (r, all_reversed) in returned.items()]

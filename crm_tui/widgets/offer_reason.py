@@ -1,5 +1,6 @@
 """Why an offer is made, in the agent's words and language."""
 
+from crm_tui.services.offer_hold import OfferHold
 from crm_tui.services.offers import Offer
 
 
@@ -21,3 +22,13 @@ def reason_text(offer: Offer, tr) -> str:
         "popular": lambda: tr("bought by {buyers} customers lately in {category}").format(
             buyers=r["buyers"], category=category),
     }[offer.rule]()
+
+
+def withheld_text(hold: OfferHold, tr) -> str:
+    """Why nothing is offered now (seed 002: don't sell before you know the customer is happy)."""
+    if hold.reason == "open_case":
+        return tr("Offers withheld: case {case} is open. Solve it first; do not try to sell now.").format(
+            case=hold.case_id)
+    return tr("Offers withheld: their last satisfaction score was {score} of 5 ({when}). Make sure they are happy "
+              "before offering anything.").format(score=hold.score, when=tr.date(hold.scored_at) if hold.scored_at
+                                                   else "")

@@ -14,6 +14,30 @@ def segment_labels(tr) -> dict[str, str]:
             "occasional": tr("occasional"), "prospect": tr("prospect")}
 
 
+def group_approach(code: str, tr) -> str:
+    """The shop's recommended approach for each customer group (seed 003), as a line for the agent."""
+    return {
+        "I": tr("convince them to register; state security and privacy; call them by their name; online support"),
+        "II": tr("a well-organised offer and search; personalised content; let them choose how to be answered"),
+        "III": tr("ask little by little; personalised recommendations; several channels; payment and shipping "
+                  "choices"),
+        "IV": tr("fast reorder; order tracking; purchase history; personalised content"),
+        "V": tr("call them by their name; remember their preferences; support and several shipping options"),
+        "V+": tr("remember their preferences; fast reorder and a wide personalised offer"),
+        "P": tr("premium loyalty, the goal: keep them delighted, personal attention first"),
+    }.get(code, "")
+
+
+def group_label(code: str, loyalty: str, needs: str, tr) -> str:
+    loyalties = {"none": tr("no loyalty"), "latent": tr("latent loyalty"), "convenience": tr("convenience loyalty"),
+                 "premium": tr("premium loyalty")}
+    needs_labels = {"uniform": tr("uniform needs"), "diverse": tr("diverse needs")}
+    if not needs:
+        return tr("Group {code} ({loyalty})").format(code=code, loyalty=loyalties.get(loyalty, loyalty))
+    return tr("Group {code} ({loyalty}, {needs})").format(code=code, loyalty=loyalties.get(loyalty, loyalty),
+                                                          needs=needs_labels.get(needs, needs))
+
+
 class SummaryPanel(Static):
     def show(self, s: CustomerSummary, tr) -> None:
         segments = segment_labels(tr)
@@ -32,5 +56,7 @@ class SummaryPanel(Static):
             f"{tr('Purchases')}: {s.purchases}  ·  {tr('Lifetime value')}: {tr.money(s.lifetime_value_cents)}  ·  "
             f"{tr('Average order')}: {tr.money(s.average_order_cents) if s.average_order_cents else '—'}  ·  "
             f"{tr('Open callbacks')}: {s.open_callbacks}  ·  {tr('Last contact')}: "
-            f"{tr.date(s.last_contact) if s.last_contact else '—'}",
-        ])))
+            f"{tr.date(s.last_contact) if s.last_contact else '—'}"
+            + (f"  ·  [b $warning]{tr('Open cases')}: {s.open_cases}[/]" if s.open_cases else ""),
+        ])) + (filled("\n{group}: {approach}", group=group_label(s.group.code, s.group.loyalty, s.group.needs, tr),
+                      approach=group_approach(s.group.code, tr)) if s.group else Content("")))

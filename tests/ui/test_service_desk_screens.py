@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 from sqlmodel import Session
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select
 
 from crm_tui.app import make_app
 from crm_tui.db import open_database, write_session

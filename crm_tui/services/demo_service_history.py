@@ -1,0 +1,171 @@
+"""The demo shop's service history, made through the shop's and the service desk's own
+operations (never by writing their tables directly): orders moved along to delivered, inbox
+messages answered or closed or still waiting, contacts with satisfaction scores and
+complaints, cases in every status (some with their order returned), and lost customers with
+their reasons."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from crm_tui.db import row_tuples
+from crm_tui.services import cases, inbox
+from crm_tui.services.contacts import log_contact
+from crm_tui.services.staff import StaffMember
+from crm_tui.settings import CASE_KINDS, LOST_REASONS
+from crm_tui.shop.models import ContactMessage, MessageStatus, Order, OrderStatus
+from crm_tui.shop.operations import move_order
+
+CARRIERS = ("Correos", "SEUR", "DHL", "Royal Mail")
+ANSWERS = {"es": "Gracias por escribirnos. Le hemos respondido por teléfono y queda resuelto.",
+           "en": "Thank you for writing. We have sorted this out for you."}
+COMPLAINTS = ("The parcel arrived damaged", "Charged twice for one order", "Delivery is a week late",
+              "The colour is not the one in the picture", "Nobody answered my e-mail")
+
+
+@dataclass
+class ServiceHistory:
+    orders_moved: int = 0
+    messages_worked: int = 0
+    contacts: int = 0
+    cases: int = 0
+    lost: int = 0
+
+
+def build_service_history(session: Session, agents: list[StaffMember], supervisor: StaffMember, as_of: datetime,
+                          seed: int) -> ServiceHistory:
+    rng = random.Random(seed + 15)
+    done = ServiceHistory()
+    _move_orders(session, rng, as_of, done)
+    _work_inbox(session, rng, agents, as_of, done)
+    _contacts_and_cases(session, rng, agents, supervisor, as_of, done)
+    _lost_customers(session, rng, agents, as_of, done)
+    return done
+
+
+def _move_orders(session: Session, rng: random.Random, as_of: datetime, done: ServiceHistory) -> None:
+    """The last 30 days of orders, moved along as far as their age says: a day to be paid, two
+    to ship, three more to arrive."""
+    recent = row_tuples(session.execute(select(col(Order.id), col(Order.placed_at)).where(
+        col(Order.placed_at) >= as_of - timedelta(days=30), col(Order.cancels_order_id).is_(None),
+        col(Order.total_cents) > 0, col(Order.status) == OrderStatus.PLACED)
+        .order_by(col(Order.placed_at)).limit(3000)).all())
+    reversed_ids = set(session.scalars(select(col(Order.cancels_order_id)).where(
+        col(Order.cancels_order_id).is_not(None))))
+    for order_id, placed_at in recent:
+        if order_id in reversed_ids:
+            continue
+        paid, shipped, delivered = (placed_at + timedelta(hours=rng.uniform(0.1, 20)),
+                                    placed_at + timedelta(days=rng.uniform(1, 2)),
+                                    placed_at + timedelta(days=rng.uniform(3, 6)))
+        for status, at in ((OrderStatus.PAID, paid), (OrderStatus.SHIPPED, shipped), (OrderStatus.DELIVERED, delivered)):
+            if at >= as_of:
+                break
+            carrier = rng.choice(CARRIERS) if status == OrderStatus.SHIPPED else ""
+            tracking = f"{carrier[:2].upper()}{rng.randint(10**8, 10**9 - 1)}" if carrier else ""
+            move_order(session, order_id, status, carrier=carrier, tracking_number=tracking, now=at)
+        done.orders_moved += 1
+
+
+def _work_inbox(session: Session, rng: random.Random, agents: list[StaffMember], as_of: datetime,
+                done: ServiceHistory) -> None:
+    """Messages older than two days were answered (most within a day) or closed; a few of the
+    latest are in progress; the rest wait."""
+    messages = row_tuples(session.execute(select(col(ContactMessage.id), col(ContactMessage.received_at),
+                                      col(ContactMessage.email), col(ContactMessage.kind))
+                               .where(col(ContactMessage.status) == MessageStatus.NEW)
+                               .order_by(col(ContactMessage.received_at))).all())
+    for message_id, received_at, email, kind in messages:
+        agent = rng.choice(agents)
+        age = as_of - received_at
+        if age < timedelta(hours=6):
+            continue
+        if age < timedelta(days=2):
+            if rng.random() < 0.3:
+                inbox.take_message(session, agent, message_id)
+                done.messages_worked += 1
+            continue
+        inbox.take_message(session, agent, message_id)
+        answered = received_at + timedelta(hours=rng.choice([1, 3, 8, 20, 30, 50]))
+        if rng.random() < 0.1:
+            inbox.close_message(session, agent, message_id, "duplicate", now=answered)
+        elif kind == "complaint" and rng.random() < 0.5:
+            case_id = cases.open_case(session, agent, customer_id=None, kind="service", summary="From the inbox",
+                                      source="message", source_id=message_id, now=answered)
+            inbox.after_case_opened(session, agent, message_id, case_id, now=answered)
+            done.cases += 1
+        else:
+            inbox.answer_message(session, agent, message_id, ANSWERS["es" if not email else "en"], now=answered)
+        done.messages_worked += 1
+
+
+def _contacts_and_cases(session: Session, rng: random.Random, agents: list[StaffMember],
+                        supervisor: StaffMember, as_of: datetime, done: ServiceHistory) -> None:
+    """Contacts over the last 90 days, mostly happy; a complaint in one of eight becomes a case,
+    in every status; a few cases return their order."""
+    buyers = list(row_tuples(session.execute(select(col(Order.customer_id), func.max(col(Order.id))).where(
+        col(Order.customer_id).is_not(None), col(Order.cancels_order_id).is_(None), col(Order.total_cents) > 0,
+        col(Order.placed_at) >= as_of - timedelta(days=90)).group_by(col(Order.customer_id))
+        .order_by(col(Order.customer_id))).all()))
+    reversed_ids = set(session.scalars(select(col(Order.cancels_order_id)).where(
+        col(Order.cancels_order_id).is_not(None))))
+    for customer_id, order_id in rng.sample(buyers, min(len(buyers), max(30, len(buyers) // 6))):
+        agent = rng.choice(agents)
+        ended = as_of - timedelta(days=rng.uniform(0.1, 89))
+        started = ended - timedelta(minutes=rng.uniform(1, 12))
+        complaint = rng.random() < 0.125
+        score = rng.choices([1, 2, 3, 4, 5], weights=[2, 3, 8, 30, 40])[0] if not complaint else rng.choice([1, 2, 3])
+        log_contact(session, agent, customer_id, channel=rng.choice(["phone", "phone", "email", "chat"]),
+                    direction=rng.choice(["inbound", "outbound"]),
+                    outcome="follow_up" if complaint else rng.choice(["resolved", "information", "ordered"]),
+                    started_at=started, now=ended, satisfaction=score if rng.random() < 0.8 else None,
+                    feedback_kind="complaint" if complaint else None,
+                    feedback=rng.choice(COMPLAINTS) if complaint else "")
+        done.contacts += 1
+        if not complaint:
+            continue
+        kind = rng.choice(CASE_KINDS)
+        case_id = cases.open_case(session, agent, customer_id=customer_id, kind=kind, summary=rng.choice(COMPLAINTS),
+                                  source="contact", order_id=order_id, priority=rng.choice([1, 2, 2, 3]), now=ended)
+        done.cases += 1
+        fate = rng.random()
+        if fate < 0.35 or ended > as_of - timedelta(days=2):
+            continue  # still open (some of them overdue)
+        row = cases.case_detail(session, agent, case_id, as_of)
+        if fate < 0.45:
+            cases.set_waiting(session, agent, row, True, now=ended + timedelta(hours=2))
+            continue
+        resolved = ended + timedelta(hours=rng.choice([3, 12, 30, 60, 100]))
+        outcome = rng.choice(["refund", "replacement", "credit", "explanation", "rejected"])
+        if outcome == "refund" and order_id not in reversed_ids:
+            cases.reverse_case_order(session, agent, row, now=ended + timedelta(hours=1))
+            reversed_ids.add(order_id)
+        if outcome == "credit":
+            cases.goodwill_discount(session, agent, row, 5, "goodwill after the complaint", now=resolved)
+            row = cases.case_detail(session, agent, case_id, as_of)
+        cases.resolve_case(session, agent, row, "Agreed with the customer", outcome, now=resolved)
+        if fate > 0.75:
+            cases.close_case(session, supervisor, cases.case_detail(session, agent, case_id, as_of),
+                             now=resolved + timedelta(days=1))
+
+
+def _lost_customers(session: Session, rng: random.Random, agents: list[StaffMember], as_of: datetime,
+                    done: ServiceHistory) -> None:
+    """Regular customers who stopped buying half a year ago: called, most say why."""
+    lapsed: list[int] = list(session.execute(select(col(Order.customer_id)).where(col(Order.customer_id).is_not(None),
+                                                                  col(Order.total_cents) > 0)
+                             .group_by(col(Order.customer_id))
+                             .having(func.count() >= 3, func.max(col(Order.placed_at)) < as_of - timedelta(days=180))
+                             .order_by(col(Order.customer_id))).scalars())
+    for customer_id in lapsed:
+        if rng.random() < 0.3:
+            continue  # never reached: the reason stays unknown
+        ended = as_of - timedelta(days=rng.uniform(1, 60))
+        log_contact(session, rng.choice(agents), customer_id, channel="phone", direction="outbound",
+                    outcome="lost", started_at=ended - timedelta(minutes=4), now=ended,
+                    lost_reason=rng.choices(LOST_REASONS, weights=[5, 3, 2, 2, 4, 3, 1])[0])
+        done.lost += 1
+
