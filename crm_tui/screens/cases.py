@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.screens.base import ConsoleScreen, service_sentence
-from crm_tui.screens.inbox import case_kind_labels
+from crm_tui.screens.inbox import case_kind_labels, short_datetime
 from crm_tui.screens.service_form import FormField, FormScreen
 from crm_tui.services import cases as desk
 from crm_tui.services.errors import ServiceError
@@ -29,6 +29,7 @@ def case_outcome_labels(tr) -> dict[str, str]:
 
 
 class CasesScreen(ConsoleScreen):
+    CSS_PATH = "service_desk.tcss"
     BINDINGS = [
         Binding("1", "view('mine')", "Mine"),
         Binding("2", "view('team')", "Team"),
@@ -66,8 +67,8 @@ class CasesScreen(ConsoleScreen):
         wide = self.app.size.width >= 100
         table = self.query_one("#cases", DataTable)
         for label, wide_width, narrow_width in (
-                ("#", 5, 4), (tr("Due"), 16, 11), (tr("Type"), 14, 9), (tr("Status"), 12, 9), (tr("Prio"), 6, 0),
-                (tr("Owner"), 8, 0), (tr("Customer"), 18, 14), (tr("Order"), 11, 0), (tr("Summary"), 24, 20)):
+                ("#", 4, 4), (tr("Due"), 18, 12), (tr("Type"), 12, 9), (tr("Status"), 12, 9), (tr("Prio"), 7, 0),
+                (tr("Owner"), 6, 0), (tr("Customer"), 16, 14), (tr("Order"), 10, 0), (tr("Summary"), 13, 16)):
             if wide or narrow_width:
                 table.add_column(label, width=wide_width if wide else narrow_width)
         self.load()
@@ -97,15 +98,15 @@ class CasesScreen(ConsoleScreen):
         wide = self.app.size.width >= 100
         self._rows = message.rows
         statuses, kinds = case_status_labels(tr), case_kind_labels(tr)
-        priorities = {1: tr("high"), 2: tr("normal"), 3: tr("low")}
+        priorities = {1: tr("urgent"), 2: tr("normal"), 3: tr("routine")}
         table = self.query_one("#cases", DataTable)
         row = table.cursor_row
         table.clear()
         zone = self.context.queue.time_zone
         for c in message.rows:
-            due = tr.datetime(c.due_at, zone) + (" !" if c.overdue else "")
-            cells = [str(c.case_id), due if wide else due[-11:], kinds.get(c.kind, c.kind),
-                     statuses.get(c.status, c.status)]
+            due = tr.datetime(c.due_at, zone)
+            due = (due if wide else short_datetime(due)) + ("!" if c.overdue else "")
+            cells = [str(c.case_id), due, cell(kinds.get(c.kind, c.kind)), cell(statuses.get(c.status, c.status))]
             if wide:
                 cells += [priorities.get(c.priority, str(c.priority)), cell(c.owner)]
             cells.append(cell(c.customer_name or c.customer_number or tr("no customer")))
@@ -115,10 +116,10 @@ class CasesScreen(ConsoleScreen):
             table.add_row(*cells, key=str(c.case_id))
         if message.rows:
             table.move_cursor(row=min(row, len(message.rows) - 1))
-        views = {"mine": tr("my open cases"), "team": tr("the team's open cases"), "overdue": tr("overdue cases"),
-                 "finished": tr("finished cases")}
+        views = {"mine": tr("My open cases"), "team": tr("The team's open cases"), "overdue": tr("Overdue cases"),
+                 "finished": tr("Finished cases")}
         self.query_one("#cases-status", Static).update(filled(
-            tr("{count} {view} · 1 mine · 2 team · 3 overdue · 4 finished"), count=len(message.rows),
+            tr("{view}: {count} · 1 mine · 2 team · 3 overdue · 4 finished"), count=len(message.rows),
             view=views[self.view]))
         self.show_detail()
 
@@ -211,7 +212,7 @@ class CasesScreen(ConsoleScreen):
                           tr("The order is cancelled or returned: the stock is back."))
         self.app.push_screen(ChoiceScreen(self.context, [
             tr("Cancel (not shipped yet) or return (shipped) order {order} in full?").format(order=c.order_number),
-            tr("y: yes · n or Esc: no")], {"y": "yes", "n": "no"}, "no"), answered)
+            tr("y: yes · n or Esc: no")], {"y": "yes", "s": "yes", "n": "no"}, "no"), answered)
 
     def action_goodwill(self) -> None:
         c, tr = self.current(), self.context.tr

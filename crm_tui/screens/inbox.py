@@ -19,6 +19,12 @@ from crm_tui.widgets.literal import cell, filled
 POLL_SECONDS = 1.0
 
 
+def short_datetime(formatted: str) -> str:
+    """"18/11/2026, 21:15" as "18/11 21:15" for a narrow column (both languages' forms)."""
+    day, _, clock = formatted.rpartition(" ")
+    return f"{day.rstrip(',')[:5]} {clock}" if day else formatted
+
+
 def status_labels(tr) -> dict[str, str]:
     return {"new": tr("new"), "in_progress": tr("in progress"), "answered": tr("answered"), "closed": tr("closed")}
 
@@ -29,6 +35,7 @@ def case_kind_labels(tr) -> dict[str, str]:
 
 
 class InboxScreen(ConsoleScreen):
+    CSS_PATH = "service_desk.tcss"
     BINDINGS = [
         Binding("enter", "take", "Take"),
         Binding("a", "answer", "Answer"),
@@ -62,8 +69,8 @@ class InboxScreen(ConsoleScreen):
         wide = self.app.size.width >= 100
         table = self.query_one("#inbox", DataTable)
         for label, wide_width, narrow_width in (
-                (tr("Received"), 16, 11), (tr("Age"), 7, 5), (tr("Kind"), 10, 9), (tr("From"), 22, 16),
-                (tr("Customer"), 10, 0), (tr("Status"), 11, 10), (tr("Owner"), 8, 0), (tr("Text"), 30, 20)):
+                (tr("Received"), 17, 12), (tr("Age"), 6, 5), (tr("Kind"), 9, 9), (tr("From"), 20, 14),
+                (tr("Customer"), 10, 0), (tr("Status"), 11, 10), (tr("Owner"), 6, 0), (tr("Text"), 23, 14)):
             if wide or narrow_width:
                 table.add_column(label, width=wide_width if wide else narrow_width)
         self.load()
@@ -94,14 +101,14 @@ class InboxScreen(ConsoleScreen):
         statuses, kinds = status_labels(tr), {"question": tr("question"), "complaint": tr("complaint"),
                                               "suggestion": tr("suggestion")}
         for m in message.messages:
-            age = f"{m.age_hours:.0f} h" + ("!" if m.overdue else "")
+            age = f"{m.age_hours:.0f}h" + ("!" if m.overdue else "")
             sender = m.name or m.email or m.phone or ""
-            cells = [tr.datetime(m.received_at, self.context.queue.time_zone) if wide else
-                     tr.datetime(m.received_at, self.context.queue.time_zone)[-11:], age, kinds.get(m.kind, m.kind),
+            received = tr.datetime(m.received_at, self.context.queue.time_zone)
+            cells = [received if wide else short_datetime(received), age, cell(kinds.get(m.kind, m.kind)),
                      cell(sender)]
             if wide:
                 cells.append(cell(m.customer_number or tr("visitor")))
-            cells.append(statuses.get(m.status, m.status))
+            cells.append(cell(statuses.get(m.status, m.status)))
             if wide:
                 cells.append(cell(m.owner or ""))
             cells.append(cell(m.text))
@@ -123,8 +130,10 @@ class InboxScreen(ConsoleScreen):
             detail.update(tr("Nothing waiting for an answer."))
             return
         sender = " · ".join(part for part in (current.name, current.email or "", current.phone or "") if part)
-        detail.update(filled(tr("From {sender} ({customer}):\n{text}"), sender=sender,
-                             customer=current.customer_number or tr("not a customer yet"), text=current.text))
+        owner = (" · " + tr("taken by {login}").format(login=current.owner)) if current.owner else ""
+        detail.update(filled(tr("From {sender} ({customer}):\n{text}") + "{owner}", sender=sender,
+                             customer=current.customer_number or tr("not a customer yet"), text=current.text,
+                             owner=owner))
 
     def current(self) -> desk.InboxMessage | None:
         table = self.query_one("#inbox", DataTable)

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.screens.base import ConsoleScreen, CustomerNavigation, service_sentence
 from crm_tui.screens.call_wrap_up import lost_reason_label
-from crm_tui.screens.inbox import case_kind_labels
+from crm_tui.screens.inbox import case_kind_labels, short_datetime
 from crm_tui.screens.service_form import FormField, FormScreen
 from crm_tui.services.cases import open_case
 from crm_tui.services.contacts import CHANNELS, CONTACT_OUTCOMES, DIRECTIONS, NEEDS_REASON, log_contact
@@ -19,11 +19,12 @@ from crm_tui.services.orders import order_history
 from crm_tui.services.timeline import PAGE, TimelineEntry, customer_timeline
 from crm_tui.settings import CASE_KINDS
 from crm_tui.widgets.call_outcomes import outcome_labels
-from crm_tui.widgets.literal import filled
+from crm_tui.widgets.literal import cell, filled
 from crm_tui.widgets.timeline_rows import timeline_rows
 
 
 class TimelineScreen(CustomerNavigation, ConsoleScreen):
+    CSS_PATH = "service_desk.tcss"
     BINDINGS = [
         Binding("l", "log_contact", "Log contact"),
         Binding("k", "new_case", "New case"),
@@ -55,9 +56,9 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
         tr = self.context.tr
         wide = self.app.size.width >= 100
         table = self.query_one("#timeline", DataTable)
-        for label, wide_width, narrow_width in ((tr("When"), 17, 12), (tr("What"), 14, 10), (tr("Who"), 8, 0),
-                                                (tr("Outcome"), 16, 12), (tr("Length"), 10, 0),
-                                                (tr("Detail"), 40, 36)):
+        for label, wide_width, narrow_width in ((tr("When"), 17, 11), (tr("What"), 12, 10), (tr("Who"), 6, 0),
+                                                (tr("Outcome"), 14, 12), (tr("Length"), 9, 0),
+                                                (tr("Detail"), 44, 33)):
             if wide or narrow_width:
                 table.add_column(label, width=wide_width if wide else narrow_width)
         self.load()
@@ -82,7 +83,7 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
         table = self.query_one("#timeline", DataTable)
         table.clear()
         for row in timeline_rows(message.entries, tr, message.zone):
-            table.add_row(*(row if wide else (row[0][-12:], row[1], row[3], row[5])))
+            table.add_row(*(row if wide else (short_datetime(row[0]), cell(row[1]), row[3], row[5])))
         self.query_one("#timeline-status", Static).update(filled(
             tr("{name} · page {page} · newest first · PgDn older · l logs a contact · k opens a case"),
             name=message.name, page=self.page + 1))
@@ -111,9 +112,11 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
         started = self.context.now()
         outcomes = outcome_labels(tr) | {"information": tr("information"), "follow_up": tr("follow-up"),
                                          "lost": tr("lost")}
+        channels = {"phone": tr("phone"), "email": tr("e-mail"), "chat": tr("chat")}
+        directions = {"inbound": tr("inbound: they contacted us"), "outbound": tr("outbound: we contacted them")}
         fields = [
-            FormField("channel", tr("Channel"), [(tr(c), c) for c in CHANNELS], "phone"),
-            FormField("direction", tr("Direction"), [(tr(d), d) for d in DIRECTIONS], "inbound"),
+            FormField("channel", tr("Channel"), [(channels[c], c) for c in CHANNELS], "phone"),
+            FormField("direction", tr("Direction"), [(directions[d], d) for d in DIRECTIONS], "inbound"),
             FormField("outcome", tr("Outcome"), [(outcomes.get(o, o), o) for o in CONTACT_OUTCOMES]),
             FormField("lost_reason", tr("Why declined or lost"),
                       [(lost_reason_label(r, tr), r) for r in self.context.service.lost_reasons]),
@@ -200,6 +203,6 @@ def case_fields(context, customer_id: int, summary: str = "") -> list[FormField]
         FormField("order", tr("The order it is about (if one)"),
                   [(f"{o.number} · {tr.date(o.placed_at)} · {tr.money(o.total_cents)}", str(o.order_id))
                    for o in orders if o.total_cents > 0 and not o.cancelled_by]),
-        FormField("priority", tr("Priority"), [(tr("high"), "1"), (tr("normal"), "2"), (tr("low"), "3")], "2"),
+        FormField("priority", tr("Priority"), [(tr("urgent"), "1"), (tr("normal"), "2"), (tr("routine"), "3")], "2"),
         FormField("summary", tr("What the complaint is about"), value=summary),
     ]

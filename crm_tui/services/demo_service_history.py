@@ -1,6 +1,6 @@
-"""The demo shop's service history, made through the shop's and the service desk's own
-operations (never by writing their tables directly): orders moved along to delivered, inbox
-messages answered or closed or still waiting, contacts with satisfaction scores and
+"""The demo shop's service history, made through the service desk's own operations (never
+by writing their tables directly; the orders' way to delivery comes with the shop's demo):
+inbox messages answered or closed or still waiting, contacts with satisfaction scores and
 complaints, cases in every status (some with their order returned), and lost customers with
 their reasons."""
 
@@ -16,10 +16,8 @@ from crm_tui.services import cases, inbox
 from crm_tui.services.contacts import log_contact
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import CASE_KINDS, LOST_REASONS
-from crm_tui.shop.models import ContactMessage, MessageStatus, Order, OrderStatus
-from crm_tui.shop.operations import move_order
+from crm_tui.shop.models import ContactMessage, MessageStatus, Order
 
-CARRIERS = ("Correos", "SEUR", "DHL", "Royal Mail")
 ANSWERS = {"es": "Gracias por escribirnos. Le hemos respondido por teléfono y queda resuelto.",
            "en": "Thank you for writing. We have sorted this out for you."}
 COMPLAINTS = ("The parcel arrived damaged", "Charged twice for one order", "Delivery is a week late",
@@ -28,7 +26,6 @@ COMPLAINTS = ("The parcel arrived damaged", "Charged twice for one order", "Deli
 
 @dataclass
 class ServiceHistory:
-    orders_moved: int = 0
     messages_worked: int = 0
     contacts: int = 0
     cases: int = 0
@@ -39,41 +36,16 @@ def build_service_history(session: Session, agents: list[StaffMember], superviso
                           seed: int) -> ServiceHistory:
     rng = random.Random(seed + 15)
     done = ServiceHistory()
-    _move_orders(session, rng, as_of, done)
     _work_inbox(session, rng, agents, as_of, done)
     _contacts_and_cases(session, rng, agents, supervisor, as_of, done)
     _lost_customers(session, rng, agents, as_of, done)
     return done
 
 
-def _move_orders(session: Session, rng: random.Random, as_of: datetime, done: ServiceHistory) -> None:
-    """The last 30 days of orders, moved along as far as their age says: a day to be paid, two
-    to ship, three more to arrive."""
-    recent = row_tuples(session.execute(select(col(Order.id), col(Order.placed_at)).where(
-        col(Order.placed_at) >= as_of - timedelta(days=30), col(Order.cancels_order_id).is_(None),
-        col(Order.total_cents) > 0, col(Order.status) == OrderStatus.PLACED)
-        .order_by(col(Order.placed_at)).limit(3000)).all())
-    reversed_ids = set(session.scalars(select(col(Order.cancels_order_id)).where(
-        col(Order.cancels_order_id).is_not(None))))
-    for order_id, placed_at in recent:
-        if order_id in reversed_ids:
-            continue
-        paid, shipped, delivered = (placed_at + timedelta(hours=rng.uniform(0.1, 20)),
-                                    placed_at + timedelta(days=rng.uniform(1, 2)),
-                                    placed_at + timedelta(days=rng.uniform(3, 6)))
-        for status, at in ((OrderStatus.PAID, paid), (OrderStatus.SHIPPED, shipped), (OrderStatus.DELIVERED, delivered)):
-            if at >= as_of:
-                break
-            carrier = rng.choice(CARRIERS) if status == OrderStatus.SHIPPED else ""
-            tracking = f"{carrier[:2].upper()}{rng.randint(10**8, 10**9 - 1)}" if carrier else ""
-            move_order(session, order_id, status, carrier=carrier, tracking_number=tracking, now=at)
-        done.orders_moved += 1
-
-
 def _work_inbox(session: Session, rng: random.Random, agents: list[StaffMember], as_of: datetime,
                 done: ServiceHistory) -> None:
-    """Messages older than two days were answered (most within a day) or closed; a few of the
-    latest are in progress; the rest wait."""
+    """Messages older than five days were answered (most within a day), closed or made a case;
+    of the latest, most wait and some are in progress."""
     messages = row_tuples(session.execute(select(col(ContactMessage.id), col(ContactMessage.received_at),
                                       col(ContactMessage.email), col(ContactMessage.kind))
                                .where(col(ContactMessage.status) == MessageStatus.NEW)
@@ -81,9 +53,7 @@ def _work_inbox(session: Session, rng: random.Random, agents: list[StaffMember],
     for message_id, received_at, email, kind in messages:
         agent = rng.choice(agents)
         age = as_of - received_at
-        if age < timedelta(hours=6):
-            continue
-        if age < timedelta(days=2):
+        if age < timedelta(days=5):
             if rng.random() < 0.3:
                 inbox.take_message(session, agent, message_id)
                 done.messages_worked += 1

@@ -23,6 +23,7 @@ class TimelineEntry:
     detail: str
     duration_seconds: int | None = None
     satisfaction: int | None = None
+    amount_cents: int | None = None  # an order's total
 
 
 def _joined(*parts: str) -> str:
@@ -62,7 +63,7 @@ def customer_timeline(session: Session, customer_id: int, limit: int = PAGE, off
             entries.append(TimelineEntry(case.resolved_at, "case", case.owner, case.outcome or "resolved",
                                          f"#{case.id}: {case.resolution}"))
     entries += [
-        TimelineEntry(placed_at, "order", taken_by or "", str(status), f"{number} {total / 100:.2f}")
+        TimelineEntry(placed_at, "order", taken_by or "", str(status), number, amount_cents=total)
         for number, placed_at, status, taken_by, total in row_tuples(session.execute(
             select(col(Order.number), col(Order.placed_at), col(Order.status), col(Order.taken_by),
                    col(Order.total_cents)).where(col(Order.customer_id) == customer_id)

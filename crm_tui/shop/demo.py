@@ -32,9 +32,11 @@ from crm_tui.shop.models import (
     Customer,
     Order,
     OrderLine,
+    OrderStatus,
+    OrderStatusChange,
     Product,
 )
-from crm_tui.shop.operations import customer_number_for, order_totals
+from crm_tui.shop.operations import FULFILMENT, customer_number_for, order_totals, planned_steps
 from crm_tui.shop.validation import time_zone_for
 
 HISTORY_DAYS = 730
@@ -254,12 +256,21 @@ def _pick_products(rng: random.Random, shopper: _Shopper | None, cat: _Catalogue
     return lines
 
 
-def _status_for(rng: random.Random, age_days: float) -> str:
-    if age_days > 12:
-        return "delivered"
-    if age_days > 4:
-        return rng.choice(["shipped", "delivered"])
-    return rng.choice(["placed", "paid", "paid", "shipped"])
+CARRIERS = ("Correos", "SEUR", "DHL", "Royal Mail")
+
+
+def _steps_for(rng: random.Random, placed_at: datetime, as_of: datetime) -> list[tuple]:
+    """An order's way as the shop moves it: paid within the day, shipped a day or two later,
+    delivered three to six days after it was placed; only the steps before `as_of`. One in ten
+    of the newest orders is still unpaid."""
+    if as_of - placed_at < timedelta(days=4) and rng.random() < 0.1:
+        return []
+    carrier = rng.choice(CARRIERS)
+    steps = [(OrderStatus.PAID, placed_at + timedelta(hours=rng.uniform(0.1, 20)), "", ""),
+             (OrderStatus.SHIPPED, placed_at + timedelta(days=rng.uniform(1, 2)), carrier,
+              f"{carrier[:2].upper()}{rng.randint(10**8, 10**9 - 1)}"),
+             (OrderStatus.DELIVERED, placed_at + timedelta(days=rng.uniform(3, 6)), "", "")]
+    return [step for step in steps if step[1] < as_of]
 
 
 def _write_orders(conn, rng, shoppers: list[_Shopper], cat: _Catalogue, summary, as_of) -> None:
@@ -280,6 +291,7 @@ def _write_orders(conn, rng, shoppers: list[_Shopper], cat: _Catalogue, summary,
     order_ids = sorted(range(len(dates)), key=dates.__getitem__)  # ids follow time, as in a real shop
 
     agents = [login for login, _ in DEMO_AGENTS]
+    steps: dict[int, list[tuple]] = {}
     for index in order_ids:
         shopper, when = buyers[index], dates[index]
         oid = len(orders) + 1
@@ -297,30 +309,48 @@ def _write_orders(conn, rng, shoppers: list[_Shopper], cat: _Catalogue, summary,
                               unit_price_cents=cat.price[cat.postage], line_total_cents=cat.price[cat.postage]))
         discount = shopper.discount if shopper else 0
         subtotal, discount_cents, total = order_totals(subtotal_lines, discount)
-        age = (as_of - when).total_seconds() / 86400
+        steps[oid] = _steps_for(rng, when, as_of)
         orders.append(dict(
             id=oid, number=f"{'PO' if phone_order else 'WO'}{oid:08d}", customer_id=shopper.id if shopper else None,
-            placed_at=when, status=_status_for(rng, age), channel="phone" if phone_order else "web",
+            placed_at=when, status=OrderStatus.PLACED, channel="phone" if phone_order else "web",
             discount_percent=discount, taken_by=rng.choice(agents) if phone_order else None, cancels_order_id=None,
             subtotal_cents=subtotal, discount_cents=discount_cents, total_cents=total,
         ))
-    _add_cancellations(rng, orders, lines, as_of)
+    _add_cancellations(rng, orders, lines, steps, as_of)
+    # The shop's own rules for every step (planned_steps), written in bulk: the row keeps how
+    # far the order got, the history every step with its time.
+    history = []
+    for order in orders[:len(order_ids)]:
+        order_steps = steps[order["id"]]
+        planned_steps(order["number"], OrderStatus.PLACED, order_steps)
+        reached = [status for status, *_ in order_steps if status in FULFILMENT]
+        order["status"] = reached[-1] if reached else OrderStatus.PLACED
+        history += [dict(order_id=order["id"], at=at, status=status, carrier=carrier, tracking_number=tracking,
+                         changed_by="shop") for status, at, carrier, tracking in order_steps]
     _bulk(conn, Order, orders)
     _bulk(conn, OrderLine, lines)
+    _bulk(conn, OrderStatusChange, history)
     summary.orders, summary.order_lines = len(orders), len(lines)
 
 
-def _add_cancellations(rng: random.Random, orders: list[dict], lines: list[dict], as_of: datetime) -> None:
-    """About 3 % of orders are cancelled or returned: a document of negative lines linked to them."""
+def _add_cancellations(rng: random.Random, orders: list[dict], lines: list[dict], steps: dict[int, list[tuple]],
+                       as_of: datetime) -> None:
+    """About 3 % of orders are cancelled (before they ship) or returned (after they arrive): a
+    document of negative lines linked to them, and the step on the order's way."""
     lines_of: dict[int, list[dict]] = {}
     for line in lines:
         lines_of.setdefault(line["order_id"], []).append(line)
     originals = [o for o in orders if rng.random() < 0.03]
     for original in originals:
-        returned = original["status"] == "delivered" and rng.random() < 0.5
-        when = original["placed_at"] + timedelta(days=rng.uniform(5, 20) if returned else rng.uniform(0.01, 1))
+        delivered = [at for status, at, *_ in steps[original["id"]] if status == OrderStatus.DELIVERED]
+        returned = bool(delivered) and rng.random() < 0.5
+        when = (delivered[0] + timedelta(days=rng.uniform(1, 14)) if returned
+                else original["placed_at"] + timedelta(hours=rng.uniform(0.01, 0.9)))
         if when >= as_of:
             continue
+        before = [step for step in steps[original["id"]] if step[1] < when]
+        status = OrderStatus.RETURNED if returned else OrderStatus.CANCELLED
+        steps[original["id"]] = before + [(status, when, "", "")]
         oid = len(orders) + 1
         taken = lines_of[original["id"]] if not returned else rng.sample(lines_of[original["id"]], k=1)
         for line in taken:
@@ -329,8 +359,6 @@ def _add_cancellations(rng: random.Random, orders: list[dict], lines: list[dict]
                               line_total_cents=-line["line_total_cents"]))
         subtotal, discount_cents, total = order_totals([-line["line_total_cents"] for line in taken],
                                                        original["discount_percent"])
-        status = "returned" if returned else "cancelled"
-        original["status"] = status
         orders.append(dict(
             id=oid, number=f"RX{oid:08d}", customer_id=original["customer_id"], placed_at=when, status=status,
             channel=original["channel"], discount_percent=original["discount_percent"], taken_by=None,
@@ -371,7 +399,9 @@ def _write_callbacks_and_messages(conn, rng, shoppers: list[_Shopper], names: Na
             phone=shopper.phone if shopper else None,
             email=None if shopper else f"visitor{k + 1}@example.org",
             text=rng.choice(CONTACT_TEXTS[kind]), kind=kind,
-            received_at=as_of - timedelta(days=rng.uniform(0, 60)), customer_id=shopper.id if shopper else None,
+            # two in five from the last five days: the inbox has work waiting, the rest is history
+            received_at=as_of - timedelta(days=rng.uniform(0, 5) if k % 5 < 2 else rng.uniform(5, 60)),
+            customer_id=shopper.id if shopper else None,
         ))
     _bulk(conn, CallbackRequest, callbacks)
     _bulk(conn, ContactMessage, messages)

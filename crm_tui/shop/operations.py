@@ -267,11 +267,32 @@ class IllegalTransition(OrderRefused):
         super().__init__(f"{number} is {current.value}: it cannot become {wanted.value} (only {allowed})")
 
 
+FULFILMENT = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
 def order_status(session: Session, order_id: int) -> OrderStatus:
-    """Where the order is now: its latest status change, or placed."""
+    """Where the order is now: its latest status change, else what the order row says (an
+    import writes how far its orders got), else placed."""
     latest = session.scalar(select(col(OrderStatusChange.status)).where(col(OrderStatusChange.order_id) == order_id)
                             .order_by(col(OrderStatusChange.at).desc(), col(OrderStatusChange.id).desc()).limit(1))
-    return OrderStatus(latest) if latest else OrderStatus.PLACED
+    if latest:
+        return OrderStatus(latest)
+    own = session.scalar(select(col(Order.status)).where(col(Order.id) == order_id))
+    return OrderStatus(own) if own in FULFILMENT else OrderStatus.PLACED
+
+
+def planned_steps(order_number: str, current: OrderStatus,
+                  steps: Sequence[tuple[OrderStatus, datetime, str, str]]) -> OrderStatus:
+    """Check a run of steps (status, at, carrier, tracking number) from `current`, as
+    move_order would take them one by one; returns where they end. For bulk writers (the demo)
+    that insert the steps themselves."""
+    for status, _at, carrier, tracking in steps:
+        if status not in NEXT_STATUS[current]:
+            raise IllegalTransition(order_number, current, status)
+        if status == OrderStatus.SHIPPED and not (carrier.strip() and tracking.strip()):
+            raise OrderRefused(f"{order_number}: shipping needs the carrier and the tracking number")
+        current = status
+    return current
 
 
 def _an_order(session: Session, order_id: int) -> Order:
@@ -298,6 +319,10 @@ def move_order(session: Session, order_id: int, status: OrderStatus | str, *, ch
     change = OrderStatusChange(order_id=order_id, at=now or utc_now(), status=status, carrier=carrier.strip(),
                                tracking_number=tracking_number.strip(), changed_by=changed_by)
     session.add(change)
+    if status in FULFILMENT:
+        # The row says how far the order got; a cancelled or returned order keeps its last
+        # step there (the reversal document is what the sales figures count).
+        order.status = status
     session.flush()
     return change
 

@@ -32,8 +32,9 @@ def literal(value: object, style: str = "") -> Text:
 
 
 def cell(value: object) -> Text:
-    """A DataTable cell that shows the value literally, cropped like the table crops a str cell."""
-    return Text(visible(value), no_wrap=True, end="")
+    """A DataTable cell that shows the value literally; cut to its column, it ends with "…" (the
+    full text is in the screen's detail line or one key away)."""
+    return Text(visible(value), no_wrap=True, end="", overflow="ellipsis")
 
 
 def filled(template: str, **values: object) -> Content:

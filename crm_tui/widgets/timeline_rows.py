@@ -27,6 +27,7 @@ def timeline_rows(entries: list[TimelineEntry], tr, zone: str) -> list[tuple]:
         length = f"{entry.duration_seconds // 60}:{entry.duration_seconds % 60:02d}" \
             if entry.duration_seconds is not None else ""
         stars = "★" * entry.satisfaction if entry.satisfaction else ""
+        detail = entry.detail if entry.amount_cents is None else f"{entry.detail} · {tr.money(entry.amount_cents)}"
         rows.append((tr.datetime(entry.at, zone), kinds.get(entry.kind, entry.kind), cell(entry.who),
-                     cell(labels.get(entry.what, entry.what)), f"{length} {stars}".strip(), cell(entry.detail)))
+                     cell(labels.get(entry.what, entry.what)), f"{length} {stars}".strip(), cell(detail)))
     return rows

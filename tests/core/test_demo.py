@@ -39,6 +39,11 @@ def q(engine, sql):
         return conn.execute(text(sql)).scalar()
 
 
+def q_all(engine, sql):
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).all()
+
+
 def test_the_same_seed_gives_the_same_database(demo, tmp_path):
     again = build(tmp_path / "again.db", seed=11)
     other = build(tmp_path / "other.db", seed=12)
@@ -75,11 +80,30 @@ def test_guest_orders_phone_orders_and_linked_cancellations(demo):
     assert q(demo, "SELECT count(*) FROM shop_order WHERE channel='phone' AND taken_by IS NOT NULL") > 0
     cancels = q(demo, "SELECT count(*) FROM shop_order WHERE cancels_order_id IS NOT NULL")
     assert cancels > 0
-    # Every cancellation has only negative lines, and the original is marked.
+    # Every cancellation has only negative lines; the original stays an order (the sales figures
+    # count the cancellation document) and its way ends with the step, as the cancellation's kind.
     assert q(demo, "SELECT count(*) FROM order_line l JOIN shop_order o ON o.id=l.order_id "
                    "WHERE o.cancels_order_id IS NOT NULL AND l.quantity >= 0") == 0
     assert q(demo, "SELECT count(*) FROM shop_order c JOIN shop_order o ON o.id=c.cancels_order_id "
-                   "WHERE o.status NOT IN ('cancelled','returned')") == 0
+                   "WHERE o.status IN ('cancelled','returned')") == 0
+    assert q(demo, "SELECT count(*) FROM shop_order c JOIN shop_order o ON o.id = c.cancels_order_id "
+                   "WHERE c.status != (SELECT h.status FROM order_status_change h WHERE h.order_id = o.id "
+                   "ORDER BY h.at DESC, h.id DESC LIMIT 1)") == 0
+
+
+def test_orders_move_along_legal_steps_with_tracking(demo):
+    from crm_tui.shop.models import OrderStatus
+    from crm_tui.shop.operations import NEXT_STATUS
+
+    rows = q_all(demo, "SELECT o.id, h.status, h.carrier, h.tracking_number FROM shop_order o "
+                       "JOIN order_status_change h ON h.order_id = o.id ORDER BY o.id, h.at, h.id")
+    current: dict[int, OrderStatus] = {}
+    for order_id, status, carrier, tracking in rows:
+        assert OrderStatus(status) in NEXT_STATUS[current.get(order_id, OrderStatus.PLACED)]
+        current[order_id] = OrderStatus(status)
+        if status == "shipped":
+            assert carrier and tracking
+    assert sum(1 for s in current.values() if s == OrderStatus.DELIVERED) > len(current) / 2
 
 
 def test_customers_have_clear_favourites_and_some_have_lapsed(demo):

@@ -221,3 +221,62 @@ def test_dashboard(snap_compare, console_factory, tab):
 
 def test_dashboard_at_80x24_in_spanish(snap_compare, console_factory):
     assert snap_compare(console_factory(lang="es", login="tester"), terminal_size=(80, 24), run_before=dashboard())
+
+
+# --- the service desk ------------------------------------------------------------------------
+
+def service_screen(make):
+    async def run(pilot):
+        await settle(pilot)
+        pilot.app.push_screen(make(pilot.app.context))
+        await settle(pilot)
+    return run
+
+
+def busiest_customer(demo_db) -> int:
+    """The demo customer with the most on their timeline: cases, contacts, messages."""
+    import sqlite3
+
+    with sqlite3.connect(demo_db) as conn:
+        return conn.execute(
+            "SELECT customer_id FROM (SELECT customer_id FROM service_case UNION ALL SELECT customer_id "
+            "FROM service_contact UNION ALL SELECT customer_id FROM contact_message) WHERE customer_id IS NOT NULL "
+            "GROUP BY customer_id ORDER BY count(*) DESC, customer_id LIMIT 1").fetchone()[0]
+
+
+SIZES = [(120, 40), (80, 24)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_inbox(snap_compare, console_factory, lang, size):
+    from crm_tui.screens.inbox import InboxScreen
+
+    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=size,
+                        run_before=service_screen(InboxScreen))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_cases(snap_compare, console_factory, lang, size):
+    from crm_tui.screens.cases import CasesScreen
+
+    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=size,
+                        run_before=service_screen(lambda context: CasesScreen(context, "team")))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_timeline(snap_compare, console_factory, demo_db, lang, size):
+    from crm_tui.screens.timeline import TimelineScreen
+
+    customer_id = busiest_customer(demo_db)
+    assert snap_compare(console_factory(lang=lang, login="ana"), terminal_size=size,
+                        run_before=service_screen(lambda context: TimelineScreen(context, customer_id)))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_quality_tab(snap_compare, console_factory, lang, size):
+    assert snap_compare(console_factory(lang=lang, login="tester"), terminal_size=size,
+                        run_before=dashboard("tab-quality"))
