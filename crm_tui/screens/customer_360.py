@@ -9,9 +9,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.screens.base import ConsoleModal, ConsoleScreen, CustomerNavigation
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
+from crm_tui.services.order_tracking import StatusStep, order_steps
 from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
 from crm_tui.widgets.literal import cell, filled
 from crm_tui.widgets.summary_panel import SummaryPanel
+from crm_tui.widgets.timeline_rows import timeline_labels
 
 
 class Customer360Screen(CustomerNavigation, ConsoleScreen):
@@ -135,9 +137,9 @@ class OrderLinesScreen(ConsoleModal[None]):
     CSS_PATH = "customer_360.tcss"
 
     class LinesLoaded(Message):
-        def __init__(self, lines: list[LineRow]):
+        def __init__(self, lines: list[LineRow], steps: list[StatusStep]):
             super().__init__()
-            self.lines = lines
+            self.lines, self.steps = lines, steps
 
     def __init__(self, context, order: OrderRow):
         super().__init__(context)
@@ -150,17 +152,22 @@ class OrderLinesScreen(ConsoleModal[None]):
                                 date=tr.date(self.order.placed_at), total=tr.money(self.order.total_cents),
                                 close=tr("Esc closes")), id="lines-title")
             yield DataTable(id="lines", cursor_type="row")
+            yield Static(tr("Where it is"), classes="section")
+            yield DataTable(id="steps", cursor_type="none")
 
     def on_mount(self) -> None:
         tr = self.context.tr
         self.query_one("#lines", DataTable).add_columns(tr("SKU"), tr("Product"), tr("Units"), tr("Price"),
                                                         tr("Total"))
+        self.query_one("#steps", DataTable).add_columns(tr("When"), tr("Status"), tr("Carrier"), tr("Tracking"),
+                                                        tr("By"))
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lines")
     def load(self) -> None:
-        lines = self.app.context.read(lambda session: order_lines(session, self.order.order_id))
-        self.post_message(self.LinesLoaded(lines))
+        lines, steps = self.app.context.read(lambda session: (order_lines(session, self.order.order_id),
+                                                              order_steps(session, self.order.order_id)))
+        self.post_message(self.LinesLoaded(lines, steps))
 
     @on(LinesLoaded)
     def show(self, message: LinesLoaded) -> None:
@@ -169,4 +176,9 @@ class OrderLinesScreen(ConsoleModal[None]):
         for line in message.lines:
             table.add_row(cell(line.sku), cell(line.name), str(line.quantity), tr.money(line.unit_price_cents),
                           tr.money(line.line_total_cents))
+        labels = timeline_labels(tr)
+        steps = self.query_one("#steps", DataTable)
+        for step in message.steps:
+            steps.add_row(tr.datetime(step.at), cell(labels.get(step.status, step.status)), cell(step.carrier),
+                          cell(step.tracking_number), cell(step.changed_by))
         table.focus()

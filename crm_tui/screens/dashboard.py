@@ -78,7 +78,7 @@ class DashboardScreen(ConsoleScreen):
                     yield Chart(tr, id="chart-hours")
                     yield DataTable(id="agents", cursor_type="none", classes="top")
             with TabPane(tr("Service quality"), id="tab-quality"):
-                with Grid(classes="charts"):
+                with Grid(classes="charts quality"):
                     yield Chart(tr, id="chart-satisfaction")
                     yield Chart(tr, id="chart-scores")
                     yield DataTable(id="quality", cursor_type="row", classes="top")
@@ -94,11 +94,15 @@ class DashboardScreen(ConsoleScreen):
                                                                 tr("Net sales"))
         self.query_one("#agents", DataTable).add_columns(tr("Agent"), tr("Phone orders"), tr("Discounted"),
                                                          tr("Discounts"), tr("Card changes"))
+        wide = self.app.size.width >= 100
         quality = self.query_one("#quality", DataTable)
-        quality.add_column(tr("Index"), width=30)
-        quality.add_column(tr("Figure"), width=8)
-        quality.add_column(tr("Of"), width=28)
-        self.query_one("#returns", DataTable).add_columns(tr("Returned most"), tr("Return rate"), tr("Units"))
+        for label, width in ((tr("Index"), 30 if wide else 24), (tr("Figure"), 8 if wide else 7), (tr("Of"), 24)):
+            if wide or label != tr("Of"):  # narrow: the basis is the highlighted row's, below the table
+                quality.add_column(label, width=width)
+        returns = self.query_one("#returns", DataTable)
+        for label, width in ((tr("Returned most"), 20 if wide else 12), (tr("Rate"), 7 if wide else 5),
+                             (tr("Units"), 9 if wide else 7)):
+            returns.add_column(label, width=width)
         self.first_load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
@@ -216,9 +220,10 @@ class DashboardScreen(ConsoleScreen):
             return
         weeks = q.weekly_satisfaction
         self.query_one("#chart-satisfaction", Chart).lines(
-            tr("Satisfaction per week (average score, 1–5)"), [w for w, _, _ in weeks], [[a for _, a, _ in weeks]])
+            tr("Satisfaction per week (average score, 1–5)"), [w for w, _, _ in weeks], [[a for _, a, _ in weeks]],
+            scale=(1, 5))
         self.query_one("#chart-scores", Chart).bars(
-            tr("Satisfaction scores given (how many of each, 1–5)"), ["1", "2", "3", "4", "5"],
+            tr("Scores given, 1 to 5"), ["1", "2", "3", "4", "5"],
             [[q.scores.get(score, 0) for score in range(1, 6)]])
 
     def fill_quality(self) -> None:
@@ -231,15 +236,16 @@ class DashboardScreen(ConsoleScreen):
         table = self.query_one("#quality", DataTable)
         table.clear()
         rows = [
-            (tr("Satisfaction (average 1–5)"), f"{q.satisfaction:.2f}" if q.satisfaction is not None else "—",
+            (tr("Satisfaction (average 1–5)"), tr.number(round(q.satisfaction, 2))
+             if q.satisfaction is not None else "—",
              tr("{n} scores").format(n=tr.number(sum(q.scores.values())))),
-            (tr("Complaints per 1,000 orders"), f"{q.complaints_per_1000_orders:.1f}"
+            (tr("Complaints per 1,000 orders"), tr.number(round(q.complaints_per_1000_orders, 1))
              if q.complaints_per_1000_orders is not None else "—",
              tr("{complaints} complaints, {orders} orders").format(complaints=tr.number(q.complaints),
                                                                    orders=tr.number(q.orders))),
             (tr("Cases resolved within target"), share(q.cases_within_target, q.cases_resolved),
              tr("{part} of {whole} cases").format(part=q.cases_within_target, whole=q.cases_resolved)),
-            (tr("Median resolution time"), f"{q.median_resolution_hours:.1f} h"
+            (tr("Median resolution time"), f"{tr.number(round(q.median_resolution_hours, 1))} h"
              if q.median_resolution_hours is not None else "—", tr("{whole} cases").format(whole=q.cases_resolved)),
             (tr("First-contact resolution"), share(q.first_contact, q.matters_closed),
              tr("{part} of {whole} callbacks and cases").format(part=q.first_contact, whole=q.matters_closed)),
@@ -250,8 +256,9 @@ class DashboardScreen(ConsoleScreen):
         ]
         rows += [(tr("Lost customers {month}").format(month=m.month), tr.number(m.customers),
                   tr("value {value}").format(value=tr.money(m.value_lost_cents))) for m in q.lost]
+        wide = self.app.size.width >= 100
         for row in rows:
-            table.add_row(*(cell(value) for value in row))
+            table.add_row(*(cell(value) for value in (row if wide else row[:2])))
         returns = self.query_one("#returns", DataTable)
         returns.clear()
         for r in q.returns:

@@ -30,7 +30,8 @@ class Chart(PlotextPlot):
         self.refresh()
 
     def lines(self, title: str, labels: list[str], series: list[list[float]], names: list[str] | None = None,
-              percent: bool = False) -> None:
+              percent: bool = False, scale: tuple[int, int] | None = None) -> None:
+        """`scale`: a fixed range of whole numbers for the y axis (a 1-5 score), every one a tick."""
         plt = self._blank(title)
         if labels and any(any(values) for values in series):
             for n, values in enumerate(series):
@@ -40,6 +41,9 @@ class Chart(PlotextPlot):
             plt.xticks(list(range(0, len(labels), step)), labels[::step])
             if percent:
                 plt.ylim(0, 100)
+            elif scale:
+                plt.ylim(*scale)
+                plt.yticks(list(range(scale[0], scale[1] + 1)), [str(n) for n in range(scale[0], scale[1] + 1)])
             else:
                 self._ticks(max(max(values) for values in series), "y")
         else:

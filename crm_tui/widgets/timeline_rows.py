@@ -11,9 +11,9 @@ def timeline_kinds(tr) -> dict[str, str]:
             "order status": tr("order status"), "offer": tr("offer")}
 
 
-def timeline_rows(entries: list[TimelineEntry], tr, zone: str) -> list[tuple]:
-    kinds = timeline_kinds(tr)
-    labels = outcome_labels(tr) | {
+def timeline_labels(tr) -> dict[str, str]:
+    """Outcomes, statuses and offer rules as the timeline and the order's way show them."""
+    return outcome_labels(tr) | {
         "pending": tr("waiting"), "claimed": tr("being called"), "done": tr("done"), "question": tr("question"),
         "complaint": tr("complaint"), "suggestion": tr("suggestion"), "placed": tr("placed"), "paid": tr("paid"),
         "shipped": tr("shipped"), "delivered": tr("delivered"), "cancelled": tr("cancelled"),
@@ -22,6 +22,11 @@ def timeline_rows(entries: list[TimelineEntry], tr, zone: str) -> list[tuple]:
         "replacement": tr("replacement"), "credit": tr("credit or discount"), "explanation": tr("explanation"),
         "rejected": tr("rejected"), "reorder": tr("reorder due"), "winback": tr("win-back"),
         "together": tr("bought together"), "new": tr("new"), "popular": tr("popular")}
+
+
+def timeline_rows(entries: list[TimelineEntry], tr, zone: str) -> list[tuple]:
+    kinds = timeline_kinds(tr)
+    labels = timeline_labels(tr)
     rows = []
     for entry in entries:
         length = f"{entry.duration_seconds // 60}:{entry.duration_seconds % 60:02d}" \
