@@ -36,6 +36,12 @@ COMMANDS = {
     ("staff", "disable", "emma"): MANAGERS,
     ("staff", "enable", "luis"): MANAGERS,
     ("backup", "--out", "{tmp}/copy.db"): MANAGERS,
+    ("inbox", "list"): STAFF,
+    ("cases", "list"): STAFF,
+    ("orders", "show", "WO00000001"): STAFF,
+    ("orders", "move", "WO00000001", "returned"): MANAGERS,
+    ("report", "quality", "--from", "2026-10-01", "--to", "2026-11-01"): MANAGERS,
+    ("report", "lost-customers", "--from", "2025-11-01", "--to", "2026-11-01"): MANAGERS,
 }
 LOGINS = {"ana": "agent", "boss": "supervisor", "ops": "ops", "luis": "disabled", "stranger": "unknown"}
 
