@@ -9,7 +9,7 @@ from sqlalchemy import insert, inspect, select, text, update
 from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
-from crm_tui.models import AccessEntry, AuditEntry, CallbackAttempt
+from crm_tui.models import AccessEntry, AuditEntry, CallbackAttempt, ServiceCase, ServiceContact
 from crm_tui.services.audit import FieldChange, record_changes
 from crm_tui.services.errors import ServiceError
 from crm_tui.services.policy import Action, require
@@ -67,6 +67,8 @@ def export_customer(session: Session, staff: StaffMember, customer_id: int, now:
                                                       email=customer.email or "", phone=customer.phone or "")
     tables["order_line"] = _rows(session, "SELECT * FROM order_line WHERE order_id IN (SELECT id FROM shop_order "
                                           "WHERE customer_id = :id) ORDER BY order_id, product_id", customer_id)
+    tables["order_status_change"] = _rows(session, "SELECT * FROM order_status_change WHERE order_id IN (SELECT id "
+                                                   "FROM shop_order WHERE customer_id = :id) ORDER BY id", customer_id)
     tables["audit_entry"] = _rows(session, "SELECT * FROM audit_entry WHERE record_table = 'customer' "
                                            "AND record_id = :id ORDER BY id", customer_id)
     record_access(session, staff.login, [customer_id], "privacy export", now)
@@ -74,8 +76,8 @@ def export_customer(session: Session, staff: StaffMember, customer_id: int, now:
 
 
 def erase_customer(session: Session, staff: StaffMember, customer_id: int, reason: str, now: datetime) -> None:
-    """Anonymise the person: who they are (name, e-mail, phone, address) and what they wrote
-    is gone, consents are withdrawn and their waiting callbacks cancelled; orders and sums stay
+    """Anonymise the person: who they are (name, e-mail, phone, address) and what they wrote or
+    said (messages and their answers, call and contact notes, complaints, case texts) is gone, consents are withdrawn and their waiting callbacks cancelled; orders and sums stay
     for the accounts, so reports keep their figures. Audited, with the reason."""
     require(staff, Action.PRIVACY)
     if not reason.strip():
@@ -105,7 +107,11 @@ def erase_customer(session: Session, staff: StaffMember, customer_id: int, reaso
     session.execute(update(CallbackAttempt).where(col(CallbackAttempt.customer_id) == customer_id).values(
         note="", feedback=""))
     session.execute(update(ContactMessage).where(col(ContactMessage.customer_id) == customer_id).values(
-        name=ERASED_NAME, phone=None, email=None, text=""))
+        name=ERASED_NAME, phone=None, email=None, text="", answer=""))
+    session.execute(update(ServiceContact).where(col(ServiceContact.customer_id) == customer_id).values(
+        note="", feedback=""))
+    session.execute(update(ServiceCase).where(col(ServiceCase.customer_id) == customer_id).values(
+        summary=ERASED_NAME, resolution=""))
     # The audit log keeps who changed what and when, not the old values that named the person.
     session.execute(update(AuditEntry).where(
         col(AuditEntry.record_table) == "customer", col(AuditEntry.record_id) == customer_id,

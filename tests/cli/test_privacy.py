@@ -135,3 +135,39 @@ def test_what_they_sent_before_registering_is_exported_and_erased_too(shop):
                              (phone,)).fetchone()[0]
     assert left == 0
     assert b"Calle Falsa" not in Path(shop).read_bytes()
+
+
+def test_an_erasure_forgets_what_they_said_to_the_service_desk(shop):
+    from datetime import datetime, timezone
+
+    from crm_tui.db import write_session
+    from crm_tui.models import Role
+    from crm_tui.services.cases import open_case
+    from crm_tui.services.contacts import log_contact
+    from crm_tui.services.inbox import answer_message, take_message
+    from crm_tui.services.staff import StaffMember
+    from crm_tui.shop.operations import send_contact_message
+
+    customer_id, number, _name, email, _phone = busiest_customer(shop)
+    ana = StaffMember("ana", "Ana", Role.AGENT, 10, True)
+    now = datetime(2026, 11, 2, 10, tzinfo=timezone.utc)
+    engine = open_database(shop)
+    try:
+        with write_session(engine) as session:
+            log_contact(session, ana, customer_id, channel="phone", direction="inbound", outcome="follow_up",
+                        started_at=now, now=now, note="Lives at Calle Secreta 9", feedback_kind="complaint",
+                        feedback="My neighbour Juan got my parcel")
+            open_case(session, ana, customer_id=customer_id, kind="delivery", summary="Parcel left at Calle Secreta 9",
+                      source="card", now=now)
+            message = send_contact_message(session, name="Anon", email=email, text="Call me at home", now=now)
+            take_message(session, ana, message.id)
+            answer_message(session, ana, message.id, "We will call you at Calle Secreta 9", now=now)
+    finally:
+        engine.dispose()
+    assert run("--db", shop, "privacy", "erase", number, "--reason", "asked on the phone").exit_code == 0
+    with sqlite3.connect(shop) as conn:
+        said = " ".join(str(v) for row in conn.execute(
+            "SELECT note, feedback FROM service_contact WHERE customer_id = ? UNION ALL SELECT summary, resolution "
+            "FROM service_case WHERE customer_id = ? UNION ALL SELECT text, answer FROM contact_message "
+            "WHERE customer_id = ?", (customer_id, customer_id, customer_id)) for v in row)
+    assert "Secreta" not in said and "Juan" not in said
