@@ -111,7 +111,6 @@ class ServiceSettings:
     case_due_hours: tuple[tuple[str, int], ...] = (
         ("delivery", 48), ("product_defect", 72), ("billing", 24), ("service", 24), ("other", 72))
     inbox_target_hours: int = 24
-    claim_minutes: int = 30  # how long a taken message stays the agent's without a step
     unhappy_days: int = 30  # a score of 1-2 this recent withholds offers
     lapse_days: int = 180  # no purchase for this long after being regular: lost
     regular_purchases: int = 3  # purchase days that make a customer regular

@@ -89,9 +89,7 @@ def inbox_version(session: Session) -> tuple:
     """Changes whenever a message arrives or moves: the screen reloads only then."""
     return tuple(session.execute(select(func.count(), func.max(col(ContactMessage.id)),
                                         func.sum(case((col(ContactMessage.status) == MessageStatus.NEW, 1), else_=0)),
-                                        func.max(col(ContactMessage.answered_at)),
-                                        func.max(col(ContactMessage.closed_at)),
-                                        func.group_concat(col(ContactMessage.owner)))
+                                        func.sum(func.coalesce(col(ContactMessage.customer_id), 0)))
                                  .where(col(ContactMessage.status).in_(OPEN))).one())
 
 

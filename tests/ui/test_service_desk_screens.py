@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 from sqlmodel import Session
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input, Select, Static
 
 from crm_tui.app import make_app
 from crm_tui.db import open_database, write_session
@@ -158,3 +158,21 @@ async def test_a_complaint_from_a_call_becomes_a_case_whose_order_is_returned_th
     lines = read(demo_db, lambda s: s.scalar(select(func.sum(OrderLine.quantity))
                                              .where(OrderLine.order_id == order.order_id)))
     assert lines == 2
+
+
+async def test_the_offers_screen_withholds_offers_while_a_case_is_open(console_factory, demo_db):
+    from crm_tui.screens.offers import OffersScreen
+
+    customer_id = read(demo_db, lambda s: s.scalar(select(ServiceCase.customer_id).where(
+        ServiceCase.status.in_(("open", "waiting")), ServiceCase.customer_id.is_not(None)).order_by(ServiceCase.id)))
+    case_id = read(demo_db, lambda s: s.scalar(select(ServiceCase.id).where(
+        ServiceCase.customer_id == customer_id, ServiceCase.status.in_(("open", "waiting"))).order_by(
+        ServiceCase.opened_at)))
+    app = console_factory(login="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(OffersScreen(app.context, customer_id))
+        await settle(pilot)
+        assert app.screen.query_one("#offers", DataTable).row_count == 0
+        message = str(app.screen.query_one("#message", Static).render())
+    assert f"Offers withheld: case {case_id} is open" in message
