@@ -62,16 +62,18 @@ def with_service_history(engine) -> None:
             requested = moment(365)
             tries = rng.choice([1, 1, 1, 2, 3])
             outcome = rng.choice(["resolved", "ordered", "declined", "unreachable"])
+            wait = rng.uniform(2, 40)  # minutes to the first call, as finish_callback records it
             callbacks.append((cid, rng.randint(1, customers), f"+3460{cid:07d}", requested, tries, outcome,
-                              later(requested, 90)))
+                              later(requested, 90), later(requested, wait), int(wait * 60)))
             for n in range(tries):
-                start = later(requested, rng.uniform(2, 40) + 60 * n)
+                start = later(requested, wait + 60 * n)
                 attempts.append((cid, callbacks[-1][1], start, later(start, 4), outcome if n + 1 == tries else
                                  "no_answer", rng.choice([None, 3, 4, 5, 5, 1, 2]) if n + 1 == tries else None,
                                  "complaint" if rng.random() < 0.03 else None))
         conn.exec_driver_sql(
             "INSERT INTO callback_request (id, customer_id, phone, requested_at, time_zone, note, source, status, "
-            "attempts, outcome, closed_at) VALUES (?,?,?,?,'Europe/Madrid','','web','done',?,?,?)", callbacks)
+            "attempts, outcome, closed_at, first_called_at, first_call_seconds) "
+            "VALUES (?,?,?,?,'Europe/Madrid','','web','done',?,?,?,?,?)", callbacks)
         conn.exec_driver_sql(
             "INSERT INTO callback_attempt (callback_id, customer_id, staff_login, started_at, ended_at, outcome, note, "
             "satisfaction, feedback_kind, feedback) VALUES (?,?,'agent',?,?,?,'',?,?,'')", attempts)

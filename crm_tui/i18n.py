@@ -39,6 +39,9 @@ def translations(lang: str) -> gettext.NullTranslations:
                                   if m.id and isinstance(m.id, str) and m.string and isinstance(m.string, str)})
 
 
+Moment = datetime  # the type, for methods declared after Localizer.datetime hides the name
+
+
 class Localizer:
     """What one console session speaks: messages and money, numbers, dates in its locale."""
 
@@ -58,6 +61,10 @@ class Localizer:
 
     def datetime(self, value: datetime, zone: str = "Europe/Madrid") -> str:
         return format_datetime(value, "short", tzinfo=ZoneInfo(zone), locale=self.locale)
+
+    def day_time(self, value: Moment, zone: str = "Europe/Madrid") -> str:
+        """A moment briefly, for narrow columns: "02/11 11:27" (day and month, both languages)."""
+        return format_datetime(value, "dd/MM HH:mm", tzinfo=ZoneInfo(zone), locale=self.locale)
 
     def short_day(self, value) -> str:
         """The day of a local time, briefly: "21 Nov" / "21 nov"."""

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, text
 from sqlmodel import Field, SQLModel
 
 from crm_tui.shop.types import UTCDateTime, utc_now
@@ -73,6 +73,9 @@ class CallbackAttempt(SQLModel, table=True):
     """One call made for a callback request: who, when, how long, how it went."""
 
     __tablename__ = "callback_attempt"
+    __table_args__ = (Index("ix_callback_attempt_scores", "ended_at", "satisfaction", "feedback_kind"),
+                      Index("ix_callback_attempt_lost", "ended_at", sqlite_where=text("lost_reason IS NOT NULL"),
+                            postgresql_where=text("lost_reason IS NOT NULL")))
 
     id: int | None = Field(default=None, primary_key=True)
     callback_id: int = Field(foreign_key="callback_request.id", index=True)
@@ -93,7 +96,8 @@ class CustomerRfm(SQLModel, table=True):
     the named segment; recomputed after an import and on demand."""
 
     __tablename__ = "customer_rfm"
-    __table_args__ = (Index("ix_customer_rfm_segment", "segment", "monetary_cents"),)
+    __table_args__ = (Index("ix_customer_rfm_segment", "segment", "monetary_cents"),
+                      Index("ix_customer_rfm_lapse", "recency_days", "frequency"))
 
     customer_id: int = Field(primary_key=True)
     recency_days: int | None = Field(default=None)
@@ -151,7 +155,10 @@ class ServiceContact(SQLModel, table=True):
     the same wrap-up as a callback's call (outcome, note, satisfaction, feedback)."""
 
     __tablename__ = "service_contact"
-    __table_args__ = (Index("ix_service_contact_customer", "customer_id", "started_at"),)
+    __table_args__ = (Index("ix_service_contact_customer", "customer_id", "started_at"),
+                      Index("ix_service_contact_scores", "ended_at", "satisfaction", "feedback_kind"),
+                      Index("ix_service_contact_lost", "ended_at", sqlite_where=text("lost_reason IS NOT NULL"),
+                            postgresql_where=text("lost_reason IS NOT NULL")))
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int

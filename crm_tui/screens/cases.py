@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.screens.base import ConsoleScreen, service_sentence
-from crm_tui.screens.inbox import case_kind_labels, short_datetime
+from crm_tui.screens.inbox import case_kind_labels
 from crm_tui.screens.service_form import FormField, FormScreen
 from crm_tui.services import cases as desk
 from crm_tui.services.errors import ServiceError
@@ -104,8 +104,7 @@ class CasesScreen(ConsoleScreen):
         table.clear()
         zone = self.context.queue.time_zone
         for c in message.rows:
-            due = tr.datetime(c.due_at, zone)
-            due = (due if wide else short_datetime(due)) + ("!" if c.overdue else "")
+            due = (tr.datetime(c.due_at, zone) if wide else tr.day_time(c.due_at, zone)) + ("!" if c.overdue else "")
             cells = [str(c.case_id), due, cell(kinds.get(c.kind, c.kind)), cell(statuses.get(c.status, c.status))]
             if wide:
                 cells += [priorities.get(c.priority, str(c.priority)), cell(c.owner)]

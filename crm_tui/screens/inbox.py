@@ -19,12 +19,6 @@ from crm_tui.widgets.literal import cell, filled
 POLL_SECONDS = 1.0
 
 
-def short_datetime(formatted: str) -> str:
-    """"18/11/2026, 21:15" as "18/11 21:15" for a narrow column (both languages' forms)."""
-    day, _, clock = formatted.rpartition(" ")
-    return f"{day.rstrip(',')[:5]} {clock}" if day else formatted
-
-
 def status_labels(tr) -> dict[str, str]:
     return {"new": tr("new"), "in_progress": tr("in progress"), "answered": tr("answered"), "closed": tr("closed")}
 
@@ -103,8 +97,9 @@ class InboxScreen(ConsoleScreen):
         for m in message.messages:
             age = f"{m.age_hours:.0f}h" + ("!" if m.overdue else "")
             sender = m.name or m.email or m.phone or ""
-            received = tr.datetime(m.received_at, self.context.queue.time_zone)
-            cells = [received if wide else short_datetime(received), age, cell(kinds.get(m.kind, m.kind)),
+            zone = self.context.queue.time_zone
+            received = tr.datetime(m.received_at, zone) if wide else tr.day_time(m.received_at, zone)
+            cells = [received, age, cell(kinds.get(m.kind, m.kind)),
                      cell(sender)]
             if wide:
                 cells.append(cell(m.customer_number or tr("visitor")))

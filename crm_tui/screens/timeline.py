@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from crm_tui.screens.base import ConsoleScreen, CustomerNavigation, service_sentence
 from crm_tui.screens.call_wrap_up import lost_reason_label
-from crm_tui.screens.inbox import case_kind_labels, short_datetime
+from crm_tui.screens.inbox import case_kind_labels
 from crm_tui.screens.service_form import FormField, FormScreen
 from crm_tui.services.cases import open_case
 from crm_tui.services.contacts import CHANNELS, CONTACT_OUTCOMES, DIRECTIONS, NEEDS_REASON, log_contact
@@ -82,8 +82,8 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
         self._entries = message.entries
         table = self.query_one("#timeline", DataTable)
         table.clear()
-        for row in timeline_rows(message.entries, tr, message.zone):
-            table.add_row(*(row if wide else (short_datetime(row[0]), cell(row[1]), row[3], row[5])))
+        for entry, row in zip(message.entries, timeline_rows(message.entries, tr, message.zone)):
+            table.add_row(*(row if wide else (tr.day_time(entry.at, message.zone), cell(row[1]), row[3], row[5])))
         self.query_one("#timeline-status", Static).update(filled(
             tr("{name} · page {page} · newest first · PgDn older · l logs a contact · k opens a case"),
             name=message.name, page=self.page + 1))

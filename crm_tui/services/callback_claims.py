@@ -120,6 +120,9 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
         raise CallbackError("not_held", "this callback is not held by you (its claim may have expired and been taken)")
     attempts = callback.attempts + 1
     values: dict = {"attempts": attempts, "claimed_by": None, "claimed_until": None}
+    if callback.first_called_at is None:  # how soon it was called: the quality figures read this
+        due = max(callback.requested_at, callback.window_from) if callback.window_from else callback.requested_at
+        values |= {"first_called_at": started_at, "first_call_seconds": int((started_at - due).total_seconds())}
     if outcome in RETRIED and attempts < settings.max_attempts:
         backoff = settings.backoff_minutes[min(attempts - 1, len(settings.backoff_minutes) - 1)]
         values |= {"status": CallbackStatus.PENDING, "next_attempt_at": now + timedelta(minutes=backoff)}

@@ -47,10 +47,11 @@ def _work_inbox(session: Session, rng: random.Random, agents: list[StaffMember],
     """Messages older than five days were answered (most within a day), closed or made a case;
     of the latest, most wait and some are in progress."""
     messages = row_tuples(session.execute(select(col(ContactMessage.id), col(ContactMessage.received_at),
-                                      col(ContactMessage.email), col(ContactMessage.kind))
+                                      col(ContactMessage.email), col(ContactMessage.kind), col(ContactMessage.text),
+                                      col(ContactMessage.customer_id))
                                .where(col(ContactMessage.status) == MessageStatus.NEW)
                                .order_by(col(ContactMessage.received_at))).all())
-    for message_id, received_at, email, kind in messages:
+    for message_id, received_at, email, kind, text, customer_id in messages:
         agent = rng.choice(agents)
         age = as_of - received_at
         if age < timedelta(days=5):
@@ -63,10 +64,15 @@ def _work_inbox(session: Session, rng: random.Random, agents: list[StaffMember],
         if rng.random() < 0.1:
             inbox.close_message(session, agent, message_id, "duplicate", now=answered)
         elif kind == "complaint" and rng.random() < 0.5:
-            case_id = cases.open_case(session, agent, customer_id=None, kind="service", summary="From the inbox",
-                                      source="message", source_id=message_id, now=answered)
+            case_id = cases.open_case(session, agent, customer_id=customer_id, kind=rng.choice(CASE_KINDS),
+                                      summary=text, source="message", source_id=message_id, now=answered)
             inbox.after_case_opened(session, agent, message_id, case_id, now=answered)
             done.cases += 1
+            if age > timedelta(days=10):  # the older ones were sorted out
+                resolved = answered + timedelta(hours=rng.choice([4, 20, 50, 90]))
+                cases.resolve_case(session, agent, cases.case_detail(session, agent, case_id, as_of),
+                                   "Explained and apologised", rng.choice(["explanation", "credit", "replacement"]),
+                                   now=resolved)
         else:
             inbox.answer_message(session, agent, message_id, ANSWERS["es" if not email else "en"], now=answered)
         done.messages_worked += 1
@@ -74,7 +80,7 @@ def _work_inbox(session: Session, rng: random.Random, agents: list[StaffMember],
 
 def _contacts_and_cases(session: Session, rng: random.Random, agents: list[StaffMember],
                         supervisor: StaffMember, as_of: datetime, done: ServiceHistory) -> None:
-    """Contacts over the last 90 days, mostly happy; a complaint in one of eight becomes a case,
+    """Contacts over the last 90 days, mostly happy; a complaint in one of five becomes a case,
     in every status; a few cases return their order."""
     buyers = list(row_tuples(session.execute(select(col(Order.customer_id), func.max(col(Order.id))).where(
         col(Order.customer_id).is_not(None), col(Order.cancels_order_id).is_(None), col(Order.total_cents) > 0,
@@ -86,7 +92,7 @@ def _contacts_and_cases(session: Session, rng: random.Random, agents: list[Staff
         agent = rng.choice(agents)
         ended = as_of - timedelta(days=rng.uniform(0.1, 89))
         started = ended - timedelta(minutes=rng.uniform(1, 12))
-        complaint = rng.random() < 0.125
+        complaint = rng.random() < 0.2
         score = rng.choices([1, 2, 3, 4, 5], weights=[2, 3, 8, 30, 40])[0] if not complaint else rng.choice([1, 2, 3])
         log_contact(session, agent, customer_id, channel=rng.choice(["phone", "phone", "email", "chat"]),
                     direction=rng.choice(["inbound", "outbound"]),
@@ -102,7 +108,7 @@ def _contacts_and_cases(session: Session, rng: random.Random, agents: list[Staff
                                   source="contact", order_id=order_id, priority=rng.choice([1, 2, 2, 3]), now=ended)
         done.cases += 1
         fate = rng.random()
-        if fate < 0.35 or ended > as_of - timedelta(days=2):
+        if fate < 0.35 or ended > as_of - timedelta(days=7):
             continue  # still open (some of them overdue)
         row = cases.case_detail(session, agent, case_id, as_of)
         if fate < 0.45:

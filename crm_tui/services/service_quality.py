@@ -22,18 +22,20 @@ Every figure reads small tables (calls, contacts, messages, cases, returns) or t
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
-from crm_tui.db import row_tuples
-from crm_tui.models import CallbackAttempt, ServiceCase, ServiceContact
+from crm_tui.db import row_tuple, row_tuples
+from crm_tui.models import CallbackAttempt, ServiceContact
 from crm_tui.services.lost_customers import LostMonth, lost_by_month, lost_customers
 from crm_tui.services.policy import Action, require
+from crm_tui.services.reports import Period
+from crm_tui.services.sql_time import day_of, seconds_between
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import QueueSettings, ServiceSettings
-from crm_tui.shop.models import CallbackRequest, ContactKind, ContactMessage, MessageStatus, Product
+from crm_tui.shop.models import ContactKind, ContactMessage, Product
 from crm_tui.shop.types import db_datetime
 
 
@@ -113,84 +115,111 @@ def quality_report(session: Session, staff: StaffMember, first: datetime, last: 
 
 
 def _satisfaction(session: Session, report: QualityReport, start: datetime, end: datetime) -> None:
-    scores = union_all(
-        select(col(CallbackAttempt.ended_at).label("at"), col(CallbackAttempt.satisfaction).label("score"))
-        .where(col(CallbackAttempt.satisfaction).is_not(None), col(CallbackAttempt.ended_at) >= start,
-               col(CallbackAttempt.ended_at) < end),
-        select(col(ServiceContact.ended_at), col(ServiceContact.satisfaction))
-        .where(col(ServiceContact.satisfaction).is_not(None), col(ServiceContact.ended_at) >= start,
-               col(ServiceContact.ended_at) < end)).subquery()
+    """Scores per day and value, counted in the database; the days are summed into ISO weeks."""
+    conn = session.connection()
+    rows = row_tuples(session.execute(text(f"""
+        SELECT day, score, count(*) FROM (
+            SELECT {day_of(conn, 'ended_at')} AS day, satisfaction AS score FROM callback_attempt
+            WHERE satisfaction IS NOT NULL AND ended_at >= :a AND ended_at < :b
+            UNION ALL
+            SELECT {day_of(conn, 'ended_at')}, satisfaction FROM service_contact
+            WHERE satisfaction IS NOT NULL AND ended_at >= :a AND ended_at < :b) scores
+        GROUP BY day, score"""), _bounds(conn, start, end)).all())
     weeks: dict[str, list[int]] = {}
-    for at, score in row_tuples(session.execute(select(scores.c.at, scores.c.score))):
-        report.scores[score] += 1
-        year, week, _ = at.isocalendar()
-        weeks.setdefault(f"{year}-W{week:02d}", []).append(score)
-    report.weekly_satisfaction = [(week, sum(s) / len(s), len(s)) for week, s in sorted(weeks.items())]
+    for day, score, n in rows:
+        report.scores[score] += n
+        year, week, _ = date.fromisoformat(day).isocalendar()
+        total = weeks.setdefault(f"{year}-W{week:02d}", [0, 0])
+        total[0] += score * n
+        total[1] += n
+    report.weekly_satisfaction = [(week, points / n, n) for week, (points, n) in sorted(weeks.items())]
+
+
+def _bounds(conn, start: datetime, end: datetime) -> dict[str, object]:
+    return {"a": db_datetime(conn, start), "b": db_datetime(conn, end)}
 
 
 def _cases(session: Session, report: QualityReport, start: datetime, end: datetime) -> None:
-    hours = []
-    for opened_at, due_at, resolved_at, contacts in row_tuples(session.execute(
-            select(col(ServiceCase.opened_at), col(ServiceCase.due_at), col(ServiceCase.resolved_at),
-                   col(ServiceCase.contacts))
-            .where(col(ServiceCase.resolved_at) >= start, col(ServiceCase.resolved_at) < end))):
-        report.cases_resolved += 1
-        report.cases_within_target += resolved_at <= due_at
-        report.matters_closed += 1
-        report.first_contact += contacts <= 1
-        hours.append((resolved_at - opened_at).total_seconds() / 3600)
-    report.median_resolution_hours = statistics.median(hours) if hours else None
+    conn = session.connection()
+    resolved, within, first_contact = row_tuple(session.execute(text(
+        "SELECT count(*), coalesce(sum(CASE WHEN resolved_at <= due_at THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(CASE WHEN contacts <= 1 THEN 1 ELSE 0 END), 0) FROM service_case "
+        "WHERE resolved_at >= :a AND resolved_at < :b"), _bounds(conn, start, end)).one())
+    report.cases_resolved, report.cases_within_target = resolved, within
+    report.matters_closed += resolved
+    report.first_contact += first_contact
+    if resolved:  # the median: the middle one or two durations, read in order
+        middle = row_tuples(session.execute(text(
+            f"SELECT {seconds_between(conn, 'resolved_at', 'opened_at')} AS took FROM service_case "
+            "WHERE resolved_at >= :a AND resolved_at < :b ORDER BY took LIMIT :n OFFSET :skip"),
+            _bounds(conn, start, end) | {"n": 2 - resolved % 2, "skip": (resolved - 1) // 2}).all())
+        report.median_resolution_hours = statistics.mean(took for took, in middle) / 3600
 
 
 def _callbacks(session: Session, report: QualityReport, start: datetime, end: datetime,
                queue: QueueSettings) -> None:
-    first_call = (select(col(CallbackAttempt.callback_id), func.min(col(CallbackAttempt.started_at)).label("first"))
-                  .group_by(col(CallbackAttempt.callback_id)).subquery())
-    for requested_at, window_from, first in row_tuples(session.execute(
-            select(col(CallbackRequest.requested_at), col(CallbackRequest.window_from), first_call.c.first)
-            .join(first_call, first_call.c.callback_id == col(CallbackRequest.id))
-            .where(first_call.c.first >= start, first_call.c.first < end))):
-        due = max(requested_at, window_from) if window_from else requested_at
-        report.callbacks_called += 1
-        report.callbacks_within_target += first <= due + timedelta(minutes=queue.target_minutes)
-    for attempts, in row_tuples(session.execute(
-            select(col(CallbackRequest.attempts)).where(
-                col(CallbackRequest.outcome).in_(("resolved", "ordered")), col(CallbackRequest.closed_at) >= start,
-                col(CallbackRequest.closed_at) < end))):
-        report.matters_closed += 1
-        report.first_contact += attempts <= 1
+    """Callbacks first called in the range, and how soon (recorded with their first call)."""
+    conn = session.connection()
+    called, within = row_tuple(session.execute(text(
+        "SELECT count(*), coalesce(sum(CASE WHEN first_call_seconds <= :target THEN 1 ELSE 0 END), 0) "
+        "FROM callback_request WHERE first_called_at >= :a AND first_called_at < :b"),
+        _bounds(conn, start, end) | {"target": queue.target_minutes * 60}).one())
+    report.callbacks_called, report.callbacks_within_target = called, within
+    closed, first_contact = row_tuple(session.execute(text(
+        "SELECT count(*), coalesce(sum(CASE WHEN attempts <= 1 THEN 1 ELSE 0 END), 0) FROM callback_request "
+        "WHERE closed_at >= :a AND closed_at < :b AND outcome IN ('resolved', 'ordered')"),
+        _bounds(conn, start, end)).one())
+    report.matters_closed += closed
+    report.first_contact += first_contact
 
 
 def _inbox(session: Session, report: QualityReport, start: datetime, end: datetime,
            settings: ServiceSettings) -> None:
-    target = timedelta(hours=settings.inbox_target_hours)
-    now = max(end, start)
-    for received_at, answered_at, status in row_tuples(session.execute(
-            select(col(ContactMessage.received_at), col(ContactMessage.answered_at), col(ContactMessage.status))
-            .where(col(ContactMessage.received_at) >= start, col(ContactMessage.received_at) < end))):
-        if status == MessageStatus.CLOSED and answered_at is None:
-            continue  # closed without an answer: nothing was owed
-        answered_in_time = answered_at is not None and answered_at - received_at <= target
-        if answered_at is None and received_at + target > now:
-            continue  # still within its target
-        report.messages_due += 1
-        report.messages_within_target += answered_in_time
+    """Messages answered, or older than the target at the range's end; closed unanswered ones
+    owed nothing."""
+    conn = session.connection()
+    target = settings.inbox_target_hours * 3600
+    due, within = row_tuple(session.execute(text(f"""
+        SELECT count(*), coalesce(sum(CASE WHEN answered_at IS NOT NULL AND
+                                      {seconds_between(conn, 'answered_at', 'received_at')} <= :target
+                                      THEN 1 ELSE 0 END), 0)
+        FROM contact_message WHERE received_at >= :a AND received_at < :b
+          AND NOT (status = 'closed' AND answered_at IS NULL)
+          AND (answered_at IS NOT NULL OR {seconds_between(conn, ':b', 'received_at')} >= :target)"""),
+        _bounds(conn, start, end) | {"target": target}).one())
+    report.messages_due, report.messages_within_target = due, within
+
+
+def _net_units(session: Session, period: Period, product_ids: list[int]) -> dict[int, int]:
+    """Net units per product over the period from the sales roll-ups: whole months from the
+    monthly one, the days at the ends from the daily one (as the sales reports read them)."""
+    edges, months = period.split()
+    wanted = ",".join(str(int(p)) for p in product_ids)
+    parts: list[str] = []
+    params: dict[str, str] = {}
+    if months:
+        parts.append(f"SELECT product_id, units FROM sales_product_month WHERE month BETWEEN :m0 AND :m1 "
+                     f"AND product_id IN ({wanted})")
+        params |= {"m0": months[0], "m1": months[1]}
+    for n, (a, b) in enumerate(edges):
+        parts.append(f"SELECT product_id, units FROM sales_product_day WHERE day BETWEEN :a{n} AND :b{n} "
+                     f"AND product_id IN ({wanted})")
+        params |= {f"a{n}": a, f"b{n}": b}
+    return dict(row_tuples(session.execute(text(
+        f"SELECT product_id, sum(units) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"), params).all()))
 
 
 def _returns(session: Session, conn, start: datetime, end: datetime, top: int = 10) -> list[ProductReturns]:
     reversed_units = row_tuples(session.execute(text(
         "SELECT l.product_id, sum(CASE WHEN o.status = 'returned' THEN -l.quantity ELSE 0 END), sum(-l.quantity) "
-        "FROM shop_order o JOIN order_line l ON l.order_id = o.id "
-        "WHERE o.cancels_order_id IS NOT NULL AND o.placed_at >= :a AND o.placed_at < :b "
-        "AND l.product_id IN (SELECT id FROM product WHERE kind = 'product') GROUP BY 1"),
+        "FROM shop_order o JOIN order_line l ON l.order_id = o.id JOIN product p ON p.id = l.product_id "
+        "WHERE o.cancels_order_id IS NOT NULL AND o.placed_at >= :a AND o.placed_at < :b AND p.kind = 'product' "
+        "GROUP BY 1"),
         {"a": db_datetime(conn, start), "b": db_datetime(conn, end)}))
     returned = {product_id: (r, all_reversed) for product_id, r, all_reversed in reversed_units if r}
     if not returned:
         return []
-    net = dict(row_tuples(session.execute(text(
-        "SELECT product_id, sum(units) FROM sales_product_day WHERE day >= :a AND day < :b "
-        f"AND product_id IN ({','.join(str(int(p)) for p in returned)}) GROUP BY 1"),
-        {"a": f"{start:%Y-%m-%d}", "b": f"{end:%Y-%m-%d}"}).all()))
+    net = _net_units(session, Period(start.date(), (end - timedelta(days=1)).date()), list(returned))
     names = {p: (sku, name) for p, sku, name in row_tuples(session.execute(
         select(col(Product.id), col(Product.sku), col(Product.name)).where(col(Product.id).in_(returned))))}
     rows = [ProductReturns(*names[p], (net.get(p) or 0) + all_reversed, r) for p, (r, all_reversed) in returned.items()]

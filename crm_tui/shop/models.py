@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from crm_tui.shop.types import UTCDateTime, utc_now
@@ -140,7 +140,10 @@ class Product(SQLModel, table=True):
 
 class Order(SQLModel, table=True):
     __tablename__ = "shop_order"
-    __table_args__ = (Index("ix_order_customer_placed", "customer_id", "placed_at"),)
+    __table_args__ = (Index("ix_order_customer_placed", "customer_id", "placed_at"),
+                      # Cancellations and returns by date: the returns figures read only these.
+                      Index("ix_order_reversal_placed", "placed_at", sqlite_where=text("cancels_order_id IS NOT NULL"),
+                            postgresql_where=text("cancels_order_id IS NOT NULL")))
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=32, unique=True, index=True)
@@ -182,7 +185,9 @@ class OrderLine(SQLModel, table=True):
 class CallbackRequest(SQLModel, table=True):
     __tablename__ = "callback_request"
     __table_args__ = (Index("ix_callback_status_requested", "status", "requested_at"),
-                      Index("ix_callback_status_window", "status", "window_from"))
+                      Index("ix_callback_status_window", "status", "window_from"),
+                      Index("ix_callback_first_call", "first_called_at", "first_call_seconds"),
+                      Index("ix_callback_closed", "closed_at", "outcome", "attempts"))
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int | None = Field(
@@ -206,6 +211,10 @@ class CallbackRequest(SQLModel, table=True):
     next_attempt_at: datetime | None = _utc(nullable=True)
     outcome: str | None = Field(default=None, max_length=32)
     closed_at: datetime | None = _utc(nullable=True)
+    # The first call: when it began and how long after the callback became due (requested, or
+    # its window's start): the service-quality figures read these instead of every attempt.
+    first_called_at: datetime | None = _utc(nullable=True)
+    first_call_seconds: int | None = Field(default=None)
 
 
 class OrderStatusChange(SQLModel, table=True):
@@ -228,7 +237,8 @@ class OrderStatusChange(SQLModel, table=True):
 
 class ContactMessage(SQLModel, table=True):
     __tablename__ = "contact_message"
-    __table_args__ = (Index("ix_contact_message_status", "status", "received_at"),)
+    __table_args__ = (Index("ix_contact_message_status", "status", "received_at"),
+                      Index("ix_contact_message_answers", "received_at", "status", "answered_at", "kind"))
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)

@@ -8,7 +8,7 @@ from crm_tui.widgets.literal import cell
 def timeline_kinds(tr) -> dict[str, str]:
     return {"request": tr("callback request"), "call": tr("call"), "message": tr("message"),
             "contact": tr("contact"), "case": tr("case"), "order": tr("order"),
-            "order status": tr("order status"), "offer": tr("offer")}
+            "order status": tr("tracking"), "offer": tr("offer")}
 
 
 def timeline_labels(tr) -> dict[str, str]:

@@ -103,11 +103,11 @@ def test_offers_are_withheld_while_a_case_is_open(shop):
 def test_the_campaign_export_leaves_unhappy_customers_out_and_says_how_many(shop, tmp_path):
     segments = [s for (s,) in query(shop, "SELECT DISTINCT segment FROM customer_rfm")]
     said = {}
-    for segment in segments:
-        out = tmp_path / f"{segment}.csv"
-        result = run(shop, "marketing", "export", "--segment", segment, "--channel", "email", "--out", str(out))
+    for segment, channel in [(s, c) for s in segments for c in ("email", "phone", "chat")]:
+        out = tmp_path / f"{segment}-{channel}.csv"
+        result = run(shop, "marketing", "export", "--segment", segment, "--channel", channel, "--out", str(out))
         assert result.exit_code == 0, result.output
-        said[segment] = int(result.output.split("; ")[2].split()[0])
+        said[segment, channel] = int(result.output.split("; ")[2].split()[0])
         exported = {row["customer_number"] for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
         unhappy = {n for (n,) in query(shop, "SELECT c.customer_number FROM service_case s JOIN customer c ON "
                                              "c.id = s.customer_id WHERE s.status IN ('open', 'waiting')")}

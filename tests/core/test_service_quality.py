@@ -2,23 +2,25 @@
 service history, plus callbacks called early and late, over several ranges."""
 
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from crm_tui.db import make_engine, write_session
-from crm_tui.models import CallbackAttempt, Role
+from crm_tui.models import Role
+from crm_tui.services.callback_claims import claim_callback, finish_callback
 from crm_tui.services.demo_shop import create_demo_database
 from crm_tui.services.lost_customers import lost_by_month, lost_customers
 from crm_tui.services.service_quality import quality_report
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import QueueSettings, ServiceSettings
-from crm_tui.shop.models import CallbackRequest
+from crm_tui.shop.operations import request_callback
 from tests.conftest import AS_OF
 
 SUE = StaffMember("sue", "Sue", Role.SUPERVISOR, 30, True)
+ANA = StaffMember("ana", "Ana", Role.AGENT, 10, True)
 QUEUE = QueueSettings(target_minutes=15)
 SERVICE = ServiceSettings()
 
@@ -27,28 +29,29 @@ SERVICE = ServiceSettings()
 def shop(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('quality') / 'shop.db'}")
     create_demo_database(engine, customers=600, seed=21, login="sue", as_of=AS_OF)
-    # Callbacks of the last weeks, first called 5 to 40 minutes after they became due, some
-    # twice; some closed resolved at the first attempt, some at the second.
+    # Callbacks of the last weeks, worked through the queue: first called 5 to 40 minutes after
+    # they became due, some twice; some resolved, some declined.
+    always = QueueSettings(calling_hours=(time(0), time(23, 59)), backoff_minutes=(15,))
     with write_session(engine) as session:
         for n in range(60):
-            requested = AS_OF - timedelta(days=n % 30, hours=n % 7)
-            window = requested + timedelta(hours=2) if n % 5 == 0 else None
-            due = window or requested
-            attempts = 1 + (n % 3 == 0)
-            callback_id = session.execute(insert(CallbackRequest).values(
-                phone=f"+34600{n:06d}", requested_at=requested, window_from=window,
-                window_to=window + timedelta(hours=1) if window else None, time_zone="Europe/Madrid", note="",
-                source="web", status="done", attempts=attempts, outcome="resolved" if n % 2 else "declined",
-                closed_at=due + timedelta(minutes=60))).inserted_primary_key[0]
-            for attempt in range(attempts):
+            requested = AS_OF - timedelta(days=n % 30 + 1, hours=n % 7)
+            window = (requested + timedelta(hours=2)).time() if n % 5 == 0 else None
+            callback = request_callback(session, f"+34600{n:06d}", now=requested, time_zone="UTC",
+                                        window=(window, (requested + timedelta(hours=3)).time()) if window else None,
+                                        window_date=requested if window else None)
+            due = callback.window_from or requested
+            tries = 1 + (n % 3 == 0)
+            for attempt in range(tries):
                 started = due + timedelta(minutes=5 + (n * 7) % 36 + attempt * 30)
-                session.execute(insert(CallbackAttempt).values(
-                    callback_id=callback_id, staff_login="ana", started_at=started,
-                    ended_at=started + timedelta(minutes=3), outcome="no_answer" if attempt + 1 < attempts else
-                    ("resolved" if n % 2 else "declined"), note="", feedback="",
-                    satisfaction=(n % 5) + 1 if attempt + 1 == attempts else None,
-                    feedback_kind="complaint" if n % 11 == 0 else None,
-                    lost_reason=None if n % 2 else "price"))
+                assert claim_callback(session, ANA, callback.id, started, always, before_its_window=True)
+                last = attempt + 1 == tries
+                outcome = "no_answer" if not last else ("resolved" if n % 2 else "declined")
+                finish_callback(session, ANA, callback.id, outcome, started_at=started,
+                                now=started + timedelta(minutes=3), settings=always,
+                                satisfaction=(n % 5) + 1 if last and n % 2 else None,
+                                feedback_kind="complaint" if last and n % 2 and n % 11 == 0 else None,
+                                feedback="late" if last and n % 2 and n % 11 == 0 else "",
+                                lost_reason="price" if last and not n % 2 else None)
     yield engine
     engine.dispose()
 

@@ -152,9 +152,9 @@ async def test_a_complaint_from_a_call_becomes_a_case_whose_order_is_returned_th
     # newest first: resolved, returned (document and status), case opened, the call, delivered...
     what = [(row[1], row[3]) for row in rows[:9]]
     assert what[0] == ("case", "refund") and rows[0][5].startswith(f"#{case_id}: Returned")
-    assert ("order status", "returned") in what[1:3] and ("order", "returned") in what[1:3]
+    assert ("tracking", "returned") in what[1:3] and ("order", "returned") in what[1:3]
     assert what.index(("case", "opened")) < what.index(("call", "resolved"))
-    assert what.index(("call", "resolved")) < what.index(("order status", "delivered"))
+    assert what.index(("call", "resolved")) < what.index(("tracking", "delivered"))
     lines = read(demo_db, lambda s: s.scalar(select(func.sum(OrderLine.quantity))
                                              .where(OrderLine.order_id == order.order_id)))
     assert lines == 2
