@@ -24,18 +24,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlmodel import Session, col
 
 from crm_tui.db import row_tuple, row_tuples
-from crm_tui.models import CallbackAttempt, ServiceContact
 from crm_tui.services.lost_customers import LostMonth, lost_by_month, lost_customers
 from crm_tui.services.policy import Action, require
 from crm_tui.services.reports import Period
 from crm_tui.services.sql_time import day_of, seconds_between
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import QueueSettings, ServiceSettings
-from crm_tui.shop.models import ContactKind, ContactMessage, Product
+from crm_tui.shop.models import Product
 from crm_tui.shop.types import db_datetime
 
 
@@ -93,17 +92,7 @@ def quality_report(session: Session, staff: StaffMember, first: datetime, last: 
     conn = session.connection()
     start, end = first, last + timedelta(days=1)
     report = QualityReport(first, last)
-    _satisfaction(session, report, start, end)
-    report.complaints = sum(session.scalar(q) or 0 for q in (
-        select(func.count()).select_from(CallbackAttempt).where(
-            col(CallbackAttempt.feedback_kind) == "complaint", col(CallbackAttempt.ended_at) >= start,
-            col(CallbackAttempt.ended_at) < end),
-        select(func.count()).select_from(ServiceContact).where(
-            col(ServiceContact.feedback_kind) == "complaint", col(ServiceContact.ended_at) >= start,
-            col(ServiceContact.ended_at) < end),
-        select(func.count()).select_from(ContactMessage).where(
-            col(ContactMessage.kind) == ContactKind.COMPLAINT, col(ContactMessage.received_at) >= start,
-            col(ContactMessage.received_at) < end)))
+    _satisfaction_and_complaints(session, report, start, end)
     report.orders = session.scalar(text("SELECT coalesce(sum(orders), 0) FROM sales_day WHERE day >= :a AND day < :b"),
                                    {"a": f"{start:%Y-%m-%d}", "b": f"{end:%Y-%m-%d}"}) or 0
     _cases(session, report, start, end)
@@ -114,19 +103,26 @@ def quality_report(session: Session, staff: StaffMember, first: datetime, last: 
     return report
 
 
-def _satisfaction(session: Session, report: QualityReport, start: datetime, end: datetime) -> None:
-    """Scores per day and value, counted in the database; the days are summed into ISO weeks."""
+def _satisfaction_and_complaints(session: Session, report: QualityReport, start: datetime, end: datetime) -> None:
+    """One pass over the calls and contacts that ended in the range (their covering index):
+    scores per day and value, summed into ISO weeks here, and the complaints among them."""
     conn = session.connection()
     rows = row_tuples(session.execute(text(f"""
-        SELECT day, score, count(*) FROM (
-            SELECT {day_of(conn, 'ended_at')} AS day, satisfaction AS score FROM callback_attempt
-            WHERE satisfaction IS NOT NULL AND ended_at >= :a AND ended_at < :b
+        SELECT day, score, count(*), sum(complaint) FROM (
+            SELECT {day_of(conn, 'ended_at')} AS day, satisfaction AS score,
+                   CASE WHEN feedback_kind = 'complaint' THEN 1 ELSE 0 END AS complaint
+            FROM callback_attempt WHERE ended_at >= :a AND ended_at < :b
+              AND (satisfaction IS NOT NULL OR feedback_kind = 'complaint')
             UNION ALL
-            SELECT {day_of(conn, 'ended_at')}, satisfaction FROM service_contact
-            WHERE satisfaction IS NOT NULL AND ended_at >= :a AND ended_at < :b) scores
+            SELECT {day_of(conn, 'ended_at')}, satisfaction, CASE WHEN feedback_kind = 'complaint' THEN 1 ELSE 0 END
+            FROM service_contact WHERE ended_at >= :a AND ended_at < :b
+              AND (satisfaction IS NOT NULL OR feedback_kind = 'complaint')) said
         GROUP BY day, score"""), _bounds(conn, start, end)).all())
     weeks: dict[str, list[int]] = {}
-    for day, score, n in rows:
+    for day, score, n, complaints in rows:
+        report.complaints += complaints
+        if score is None:
+            continue
         report.scores[score] += n
         year, week, _ = date.fromisoformat(day).isocalendar()
         total = weeks.setdefault(f"{year}-W{week:02d}", [0, 0])
@@ -175,19 +171,21 @@ def _callbacks(session: Session, report: QualityReport, start: datetime, end: da
 
 def _inbox(session: Session, report: QualityReport, start: datetime, end: datetime,
            settings: ServiceSettings) -> None:
-    """Messages answered, or older than the target at the range's end; closed unanswered ones
-    owed nothing."""
+    """Messages answered, or older than the target at the range's end (closed unanswered ones
+    owed nothing), and the complaints among all received: one pass over their covering index."""
     conn = session.connection()
     target = settings.inbox_target_hours * 3600
-    due, within = row_tuple(session.execute(text(f"""
-        SELECT count(*), coalesce(sum(CASE WHEN answered_at IS NOT NULL AND
-                                      {seconds_between(conn, 'answered_at', 'received_at')} <= :target
-                                      THEN 1 ELSE 0 END), 0)
-        FROM contact_message WHERE received_at >= :a AND received_at < :b
-          AND NOT (status = 'closed' AND answered_at IS NULL)
-          AND (answered_at IS NOT NULL OR {seconds_between(conn, ':b', 'received_at')} >= :target)"""),
+    owed = (f"NOT (status = 'closed' AND answered_at IS NULL) AND (answered_at IS NOT NULL "
+            f"OR {seconds_between(conn, ':b', 'received_at')} >= :target)")
+    in_time = f"answered_at IS NOT NULL AND {seconds_between(conn, 'answered_at', 'received_at')} <= :target"
+    due, within, complaints = row_tuple(session.execute(text(f"""
+        SELECT coalesce(sum(CASE WHEN {owed} THEN 1 ELSE 0 END), 0),
+               coalesce(sum(CASE WHEN {owed} AND {in_time} THEN 1 ELSE 0 END), 0),
+               coalesce(sum(CASE WHEN kind = 'complaint' THEN 1 ELSE 0 END), 0)
+        FROM contact_message WHERE received_at >= :a AND received_at < :b"""),
         _bounds(conn, start, end) | {"target": target}).one())
     report.messages_due, report.messages_within_target = due, within
+    report.complaints += complaints  # a message of kind complaint is one
 
 
 def _net_units(session: Session, period: Period, product_ids: list[int]) -> dict[int, int]:
