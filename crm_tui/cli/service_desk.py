@@ -125,4 +125,4 @@ def orders_move(ctx: typer.Context, order: Annotated[str, typer.Argument(help="T
                                                              carrier=carrier, tracking_number=tracking, now=moment))
     except (ServiceError, OrderRefused) as exc:
         fail(str(exc))
-    print(f"{order.strip().upper()} is now {status}.")
+    print(f"{order.strip().upper()} is now {status.strip().lower()}.")

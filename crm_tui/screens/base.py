@@ -57,6 +57,9 @@ def service_sentence(error: ServiceError, tr) -> str:
         "case_has_no_order": tr("This case is not about an order."),
         "lost_reason_needed": tr("Choose why the customer declined or was lost."),
         "summary_empty": tr("Say what the complaint is about."),
+        "case_has_no_customer": tr("This case has no customer: link the message to one first."),
+        "already_linked": tr("The sender is already a customer: nothing to register."),
+        "order_not_theirs": tr("That order is not this customer's."),
     }
     return sentences.get(error.code, str(error))
 

@@ -41,6 +41,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         Binding("f2", "summary", "Summary & orders"),
         Binding("f3", "phone_order", "New phone order"),
         Binding("f5", "offers", "Offers"),
+        Binding("f8", "timeline", "Timeline"),
         Binding("r", "register", "Register caller"),
         Binding("d", "dial", "Dial again"),
         Binding("escape", "must_end", "Back", show=False),
@@ -109,8 +110,11 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        self.query_one("#timeline", DataTable).add_columns(tr("When"), tr("What"), tr("Who"), tr("Outcome"),
-                                                           tr("Duration"), tr("Note"))
+        table = self.query_one("#timeline", DataTable)
+        # Fixed widths that fit beside the card (F8 opens the whole timeline, each line in full).
+        for label, width in ((tr("When"), 14), (tr("What"), 10), (tr("Who"), 5), (tr("Outcome"), 11),
+                             (tr("Duration"), 8), (tr("Note"), 13)):
+            table.add_column(label, width=width)
         if self.settings.dial_command:
             self.run_dial()
         self.load()
@@ -137,7 +141,7 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """The customer's keys once they are known; registering only while they are not."""
-        if action in ("card", "summary", "phone_order", "offers"):
+        if action in ("card", "summary", "phone_order", "offers", "timeline"):
             return self.customer_id is not None
         if action == "register":
             return self.customer_id is None
@@ -182,8 +186,8 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         zone = card.time_zone if card is not None else self.entry.time_zone  # one clock on the screen: theirs
         table = self.query_one("#timeline", DataTable)
         table.clear()
-        for row in timeline_rows(message.timeline, tr, zone):
-            table.add_row(*row)
+        for entry, row in zip(message.timeline, timeline_rows(message.timeline, tr, zone)):
+            table.add_row(tr.compact(entry.at, zone), *row[1:])
 
     # --- dialling -----------------------------------------------------------------------------
 

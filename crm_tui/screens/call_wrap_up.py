@@ -72,11 +72,11 @@ class WrapUpScreen(ConsoleModal[dict | None]):
         errors: dict[str, str] = {}
         values = {"note": self.query_one("#note", Input).value}
         if self.outcome == "declined":
-            reason = self.query_one("#lost-reason", Select).value
-            if reason is Select.BLANK:
+            chosen = self.query_one("#lost-reason", Select)
+            if chosen.is_blank():
                 errors["lost-reason"] = tr("Choose why the customer declined or was lost.")
             else:
-                values["lost_reason"] = reason
+                values["lost_reason"] = chosen.value
         elif self.outcome == "call_later":
             try:
                 values["call_back_at"] = call_back_time(self.query_one("#call-back-at", Input).value, self.clock(),

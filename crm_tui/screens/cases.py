@@ -12,10 +12,24 @@ from crm_tui.screens.inbox import case_kind_labels
 from crm_tui.screens.service_form import FormField, FormScreen
 from crm_tui.services import cases as desk
 from crm_tui.services.errors import ServiceError
-from crm_tui.services.order_tracking import OrderRefused
+from crm_tui.services.order_tracking import AlreadyReversed, IllegalTransition, OrderRefused, order_has_shipped
+from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import cell, filled
+from crm_tui.widgets.timeline_rows import timeline_labels
 
 POLL_SECONDS = 2.0
+
+
+def order_sentence(refusal: OrderRefused, tr) -> str:
+    """The shop's refusal of a step on an order, in the agent's language."""
+    if isinstance(refusal, AlreadyReversed):
+        return tr("Order {order} is already cancelled or returned.").format(order=refusal.number)
+    if isinstance(refusal, IllegalTransition):
+        labels = timeline_labels(tr)
+        return tr("Order {order} is {current}: it cannot be {wanted} now.").format(
+            order=refusal.number, current=labels.get(refusal.current, refusal.current),
+            wanted=labels.get(refusal.wanted, refusal.wanted))
+    return str(refusal)
 
 
 def case_status_labels(tr) -> dict[str, str]:
@@ -29,7 +43,9 @@ def case_outcome_labels(tr) -> dict[str, str]:
 
 
 class CasesScreen(ConsoleScreen):
+    POLICY = {"hand_to": Action.SUPERVISE_QUEUE}
     CSS_PATH = "service_desk.tcss"
+    wide = True  # the columns' layout, chosen at mount for the terminal's width then
     BINDINGS = [
         Binding("1", "view('mine')", "Mine"),
         Binding("2", "view('team')", "Team"),
@@ -40,6 +56,7 @@ class CasesScreen(ConsoleScreen):
         Binding("x", "close_case", "Close"),
         Binding("o", "reverse_order", "Cancel/return order"),
         Binding("g", "goodwill", "Goodwill"),
+        Binding("h", "hand_to", "Hand to"),
         Binding("f2", "summary", "Customer"),
         Binding("escape", "back", "Back"),
     ]
@@ -64,7 +81,7 @@ class CasesScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        wide = self.app.size.width >= 100
+        wide = self.wide = self.app.size.width >= 100
         table = self.query_one("#cases", DataTable)
         for label, wide_width, narrow_width in (
                 ("#", 4, 4), (tr("Due"), 18, 12), (tr("Type"), 12, 9), (tr("Status"), 12, 9), (tr("Prio"), 7, 0),
@@ -95,7 +112,7 @@ class CasesScreen(ConsoleScreen):
     @on(Loaded)
     def show(self, message: Loaded) -> None:
         tr = self.context.tr
-        wide = self.app.size.width >= 100
+        wide = self.wide
         self._rows = message.rows
         statuses, kinds = case_status_labels(tr), case_kind_labels(tr)
         priorities = {1: tr("urgent"), 2: tr("normal"), 3: tr("routine")}
@@ -151,12 +168,28 @@ class CasesScreen(ConsoleScreen):
         if self.customer_id:
             self.app.push_screen(Customer360Screen(self.context, self.customer_id))
 
+    def workable(self, needs_customer: bool = False) -> desk.CaseRow | None:
+        """The highlighted case if the agent may work on it; else say why, open nothing."""
+        tr, current = self.context.tr, self.current()
+        if current is None:
+            return None
+        if current.owner != self.context.staff.login and not self.context.may(Action.SUPERVISE_QUEUE):
+            self.notify(tr("This case belongs to someone else; a supervisor can hand it to you."),
+                        severity="warning", markup=False)
+            return None
+        if needs_customer and current.customer_id is None:
+            self.notify(tr("This case has no customer: link the message to one first."), severity="warning",
+                        markup=False)
+            return None
+        return current
+
     @work(thread=True, exit_on_error=False, group="case-step")
     def _run(self, fn, current: desk.CaseRow, done: str) -> None:
         try:
             self.context.write(lambda session: fn(session, current))
         except (ServiceError, OrderRefused) as exc:
-            sentence = service_sentence(exc, self.context.tr) if isinstance(exc, ServiceError) else str(exc)
+            sentence = service_sentence(exc, self.context.tr) if isinstance(exc, ServiceError) else \
+                order_sentence(exc, self.context.tr)
             self.app.call_from_thread(self.notify, sentence, severity="warning", markup=False)
             self.load()
             return
@@ -164,7 +197,7 @@ class CasesScreen(ConsoleScreen):
         self.load()
 
     def action_waiting(self) -> None:
-        c, tr = self.current(), self.context.tr
+        c, tr = self.workable(), self.context.tr
         if c is not None:
             now = self.context.now()
             self._run(lambda session, row: desk.set_waiting(session, self.context.staff, row, row.status != "waiting",
@@ -172,7 +205,7 @@ class CasesScreen(ConsoleScreen):
                       c, tr("Waiting for the customer.") if c.status != "waiting" else tr("Open again."))
 
     def action_resolve(self) -> None:
-        c, tr = self.current(), self.context.tr
+        c, tr = self.workable(), self.context.tr
         if c is None:
             return
         outcomes = case_outcome_labels(tr)
@@ -190,7 +223,7 @@ class CasesScreen(ConsoleScreen):
             | ({} if v["resolution"] else {"resolution": tr("Say how it was resolved.")})), resolved)
 
     def action_close_case(self) -> None:
-        c = self.current()
+        c = self.workable()
         if c is not None:
             now = self.context.now()
             self._run(lambda session, row: desk.close_case(session, self.context.staff, row, now=now), c,
@@ -199,22 +232,45 @@ class CasesScreen(ConsoleScreen):
     def action_reverse_order(self) -> None:
         from crm_tui.screens.choice import ChoiceScreen
 
-        c, tr = self.current(), self.context.tr
-        if c is None or c.order_number is None:
+        c, tr = self.workable(), self.context.tr
+        if c is None:
+            return
+        if c.order_number is None or c.order_id is None:
             self.notify(tr("This case is not about an order."), severity="warning", markup=False)
             return
+        shipped = self.context.read(lambda session: order_has_shipped(session, c.order_id))
+        question = (tr("Return order {order} in full? It has shipped: the customer sends it back, the stock comes "
+                       "back and the sale is taken back.") if shipped else
+                    tr("Cancel order {order} in full? It has not shipped: the stock comes back and the sale is taken "
+                       "back.")).format(order=c.order_number)
 
         def answered(answer: str | None) -> None:
             if answer == "yes":
                 now = self.context.now()
                 self._run(lambda session, row: desk.reverse_case_order(session, self.context.staff, row, now=now), c,
-                          tr("The order is cancelled or returned: the stock is back."))
-        self.app.push_screen(ChoiceScreen(self.context, [
-            tr("Cancel (not shipped yet) or return (shipped) order {order} in full?").format(order=c.order_number),
-            tr("y: yes · n or Esc: no")], {"y": "yes", "s": "yes", "n": "no"}, "no"), answered)
+                          tr("Order {order} is returned: the stock is back.").format(order=c.order_number) if shipped
+                          else tr("Order {order} is cancelled: the stock is back.").format(order=c.order_number))
+        self.app.push_screen(ChoiceScreen(self.context, [question, tr("y: yes · n or Esc: no")],
+                                          {"y": "yes", "s": "yes", "n": "no"}, "no"), answered)
+
+    def action_hand_to(self) -> None:
+        """Supervisors: give the case to another agent."""
+        c, tr = self.current(), self.context.tr
+        if c is None:
+            return
+
+        def handed(values):
+            if values:
+                now = self.context.now()
+                self._run(lambda session, row: desk.reassign_case(session, self.context.staff, row, values["login"],
+                                                                  now=now),
+                          c, tr("Case {case} is {login}'s now.").format(case=c.case_id, login=values["login"]))
+        self.app.push_screen(FormScreen(self.context, tr("Hand case {case} to").format(case=c.case_id), [
+            FormField("login", tr("Staff login"), value=c.owner)],
+            lambda v: {} if v["login"] else {"login": tr("Type a staff login.")}), handed)
 
     def action_goodwill(self) -> None:
-        c, tr = self.current(), self.context.tr
+        c, tr = self.workable(needs_customer=True), self.context.tr
         if c is None:
             return
         cap = self.context.staff.discount_cap_percent

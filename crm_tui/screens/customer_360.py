@@ -13,7 +13,7 @@ from crm_tui.services.order_tracking import StatusStep, order_steps
 from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
 from crm_tui.widgets.literal import cell, filled
 from crm_tui.widgets.summary_panel import SummaryPanel
-from crm_tui.widgets.timeline_rows import timeline_labels
+from crm_tui.widgets.timeline_rows import timeline_labels, who_label
 
 
 class Customer360Screen(CustomerNavigation, ConsoleScreen):
@@ -180,5 +180,5 @@ class OrderLinesScreen(ConsoleModal[None]):
         steps = self.query_one("#steps", DataTable)
         for step in message.steps:
             steps.add_row(tr.datetime(step.at), cell(labels.get(step.status, step.status)), cell(step.carrier),
-                          cell(step.tracking_number), cell(step.changed_by))
+                          cell(step.tracking_number), cell(who_label(step.changed_by, tr)))
         table.focus()

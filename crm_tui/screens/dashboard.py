@@ -94,14 +94,14 @@ class DashboardScreen(ConsoleScreen):
                                                                 tr("Net sales"))
         self.query_one("#agents", DataTable).add_columns(tr("Agent"), tr("Phone orders"), tr("Discounted"),
                                                          tr("Discounts"), tr("Card changes"))
-        wide = self.app.size.width >= 100
+        wide = self.wide = self.app.size.width >= 100
         quality = self.query_one("#quality", DataTable)
         for label, width in ((tr("Index"), 30 if wide else 24), (tr("Figure"), 8 if wide else 7), (tr("Of"), 24)):
             if wide or label != tr("Of"):  # narrow: the basis is the highlighted row's, below the table
                 quality.add_column(label, width=width)
         returns = self.query_one("#returns", DataTable)
-        for label, width in ((tr("Returned most"), 20 if wide else 12), (tr("Rate"), 7 if wide else 5),
-                             (tr("Units"), 9 if wide else 7)):
+        for label, width in ((tr("Returned most"), 20 if wide else 10), (tr("Rate"), 7 if wide else 5),
+                             (tr("Units"), 11 if wide else 9)):
             returns.add_column(label, width=width)
         self.first_load()
 
@@ -254,9 +254,9 @@ class DashboardScreen(ConsoleScreen):
             (tr("Inbox answered within target"), share(q.messages_within_target, q.messages_due),
              tr("{part} of {whole} messages").format(part=q.messages_within_target, whole=q.messages_due)),
         ]
-        rows += [(tr("Lost customers {month}").format(month=m.month), tr.number(m.customers),
+        rows += [(tr("Lost in {month}").format(month=m.month), tr.number(m.customers),
                   tr("value {value}").format(value=tr.money(m.value_lost_cents))) for m in q.lost]
-        wide = self.app.size.width >= 100
+        wide = self.wide
         for row in rows:
             table.add_row(*(cell(value) for value in (row if wide else row[:2])))
         returns = self.query_one("#returns", DataTable)

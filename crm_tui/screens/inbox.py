@@ -12,6 +12,7 @@ from crm_tui.screens.service_form import FormField, FormScreen
 from crm_tui.services import inbox as desk
 from crm_tui.services.cases import open_case
 from crm_tui.services.errors import ServiceError
+from crm_tui.services.policy import Action
 from crm_tui.services.search import search_customers
 from crm_tui.settings import CASE_KINDS
 from crm_tui.widgets.literal import cell, filled
@@ -30,6 +31,7 @@ def case_kind_labels(tr) -> dict[str, str]:
 
 class InboxScreen(ConsoleScreen):
     CSS_PATH = "service_desk.tcss"
+    wide = True  # the columns' layout, chosen at mount for the terminal's width then
     BINDINGS = [
         Binding("enter", "take", "Take"),
         Binding("a", "answer", "Answer"),
@@ -38,6 +40,7 @@ class InboxScreen(ConsoleScreen):
         Binding("b", "to_callback", "Callback"),
         Binding("k", "to_case", "Case"),
         Binding("x", "close", "Close"),
+        Binding("u", "give_back", "Give back"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -60,7 +63,7 @@ class InboxScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        wide = self.app.size.width >= 100
+        wide = self.wide = self.app.size.width >= 100
         table = self.query_one("#inbox", DataTable)
         for label, wide_width, narrow_width in (
                 (tr("Received"), 17, 12), (tr("Age"), 6, 5), (tr("Kind"), 9, 9), (tr("From"), 20, 14),
@@ -87,7 +90,7 @@ class InboxScreen(ConsoleScreen):
     @on(Loaded)
     def show(self, message: Loaded) -> None:
         tr = self.context.tr
-        wide = self.app.size.width >= 100
+        wide = self.wide
         self._messages = message.messages
         table = self.query_one("#inbox", DataTable)
         row = table.cursor_row
@@ -165,8 +168,17 @@ class InboxScreen(ConsoleScreen):
                 raise desk.InboxError("message_taken", "someone else has taken this message")
         self._step(take, tr("The message is yours: answer it (a), or turn it into a callback (b) or a case (k)."))
 
+    def held(self) -> desk.InboxMessage | None:
+        """The highlighted message if it is the agent's to work on; else say so, open nothing."""
+        current = self.current()
+        if current is not None and (current.status != "in_progress" or current.owner != self.context.staff.login):
+            self.notify(self.context.tr("Take the message first (Enter): it is not yours."), severity="warning",
+                        markup=False)
+            return None
+        return current
+
     def action_answer(self) -> None:
-        tr, current = self.context.tr, self.current()
+        tr, current = self.context.tr, self.held()
         if current is None:
             return
 
@@ -182,7 +194,7 @@ class InboxScreen(ConsoleScreen):
             lambda v: {} if v["answer"] else {"answer": tr("Write the answer first.")}), answered)
 
     def action_link(self) -> None:
-        tr, current = self.context.tr, self.current()
+        tr, current = self.context.tr, self.held()
         if current is None:
             return
 
@@ -204,8 +216,12 @@ class InboxScreen(ConsoleScreen):
     def action_register(self) -> None:
         from crm_tui.screens.register_caller import RegisterPersonScreen, prefilled_from_phone
 
-        tr, current = self.context.tr, self.current()
+        tr, current = self.context.tr, self.held()
         if current is None:
+            return
+        if current.customer_id is not None:
+            self.notify(tr("The sender is already customer {number}: nothing to register.").format(
+                number=current.customer_number), severity="warning", markup=False)
             return
         staff = self.context.staff
         first, _, last = current.name.partition(" ")
@@ -222,7 +238,7 @@ class InboxScreen(ConsoleScreen):
                    self.context.tr("A callback is in the queue; the message is closed."))
 
     def action_to_case(self) -> None:
-        tr, current = self.context.tr, self.current()
+        tr, current = self.context.tr, self.held()
         if current is None:
             return
         kinds = case_kind_labels(tr)
@@ -241,6 +257,17 @@ class InboxScreen(ConsoleScreen):
         self.app.push_screen(FormScreen(self.context, tr("Open a case from the message"), [
             FormField("kind", tr("Type"), [(kinds[k], k) for k in CASE_KINDS])],
             lambda v: {} if v["kind"] else {"kind": tr("Choose the type.")}), opened)
+
+    def action_give_back(self) -> None:
+        """The agent's message back to the inbox; a supervisor may give back anyone's."""
+        current = self.current()
+        if current is None or current.status != "in_progress":
+            return
+        if current.owner != self.context.staff.login and not self.context.may(Action.SUPERVISE_QUEUE):
+            self.notify(self.context.tr("Someone else has taken this message."), severity="warning", markup=False)
+            return
+        self._step(lambda session, m: desk.release_message(session, self.context.staff, m.message_id),
+                   self.context.tr("The message is back in the inbox for anyone to take."))
 
     def action_close(self) -> None:
         now = self.context.now()

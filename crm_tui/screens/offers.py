@@ -92,7 +92,8 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
         found = self.found = message.found
         names = {"email": tr("e-mail"), "phone": tr("phone"), "chat": tr("chat")}
         consents = " · ".join(f"{names[c]} {'[green]✔[/]' if ok else '[red]✘[/]'}" for c, ok in found.consents.items())
-        channel = (tr("suggested channel: {channel}").format(channel=f"[b]{names[found.channel]}[/b]") if found.channel
+        channel = ("" if found.withheld else
+                   tr("suggested channel: {channel}").format(channel=f"[b]{names[found.channel]}[/b]") if found.channel
                    else "[b $error]" + tr("No marketing consent on any channel: offer only what they ask for.") + "[/]")
         self.query_one("#who", Static).update(
             filled("[b]{first} {last}[/b] · {number} · ", first=found.first_name, last=found.last_name,

@@ -19,17 +19,18 @@ from crm_tui.services.orders import order_history
 from crm_tui.services.timeline import PAGE, TimelineEntry, customer_timeline
 from crm_tui.settings import CASE_KINDS
 from crm_tui.widgets.call_outcomes import outcome_labels
-from crm_tui.widgets.literal import cell, filled
+from crm_tui.widgets.literal import filled
 from crm_tui.widgets.timeline_rows import timeline_rows
 
 
 class TimelineScreen(CustomerNavigation, ConsoleScreen):
     CSS_PATH = "service_desk.tcss"
+    wide = True  # the columns' layout, chosen at mount for the terminal's width then
     BINDINGS = [
         Binding("l", "log_contact", "Log contact"),
         Binding("k", "new_case", "New case"),
-        Binding("pagedown", "page(1)", "Older", show=False),
-        Binding("pageup", "page(-1)", "Newer", show=False),
+        Binding("pagedown", "page(1)", "Older", show=False, priority=True),
+        Binding("pageup", "page(-1)", "Newer", show=False, priority=True),
         Binding("f2", "summary", "Summary & orders"),
         Binding("escape", "back", "Back"),
     ]
@@ -54,11 +55,11 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        wide = self.app.size.width >= 100
+        wide = self.wide = self.app.size.width >= 100
         table = self.query_one("#timeline", DataTable)
-        for label, wide_width, narrow_width in ((tr("When"), 17, 11), (tr("What"), 12, 10), (tr("Who"), 6, 0),
-                                                (tr("Outcome"), 14, 12), (tr("Length"), 9, 0),
-                                                (tr("Detail"), 44, 33)):
+        for label, wide_width, narrow_width in ((tr("When"), 17, 14), (tr("What"), 12, 10), (tr("Who"), 6, 0),
+                                                (tr("Outcome"), 14, 11), (tr("Length"), 9, 0),
+                                                (tr("Detail"), 44, 31)):
             if wide or narrow_width:
                 table.add_column(label, width=wide_width if wide else narrow_width)
         self.load()
@@ -77,13 +78,13 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
     @on(Loaded)
     def show(self, message: Loaded) -> None:
         tr = self.context.tr
-        wide = self.app.size.width >= 100
+        wide = self.wide
         self.zone = message.zone
         self._entries = message.entries
         table = self.query_one("#timeline", DataTable)
         table.clear()
         for entry, row in zip(message.entries, timeline_rows(message.entries, tr, message.zone)):
-            table.add_row(*(row if wide else (tr.day_time(entry.at, message.zone), cell(row[1]), row[3], row[5])))
+            table.add_row(*(row if wide else (tr.compact(entry.at, message.zone), row[1], row[3], row[5])))
         self.query_one("#timeline-status", Static).update(filled(
             tr("{name} · page {page} · newest first · PgDn older · l logs a contact · k opens a case"),
             name=message.name, page=self.page + 1))

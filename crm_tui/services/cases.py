@@ -133,8 +133,8 @@ def cases(session: Session, staff: StaffMember, view: str, now: datetime, limit:
         query = query.where(col(ServiceCase.status).in_(("resolved", "closed")))
     else:
         raise CaseError("unknown_view", f"{view!r} is not a case list; one of {', '.join(VIEWS)}", view=view)
-    order = (col(ServiceCase.resolved_at).desc(),) if view == "finished" else (
-        col(ServiceCase.priority), col(ServiceCase.due_at))
+    # Open cases by due time (an urgent case's is sooner already); finished ones newest first.
+    order = (col(ServiceCase.resolved_at).desc(),) if view == "finished" else (col(ServiceCase.due_at),)
     return [_row(r, now) for r in row_tuples(session.execute(query.order_by(*order, col(ServiceCase.id))
                                                              .limit(limit)))]
 

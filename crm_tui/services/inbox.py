@@ -164,6 +164,9 @@ def register_sender(session: Session, staff: StaffMember, message_id: int, form:
     """Register the sender as a customer (the shop's registration rules; the message's e-mail
     and phone unless the form gives others) and link the message to them."""
     held = _held(session, staff, message_id)
+    if held.customer_id is not None:
+        raise InboxError("already_linked", f"message {message_id} is already linked to customer {held.customer_id}",
+                         message_id=message_id, customer_id=held.customer_id)
     given = {"email": held.email or "", "phone": held.phone or ""}
     customer_id = stored_id(register_customer(session, {**given, **form}, now=now))
     held.customer_id = customer_id
@@ -200,12 +203,15 @@ def close_message(session: Session, staff: StaffMember, message_id: int, note: s
 
 
 def message_to_callback(session: Session, staff: StaffMember, message_id: int, *, now: datetime) -> int:
-    """The sender wants a call: a callback on their phone (as soon as possible); the message is
-    closed with a note saying so. Returns the callback's id."""
+    """The sender wants a call: a callback on their phone (the one they gave, else their
+    customer record's), as soon as possible; the message is closed with a note saying so.
+    Returns the callback's id."""
     held = _held(session, staff, message_id)
-    if not held.phone:
+    customer = session.get(Customer, held.customer_id) if held.customer_id else None
+    phone = held.phone or (customer.phone if customer else None)
+    if not phone:
         raise InboxError("no_phone", "the sender gave no phone number to call back")
-    callback = request_callback(session, held.phone, note=held.text[:1000], source="message",
+    callback = request_callback(session, phone, note=held.text[:1000], source="message",
                                 customer_id=held.customer_id, now=now)
     held.status, held.closed_at = MessageStatus.CLOSED, now
     held.answer = held.answer or f"callback {callback.id}"

@@ -13,10 +13,18 @@ from crm_tui.services.orders import LineRow, order_lines
 from crm_tui.services.policy import Action, require
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.models import Customer, Order, OrderStatus, OrderStatusChange
-from crm_tui.shop.operations import OrderRefused, PlacedOrder, move_order, order_status, reverse_order
+from crm_tui.shop.operations import (
+    AlreadyReversed,
+    IllegalTransition,
+    OrderRefused,
+    PlacedOrder,
+    move_order,
+    order_status,
+    reverse_order,
+)
 
-__all__ = ["OrderRefused", "StatusStep", "TrackedOrder", "find_order", "order_steps", "track_order",
-           "move_order_along", "reverse_customer_order", "OrderStatus"]
+__all__ = ["AlreadyReversed", "IllegalTransition", "OrderRefused", "StatusStep", "TrackedOrder", "find_order", "order_steps", "track_order",
+           "move_order_along", "reverse_customer_order", "order_has_shipped", "OrderStatus"]
 
 
 class OrderNotFound(ServiceError):
@@ -87,23 +95,31 @@ def track_order(session: Session, staff: StaffMember, order_id: int) -> TrackedO
 
 def move_order_along(session: Session, staff: StaffMember, order_id: int, status: str, *, carrier: str = "",
                      tracking_number: str = "", now: datetime) -> None:
-    """The back office: paid, shipped, delivered (ops and supervisors)."""
+    """The back office: paid, shipped, delivered, cancelled or returned (ops and supervisors);
+    only the step asked for, and only if the order can take it from where it is."""
     require(staff, Action.MOVE_ORDERS)
     try:
         wanted = OrderStatus(status)
     except ValueError:
         raise OrderRefused(f"{status!r} is not an order status") from None
+    if (carrier or tracking_number) and wanted != OrderStatus.SHIPPED:
+        raise OrderRefused("a carrier and a tracking number go only with shipped")
     if wanted in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
-        reverse_customer_order(session, staff, order_id, now=now)
+        require(staff, Action.REVERSE_ORDER)
+        reverse_order(session, order_id, wanted, taken_by=staff.login, now=now)
         return
     move_order(session, order_id, wanted, changed_by=staff.login, carrier=carrier, tracking_number=tracking_number,
                now=now)
+
+
+def order_has_shipped(session: Session, order_id: int) -> bool:
+    """Whether reversing the order is a return (it shipped) rather than a cancellation."""
+    return order_status(session, order_id) in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
 def reverse_customer_order(session: Session, staff: StaffMember, order_id: int, *, now: datetime) -> PlacedOrder:
     """Cancel the order if it has not shipped, return it if it has: the stock goes back and
     the sales figures go down by its value."""
     require(staff, Action.REVERSE_ORDER)
-    current = order_status(session, order_id)
-    kind = OrderStatus.RETURNED if current in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) else OrderStatus.CANCELLED
+    kind = OrderStatus.RETURNED if order_has_shipped(session, order_id) else OrderStatus.CANCELLED
     return reverse_order(session, order_id, kind, taken_by=staff.login, now=now)

@@ -11,7 +11,16 @@ from crm_tui.db import row_tuples
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.policy import Action, require
 from crm_tui.services.staff import StaffMember
-from crm_tui.shop.models import Order, OrderChannel, OrderLine, Product, ProductKind, StockLight, stock_light
+from crm_tui.shop.models import (
+    Order,
+    OrderChannel,
+    OrderLine,
+    OrderStatusChange,
+    Product,
+    ProductKind,
+    StockLight,
+    stock_light,
+)
 from crm_tui.shop.operations import OrderItem, OrderRefused, OutOfStock, PlacedOrder, order_totals, place_order
 
 PAGE = 50
@@ -64,7 +73,12 @@ def order_history(session: Session, customer_id: int, after: tuple[datetime, int
              .correlate(Order).scalar_subquery())
     cancelled_by = (select(func.min(col(cancelling.number))).where(col(cancelling.cancels_order_id) == col(Order.id))
                     .correlate(Order).scalar_subquery())
-    query = (select(col(Order.id), col(Order.number), col(Order.placed_at), col(Order.status), col(Order.channel),
+    # Where the order is now: its latest step (a cancelled or returned order's row keeps how far it got).
+    latest_step = (select(col(OrderStatusChange.status)).where(col(OrderStatusChange.order_id) == col(Order.id))
+                   .order_by(col(OrderStatusChange.at).desc(), col(OrderStatusChange.id).desc()).limit(1)
+                   .correlate(Order).scalar_subquery())
+    status = func.coalesce(latest_step, col(Order.status))
+    query = (select(col(Order.id), col(Order.number), col(Order.placed_at), status, col(Order.channel),
                     items, col(Order.total_cents), col(Order.discount_percent), col(cancelled.number), cancelled_by)
              .outerjoin(cancelled, col(cancelled.id) == col(Order.cancels_order_id))
              .where(col(Order.customer_id) == customer_id))

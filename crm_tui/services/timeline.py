@@ -24,10 +24,15 @@ class TimelineEntry:
     duration_seconds: int | None = None
     satisfaction: int | None = None
     amount_cents: int | None = None  # an order's total
+    codes: tuple[str, ...] = ()  # the product's own words (channel, case type, reason...) the screen translates
 
 
 def _joined(*parts: str) -> str:
     return " · ".join(part for part in parts if part)
+
+
+def _codes(*codes: str | None) -> tuple[str, ...]:
+    return tuple(code for code in codes if code)
 
 
 def customer_timeline(session: Session, customer_id: int, limit: int = PAGE, offset: int = 0) -> list[TimelineEntry]:
@@ -39,16 +44,15 @@ def customer_timeline(session: Session, customer_id: int, limit: int = PAGE, off
         for r in session.scalars(select(CallbackRequest).where(col(CallbackRequest.customer_id) == customer_id)
                                  .order_by(col(CallbackRequest.requested_at).desc()).limit(n))]
     entries += [
-        TimelineEntry(a.started_at, "call", a.staff_login, a.outcome,
-                      _joined(a.note, f"{a.feedback_kind}: {a.feedback}" if a.feedback else "", a.lost_reason or ""),
-                      int((a.ended_at - a.started_at).total_seconds()), a.satisfaction)
+        TimelineEntry(a.started_at, "call", a.staff_login, a.outcome, _joined(a.note, a.feedback),
+                      int((a.ended_at - a.started_at).total_seconds()), a.satisfaction,
+                      codes=_codes(a.feedback_kind if a.feedback else None, a.lost_reason))
         for a in session.scalars(select(CallbackAttempt).where(col(CallbackAttempt.customer_id) == customer_id)
                                  .order_by(col(CallbackAttempt.started_at).desc()).limit(n))]
     entries += [
-        TimelineEntry(c.started_at, "contact", c.staff_login, c.outcome,
-                      _joined(f"{c.channel} {c.direction}", c.note,
-                              f"{c.feedback_kind}: {c.feedback}" if c.feedback else "", c.lost_reason or ""),
-                      int((c.ended_at - c.started_at).total_seconds()), c.satisfaction)
+        TimelineEntry(c.started_at, "contact", c.staff_login, c.outcome, _joined(c.note, c.feedback),
+                      int((c.ended_at - c.started_at).total_seconds()), c.satisfaction,
+                      codes=_codes(c.channel, c.direction, c.feedback_kind if c.feedback else None, c.lost_reason))
         for c in session.scalars(select(ServiceContact).where(col(ServiceContact.customer_id) == customer_id)
                                  .order_by(col(ServiceContact.started_at).desc()).limit(n))]
     entries += [
@@ -57,8 +61,8 @@ def customer_timeline(session: Session, customer_id: int, limit: int = PAGE, off
                                  .order_by(col(ContactMessage.received_at).desc()).limit(n))]
     for case in session.scalars(select(ServiceCase).where(col(ServiceCase.customer_id) == customer_id)
                                 .order_by(col(ServiceCase.opened_at).desc()).limit(n)):
-        entries.append(TimelineEntry(case.opened_at, "case", case.owner, "opened",
-                                     f"#{case.id} {case.kind}: {case.summary}"))
+        entries.append(TimelineEntry(case.opened_at, "case", case.owner, "opened", f"#{case.id}: {case.summary}",
+                                     codes=(case.kind,)))
         if case.resolved_at is not None:
             entries.append(TimelineEntry(case.resolved_at, "case", case.owner, case.outcome or "resolved",
                                          f"#{case.id}: {case.resolution}"))

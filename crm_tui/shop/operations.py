@@ -260,6 +260,12 @@ NEXT_STATUS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
+class AlreadyReversed(OrderRefused):
+    def __init__(self, number: str):
+        self.number = number
+        super().__init__(f"{number} is already cancelled or returned")
+
+
 class IllegalTransition(OrderRefused):
     def __init__(self, number: str, current: OrderStatus, wanted: OrderStatus):
         self.number, self.current, self.wanted = number, current, wanted
@@ -337,7 +343,7 @@ def reverse_order(session: Session, order_id: int, status: OrderStatus = OrderSt
         raise OrderRefused(f"an order is reversed by cancelling or returning it, not by {status}")
     order = _an_order(session, order_id)
     if session.scalar(select(col(Order.number)).where(col(Order.cancels_order_id) == order_id)):
-        raise OrderRefused(f"{order.number} is already cancelled or returned")
+        raise AlreadyReversed(order.number)
     now = now or utc_now()
     move_order(session, order_id, status, changed_by=taken_by or "shop", now=now)
     lines = session.scalars(select(OrderLine).where(col(OrderLine.order_id) == order_id)).all()

@@ -21,7 +21,17 @@ def timeline_labels(tr) -> dict[str, str]:
         "lost": tr("lost"), "opened": tr("opened"), "resolved": tr("resolved"), "refund": tr("refund"),
         "replacement": tr("replacement"), "credit": tr("credit or discount"), "explanation": tr("explanation"),
         "rejected": tr("rejected"), "reorder": tr("reorder due"), "winback": tr("win-back"),
-        "together": tr("bought together"), "new": tr("new"), "popular": tr("popular")}
+        "together": tr("bought together"), "new": tr("new"), "popular": tr("popular"),
+        # a contact's channel and direction, a case's type, a lost customer's reason
+        "phone": tr("phone"), "email": tr("e-mail"), "chat": tr("chat"), "inbound": tr("inbound"),
+        "outbound": tr("outbound"), "delivery": tr("delivery"), "product_defect": tr("product defect"),
+        "billing": tr("billing"), "service": tr("service"), "other": tr("other"), "price": tr("price"),
+        "quality": tr("quality"), "competitor": tr("competitor"), "no_longer_needed": tr("no longer needed")}
+
+
+def who_label(who: str, tr) -> str:
+    """A step's author: a staff login as it is, the shop's own process and channels translated."""
+    return {"shop": tr("shop"), "web": tr("web"), "phone": tr("phone")}.get(who, who)
 
 
 def timeline_rows(entries: list[TimelineEntry], tr, zone: str) -> list[tuple]:
@@ -32,7 +42,11 @@ def timeline_rows(entries: list[TimelineEntry], tr, zone: str) -> list[tuple]:
         length = f"{entry.duration_seconds // 60}:{entry.duration_seconds % 60:02d}" \
             if entry.duration_seconds is not None else ""
         stars = "★" * entry.satisfaction if entry.satisfaction else ""
-        detail = entry.detail if entry.amount_cents is None else f"{entry.detail} · {tr.money(entry.amount_cents)}"
-        rows.append((tr.datetime(entry.at, zone), kinds.get(entry.kind, entry.kind), cell(entry.who),
+        parts = [labels.get(code, code) for code in entry.codes] + [entry.detail]
+        if entry.amount_cents is not None:
+            parts.append(tr.money(entry.amount_cents))
+        detail = " · ".join(part for part in parts if part)
+        rows.append((tr.datetime(entry.at, zone), cell(kinds.get(entry.kind, entry.kind)),
+                     cell(who_label(entry.who, tr)),
                      cell(labels.get(entry.what, entry.what)), f"{length} {stars}".strip(), cell(detail)))
     return rows

@@ -226,7 +226,7 @@ def test_the_timeline_merges_requests_calls_and_messages_newest_first(engine):
                                                     ("message", "complaint")]
     call = timeline[0]
     assert (call.who, call.duration_seconds, call.satisfaction) == ("ana", 95, 4)
-    assert call.detail == "found it · suggestion: SMS when shipped"
+    assert (call.detail, call.codes) == ("found it · SMS when shipped", ("suggestion",))
 
 
 def test_dial_arguments_are_split_like_a_shell_and_filled_per_argument():
