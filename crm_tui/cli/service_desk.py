@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from crm_tui.cli.common import JsonOption, database, fail, now, print_table, staff_member
+from crm_tui.cli.common import JsonOption, database, fail, now, out, print_table, staff_member
 from crm_tui.services.errors import ServiceError
 from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import literal
@@ -50,8 +50,8 @@ def inbox_list(ctx: typer.Context, as_json: JsonOption = False,
     for m in rows:
         sender = " ".join(part for part in (m.name, m.email or "", m.phone or "") if part)
         table.add_row(str(m.message_id), f"{m.received_at:%Y-%m-%d %H:%M}",
-                      f"{m.age_hours:.1f}" + (" overdue" if m.overdue else ""), m.kind, literal(sender),
-                      literal(m.customer_number or "not a customer"), m.status, literal(m.owner or ""),
+                      f"{m.age_hours:.1f}" + (" overdue" if m.overdue else ""), literal(m.kind), literal(sender),
+                      literal(m.customer_number or "not a customer"), literal(m.status), literal(m.owner or ""),
                       literal(m.text))
     print_table(table)
 
@@ -74,8 +74,8 @@ def cases_list(ctx: typer.Context, as_json: JsonOption = False,
                   "summary", title=f"cases · {view}")
     for c in rows:
         table.add_row(str(c.case_id), f"{c.opened_at:%Y-%m-%d %H:%M}",
-                      f"{c.due_at:%Y-%m-%d %H:%M}" + (" overdue" if c.overdue else ""), c.kind, c.status,
-                      str(c.priority), literal(c.owner), literal(c.customer_number or ""),
+                      f"{c.due_at:%Y-%m-%d %H:%M}" + (" overdue" if c.overdue else ""), literal(c.kind),
+                      literal(c.status), str(c.priority), literal(c.owner), literal(c.customer_number or ""),
                       literal(c.order_number or ""), literal(c.summary))
     print_table(table)
 
@@ -98,9 +98,9 @@ def orders_show(ctx: typer.Context, order: Annotated[str, typer.Argument(help="T
 
     tr = Localizer(database(ctx).lang)
     out_table = Table("when (UTC)", "status", "carrier", "tracking", "by",
-                      title=f"{tracked.number} · {tracked.status} · {tr.money(tracked.total_cents)}")
+                      title=literal(f"{tracked.number} · {tracked.status} · {tr.money(tracked.total_cents)}"))
     for step in tracked.steps:
-        out_table.add_row(f"{step.at:%Y-%m-%d %H:%M}", step.status, literal(step.carrier),
+        out_table.add_row(f"{step.at:%Y-%m-%d %H:%M}", literal(step.status), literal(step.carrier),
                           literal(step.tracking_number), literal(step.changed_by))
     print_table(out_table)
     lines = Table("sku", "product", "quantity", "unit price", "total")
@@ -125,4 +125,4 @@ def orders_move(ctx: typer.Context, order: Annotated[str, typer.Argument(help="T
                                                              carrier=carrier, tracking_number=tracking, now=moment))
     except (ServiceError, OrderRefused) as exc:
         fail(str(exc))
-    print(f"{order.strip().upper()} is now {status.strip().lower()}.")
+    out.print(literal(f"{order.strip().upper()} is now {status.strip().lower()}."))

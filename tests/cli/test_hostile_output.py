@@ -139,3 +139,24 @@ def test_the_import_reject_file_neutralises_formulas_and_keeps_numbers(db, tmp_p
     assert "'" + FORMULA in values and FORMULA not in values
     assert "-12.50" in values
     assert query(db, "SELECT name FROM product WHERE sku = '71054'") == [("@SUM(A1:A9)",)]  # the data as it is
+
+
+def test_the_inbox_cases_and_an_orders_way_print_literally(hostile_db):
+    with sqlite3.connect(hostile_db) as conn:
+        conn.execute("INSERT INTO contact_message (name, email, text, kind, received_at, status, answer) "
+                     "VALUES (?, 'x@example.org', ?, 'question', '2026-11-20 09:00:00.000000', 'new', '')",
+                     (FIRST + " " + LAST, NOTE))
+        conn.execute("INSERT INTO service_case (customer_id, kind, status, priority, owner, opened_by, opened_at, "
+                     "due_at, source, summary, contacts, resolution, version) VALUES (1, 'other', 'open', 2, 'ana', "
+                     "'ana', '2026-11-20 09:00:00.000000', '2026-11-21 09:00:00.000000', 'card', ?, 1, '', 1)",
+                     (NOTE,))
+        number = conn.execute("SELECT number FROM shop_order WHERE cancels_order_id IS NULL ORDER BY id LIMIT 1"
+                              ).fetchone()[0]
+        order_id = conn.execute("SELECT id FROM shop_order WHERE number = ?", (number,)).fetchone()[0]
+        conn.execute("INSERT INTO order_status_change (order_id, at, status, carrier, tracking_number, changed_by) "
+                     "VALUES (?, '2026-11-20 10:00:00.000000', 'shipped', ?, ?, 'shop')", (order_id, NOTE, PRODUCT))
+    assert f"{FIRST} {LAST_SHOWN}" in printed(hostile_db, "inbox", "list") and NOTE_SHOWN in printed(
+        hostile_db, "inbox", "list")
+    assert NOTE_SHOWN in printed(hostile_db, "cases", "list")
+    shown = printed(hostile_db, "orders", "show", number)
+    assert NOTE_SHOWN in shown and PRODUCT_SHOWN in shown
