@@ -31,7 +31,7 @@ from crm_tui.db import row_tuple, row_tuples
 from crm_tui.services.lost_customers import LostMonth, lost_by_month, lost_customers
 from crm_tui.services.policy import Action, require
 from crm_tui.services.reports import Period
-from crm_tui.services.sql_time import day_of, seconds_between
+from crm_tui.services.sql_time import seconds_between
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import QueueSettings, ServiceSettings
 from crm_tui.shop.models import Product
@@ -104,25 +104,16 @@ def quality_report(session: Session, staff: StaffMember, first: datetime, last: 
 
 
 def _satisfaction_and_complaints(session: Session, report: QualityReport, start: datetime, end: datetime) -> None:
-    """One pass over the calls and contacts that ended in the range (their covering index):
-    scores per day and value, summed into ISO weeks here, and the complaints among them."""
-    conn = session.connection()
-    rows = row_tuples(session.execute(text(f"""
-        SELECT day, score, count(*), sum(complaint) FROM (
-            SELECT {day_of(conn, 'ended_at')} AS day, satisfaction AS score,
-                   CASE WHEN feedback_kind = 'complaint' THEN 1 ELSE 0 END AS complaint
-            FROM callback_attempt WHERE ended_at >= :a AND ended_at < :b
-              AND (satisfaction IS NOT NULL OR feedback_kind = 'complaint')
-            UNION ALL
-            SELECT {day_of(conn, 'ended_at')}, satisfaction, CASE WHEN feedback_kind = 'complaint' THEN 1 ELSE 0 END
-            FROM service_contact WHERE ended_at >= :a AND ended_at < :b
-              AND (satisfaction IS NOT NULL OR feedback_kind = 'complaint')) said
-        GROUP BY day, score"""), _bounds(conn, start, end)).all())
+    """Scores and complaints of the calls and contacts that ended in the range, from their
+    daily roll-up (service_day, kept by triggers); the days are summed into ISO weeks here."""
+    rows = row_tuples(session.execute(text(
+        "SELECT day, score, said, complaints FROM service_day WHERE day >= :a AND day < :b"),
+        {"a": f"{start:%Y-%m-%d}", "b": f"{end:%Y-%m-%d}"}).all())
     weeks: dict[str, list[int]] = {}
     for day, score, n, complaints in rows:
         report.complaints += complaints
-        if score is None:
-            continue
+        if not score:
+            continue  # complaints that gave no score
         report.scores[score] += n
         year, week, _ = date.fromisoformat(day).isocalendar()
         total = weeks.setdefault(f"{year}-W{week:02d}", [0, 0])

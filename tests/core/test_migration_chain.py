@@ -162,3 +162,27 @@ def test_a_migration_imports_nothing_from_crm_tui(migration):
         elif isinstance(node, ast.ImportFrom):
             imported.append("." * node.level + (node.module or ""))
     assert [name for name in imported if name.split(".")[0] in ("crm_tui", "")] == []
+
+
+def test_0009_fills_the_service_figures_from_the_calls_already_made(tmp_path):
+    path = tmp_path / "shop.db"
+    migrate(path, "upgrade", "0008")
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO callback_request (id, phone, requested_at, window_from, window_to, time_zone, note, "
+                     "source, status, attempts) VALUES (1, '+34600000001', '2026-11-20 10:00:00.000000', NULL, NULL, "
+                     "'Europe/Madrid', '', 'web', 'done', 2)")
+        for started, score, kind in (("2026-11-20 10:12:00.000000", None, None),
+                                     ("2026-11-20 10:40:00.000000", 4, "complaint")):
+            conn.execute("INSERT INTO callback_attempt (callback_id, staff_login, started_at, ended_at, outcome, note, "
+                         "satisfaction, feedback_kind, feedback) VALUES (1, 'ana', ?, ?, 'resolved', '', ?, ?, '')",
+                         (started, started, score, kind))
+    migrate(path, "upgrade", "0009")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT first_called_at, first_call_seconds FROM callback_request").fetchone() == (
+            "2026-11-20 10:12:00.000000", 720)
+        assert conn.execute("SELECT day, score, said, complaints FROM service_day").fetchall() == [
+            ("2026-11-20", 4, 1, 1)]
+        conn.execute("INSERT INTO callback_attempt (callback_id, staff_login, started_at, ended_at, outcome, note, "
+                     "satisfaction, feedback_kind, feedback) VALUES (1, 'ana', '2026-11-20 11:00:00.000000', "
+                     "'2026-11-20 11:05:00.000000', 'resolved', '', 4, NULL, '')")
+        assert conn.execute("SELECT said, complaints FROM service_day").fetchall() == [(2, 1)]

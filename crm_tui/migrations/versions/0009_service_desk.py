@@ -122,8 +122,28 @@ def upgrade() -> None:
             ('ix_order_reversal_placed', 'shop_order', 'placed_at', 'cancels_order_id IS NOT NULL')):
         op.create_index(name, table, [column], sqlite_where=sa.text(condition), postgresql_where=sa.text(condition))
 
+    # Satisfaction scores and complaints per UTC day (score 0: a complaint without a score), kept
+    # by triggers on every call and contact recorded; backfilled from those already there.
+    op.execute("CREATE TABLE service_day (day TEXT NOT NULL, score INTEGER NOT NULL, said INTEGER NOT NULL, "
+               "complaints INTEGER NOT NULL, PRIMARY KEY (day, score)) WITHOUT ROWID")
+    for table in ('callback_attempt', 'service_contact'):
+        op.execute(
+            f"INSERT INTO service_day SELECT substr(ended_at, 1, 10), coalesce(satisfaction, 0), count(*), "
+            f"sum(coalesce(feedback_kind = 'complaint', 0)) FROM {table} WHERE satisfaction IS NOT NULL "
+            f"OR feedback_kind = 'complaint' GROUP BY 1, 2 ON CONFLICT (day, score) DO UPDATE SET "
+            f"said = said + excluded.said, complaints = complaints + excluded.complaints")
+        op.execute(
+            f"CREATE TRIGGER service_day_{table} AFTER INSERT ON {table} "
+            f"WHEN NEW.satisfaction IS NOT NULL OR NEW.feedback_kind = 'complaint' BEGIN "
+            f"INSERT INTO service_day VALUES (substr(NEW.ended_at, 1, 10), coalesce(NEW.satisfaction, 0), 1, "
+            f"coalesce(NEW.feedback_kind = 'complaint', 0)) ON CONFLICT (day, score) DO UPDATE SET said = said + 1, "
+            f"complaints = complaints + excluded.complaints; END")
+
 
 def downgrade() -> None:
+    for table in ('callback_attempt', 'service_contact'):
+        op.execute(f'DROP TRIGGER service_day_{table}')
+    op.execute('DROP TABLE service_day')
     for name, table in (('ix_order_reversal_placed', 'shop_order'), ('ix_service_contact_lost', 'service_contact'),
                         ('ix_callback_attempt_lost', 'callback_attempt'), ('ix_customer_rfm_lapse', 'customer_rfm'),
                         ('ix_contact_message_answers', 'contact_message'),
