@@ -118,7 +118,8 @@ def _details(session: Session, ids: list[int]) -> dict[int, tuple]:
 def lost_by_month(customers: list[LostCustomer]) -> list[LostMonth]:
     months: dict[str, LostMonth] = {}
     for c in customers:
-        month = months.setdefault(f"{c.lapsed_on:%Y-%m}", LostMonth(f"{c.lapsed_on:%Y-%m}"))
+        key = c.lapsed_on.strftime("%Y-%m")
+        month = months.get(key) or months.setdefault(key, LostMonth(key))
         month.customers += 1
         month.value_lost_cents += c.value_lost_cents
         month.reasons[c.reason or "unknown"] += 1
