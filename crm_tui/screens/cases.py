@@ -47,10 +47,11 @@ class CasesScreen(ConsoleScreen):
     CSS_PATH = "service_desk.tcss"
     wide = True  # the columns' layout, chosen at mount for the terminal's width then
     BINDINGS = [
-        Binding("1", "view('mine')", "Mine"),
-        Binding("2", "view('team')", "Team"),
-        Binding("3", "view('overdue')", "Overdue"),
-        Binding("4", "view('finished')", "Finished"),
+        # The views' keys are on the status line, not in the footer (which needs the room).
+        Binding("1", "view('mine')", "Mine", show=False),
+        Binding("2", "view('team')", "Team", show=False),
+        Binding("3", "view('overdue')", "Overdue", show=False),
+        Binding("4", "view('finished')", "Finished", show=False),
         Binding("w", "waiting", "Waiting"),
         Binding("v", "resolve", "Resolve"),
         Binding("x", "close_case", "Close"),
