@@ -51,7 +51,8 @@ def report_command(
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Write to this file.")] = None,
     country: Annotated[Optional[str], typer.Option(help="Only customers of this country (ISO code).")] = None,
     category: Annotated[Optional[str], typer.Option(help="Top products: only this category.")] = None,
-    by: Annotated[str, typer.Option(help="Top products: revenue or quantity.")] = "revenue",
+    by: Annotated[str, typer.Option(help="Top products: revenue or quantity. Lost customers: month or customer "
+                                         "(one row each, with their last case and score).")] = "revenue",
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Top lists: how many.")] = 20,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Money and dates in the table: en or es.")] = None,
 ) -> None:
@@ -60,12 +61,15 @@ def report_command(
     from crm_tui.i18n import Localizer
     from crm_tui.services import reports
 
-    if by not in ("revenue", "quantity"):
-        fail(f"--by must be revenue or quantity, not {by!r}", 2)
+    if kind == Kind.LOST and by == "revenue":
+        by = "month"
+    allowed = ("month", "customer") if kind == Kind.LOST else ("revenue", "quantity")
+    if by not in allowed:
+        fail(f"--by must be {' or '.join(allowed)}, not {by!r}", 2)
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
     if kind in (Kind.QUALITY, Kind.LOST):
-        service_report(ctx, kind, first, last, output_format, out_file, Localizer(lang or database(ctx).lang))
+        service_report(ctx, kind, first, last, output_format, out_file, Localizer(lang or database(ctx).lang), by)
         return
     staff_member(ctx, Action.RUN_REPORTS)
     engine = database(ctx).engine()
@@ -92,7 +96,7 @@ def report_command(
 
 
 def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last: datetime | None,
-                   output_format: "Format", out_file: Path | None, tr) -> None:
+                   output_format: "Format", out_file: Path | None, tr, by: str = "month") -> None:
     """Service quality (default: the last 30 days) and lost customers (default: the last 12
     months), up to today; formulas in crm_tui/services/service_quality.py and the README."""
     import os
@@ -113,10 +117,16 @@ def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last:
     utc = {"tzinfo": timezone.utc}
     start, end = first.replace(**utc), last.replace(**utc)
     if kind == Kind.LOST:
-        found = database(ctx).read(lambda session: lost_customers(session, staff, start, end, service))
-        rows = [{"month": m.month, "customers": m.customers, "value_lost_cents": m.value_lost_cents,
-                 "reasons": ", ".join(f"{reason} {n}" for reason, n in m.reasons.most_common())}
-                for m in lost_by_month(found)]
+        found = database(ctx).read(lambda session: lost_customers(session, staff, start, end, service,
+                                                                  details=by == "customer"))
+        if by == "customer":
+            rows = [{"lapsed_on": f"{c.lapsed_on:%Y-%m-%d}", "customer_number": c.customer_number, "name": c.name,
+                     "purchases": c.purchases, "value_lost_cents": c.value_lost_cents, "reason": c.reason or "",
+                     "last_case": c.last_case or "", "last_satisfaction": c.last_satisfaction or ""} for c in found]
+        else:
+            rows = [{"month": m.month, "customers": m.customers, "value_lost_cents": m.value_lost_cents,
+                     "reasons": ", ".join(f"{reason} {n}" for reason, n in m.reasons.most_common())}
+                    for m in lost_by_month(found)]
     else:
         report = database(ctx).read(lambda session: quality_report(
             session, staff, start, end, settings_from(os.environ), service))

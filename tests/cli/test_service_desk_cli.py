@@ -89,6 +89,12 @@ def test_the_quality_report_in_three_formats_for_supervisors_only(shop, tmp_path
     assert refused.exit_code == 1 and "may not" in refused.output
     lost = run(shop, "report", "lost-customers", "--from", "2025-12-01", "--to", "2026-11-20", "--format", "csv")
     assert lost.exit_code == 0 and lost.stdout.splitlines()[0] == "month,customers,value_lost,reasons"
+    each = json.loads(run(shop, "report", "lost-customers", "--from", "2025-12-01", "--to", "2026-11-20",
+                          "--by", "customer", "--format", "json").stdout)["rows"]
+    months = list(csv.DictReader(io.StringIO(lost.stdout)))
+    assert len(each) == sum(int(m["customers"]) for m in months) > 0
+    assert all(row["customer_number"].startswith("CU") for row in each)
+    assert any(row["reason"] for row in each)
 
 
 def test_offers_are_withheld_while_a_case_is_open(shop):
