@@ -319,13 +319,14 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="finish")
     def open_case(self, values: dict, note: str) -> None:
+        from crm_tui.screens.timeline import order_and_line
         from crm_tui.services.cases import open_case
 
         now = self.clock()
         case_id = self.context.write(lambda session: open_case(
             session, self.context.staff, customer_id=self.customer_id, kind=values["kind"],
             summary=values["summary"], source="call", source_id=self.entry.callback_id,
-            order_id=int(values["order"]) if values["order"] else None, priority=int(values["priority"] or 2),
+            **order_and_line(values["order"]), priority=int(values["priority"] or 2),
             now=now, settings=self.context.service))
         self.app.call_from_thread(self.dismiss, note + " " + self.context.tr("Case {case} is open.").format(
             case=case_id))

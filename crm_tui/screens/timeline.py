@@ -15,7 +15,7 @@ from crm_tui.services.cases import open_case
 from crm_tui.services.contacts import CHANNELS, CONTACT_OUTCOMES, DIRECTIONS, NEEDS_REASON, log_contact
 from crm_tui.services.customers import load_card
 from crm_tui.services.errors import ServiceError
-from crm_tui.services.orders import order_history
+from crm_tui.services.orders import order_history, order_lines
 from crm_tui.services.timeline import PAGE, TimelineEntry, customer_timeline
 from crm_tui.settings import CASE_KINDS
 from crm_tui.widgets.call_outcomes import outcome_labels
@@ -182,7 +182,7 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
         try:
             case_id = self.context.write(lambda session: open_case(
                 session, self.context.staff, customer_id=self.customer_id, kind=v["kind"], summary=v["summary"],
-                source="card", order_id=int(v["order"]) if v["order"] else None, priority=int(v["priority"] or 2),
+                source="card", **order_and_line(v["order"]), priority=int(v["priority"] or 2),
                 now=now, settings=self.context.service))
         except ServiceError as exc:
             self.app.call_from_thread(self.notify, service_sentence(exc, self.context.tr), severity="warning",
@@ -198,12 +198,24 @@ def case_fields(context, customer_id: int, summary: str = "") -> list[FormField]
     what it is about."""
     tr = context.tr
     kinds = case_kind_labels(tr)
-    orders = context.read(lambda session: order_history(session, customer_id, page=20))
+    def read(session):
+        orders = [o for o in order_history(session, customer_id, page=20) if o.total_cents > 0 and not o.cancelled_by]
+        return [(o, order_lines(session, o.order_id)) for o in orders]
+    choices = []
+    for order, lines in context.read(read):
+        choices.append((f"{order.number} · {tr.date(order.placed_at)} · {tr.money(order.total_cents)}",
+                        str(order.order_id)))
+        choices += [(f"   {order.number} · {line.quantity} × {line.name}", f"{order.order_id}:{line.product_id}")
+                    for line in lines if line.quantity > 0]
     return [
         FormField("kind", tr("Type"), [(kinds[k], k) for k in CASE_KINDS]),
-        FormField("order", tr("The order it is about (if one)"),
-                  [(f"{o.number} · {tr.date(o.placed_at)} · {tr.money(o.total_cents)}", str(o.order_id))
-                   for o in orders if o.total_cents > 0 and not o.cancelled_by]),
+        FormField("order", tr("The order, or the line, it is about (if one)"), choices),
         FormField("priority", tr("Priority"), [(tr("urgent"), "1"), (tr("normal"), "2"), (tr("routine"), "3")], "2"),
         FormField("summary", tr("What the complaint is about"), value=summary),
     ]
+
+
+def order_and_line(chosen: str | None) -> dict[str, int | None]:
+    """The case form's choice ("order id" or "order id:product id") as open_case's arguments."""
+    order, _, product = (chosen or "").partition(":")
+    return {"order_id": int(order) if order else None, "product_id": int(product) if product else None}

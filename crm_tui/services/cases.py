@@ -22,7 +22,7 @@ from crm_tui.services.order_tracking import reverse_customer_order
 from crm_tui.services.policy import Action, may, require
 from crm_tui.services.staff import StaffMember, active_staff
 from crm_tui.settings import CASE_KINDS, ServiceSettings
-from crm_tui.shop.models import Customer, Order, Product
+from crm_tui.shop.models import Customer, Order, OrderLine, Product
 from crm_tui.shop.operations import PlacedOrder
 
 STATUSES = ("open", "waiting", "resolved", "closed")
@@ -104,6 +104,11 @@ def open_case(session: Session, staff: StaffMember, *, customer_id: int | None, 
         order = session.get(Order, order_id)
         if order is None or (customer_id is not None and order.customer_id != customer_id):
             raise CaseError("order_not_theirs", "that order is not this customer's", order_id=order_id)
+    if product_id is not None and (order_id is None or session.scalar(
+            select(func.count()).select_from(OrderLine).where(col(OrderLine.order_id) == order_id,
+                                                              col(OrderLine.product_id) == product_id)) == 0):
+        raise CaseError("line_not_in_order", "that product is not a line of the case's order",
+                        order_id=order_id, product_id=product_id)
     if owner is not None and owner != staff.login:
         require(staff, Action.SUPERVISE_QUEUE)
         active_staff(session, owner)

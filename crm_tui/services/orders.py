@@ -50,6 +50,7 @@ class LineRow:
     quantity: int
     unit_price_cents: int
     line_total_cents: int
+    product_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def order_history(session: Session, customer_id: int, after: tuple[datetime, int
 def order_lines(session: Session, order_id: int) -> list[LineRow]:
     rows = session.execute(
         select(col(Product.sku), col(Product.name), col(OrderLine.quantity), col(OrderLine.unit_price_cents),
-               col(OrderLine.line_total_cents))
+               col(OrderLine.line_total_cents), col(OrderLine.product_id))
         .join(Product, col(Product.id) == col(OrderLine.product_id)).where(col(OrderLine.order_id) == order_id)
         .order_by(col(Product.name))).all()
     return [LineRow(*r) for r in row_tuples(rows)]

@@ -116,6 +116,15 @@ def test_a_complaint_case_reverses_its_order_and_grants_goodwill_within_the_cap(
                                          now=NOW)
         loaded = case_service.case_detail(session, ANA, case_id, NOW)
         assert loaded.due_at == NOW + timedelta(hours=72) and loaded.owner == "ana"
+        with pytest.raises(case_service.CaseError, match="not a line"):
+            case_service.open_case(session, ANA, customer_id=customer_id, kind="delivery", summary="x", source="card",
+                                   order_id=order.order_id, product_id=3, now=NOW)  # the kite: not in the order
+        lamp_case = case_service.open_case(session, ANA, customer_id=customer_id, kind="product_defect",
+                                           summary="the lamp", source="card", order_id=order.order_id, product_id=2,
+                                           now=NOW, priority=1)
+        lamp = case_service.case_detail(session, ANA, lamp_case, NOW)
+        assert lamp.product_name == "Table lamp, zinc" and lamp.due_at == NOW + timedelta(hours=36)
+        case_service.resolve_case(session, ANA, lamp, "sent a new one", "replacement", now=NOW)
         assert offer_hold(session, customer_id, NOW).reason == "open_case"
         case_service.reverse_case_order(session, ANA, loaded, now=NOW)
         with pytest.raises(Exception, match="cap"):
@@ -132,7 +141,7 @@ def test_a_complaint_case_reverses_its_order_and_grants_goodwill_within_the_cap(
         assert any(reason.startswith(f"case {case_id}") for reason in reasons)
         assert offer_hold(session, customer_id, NOW) is None
         kinds = [e.kind for e in customer_timeline(session, customer_id)]
-    assert kinds.count("case") == 2 and "order status" in kinds and kinds.count("order") == 2
+    assert kinds.count("case") == 4 and "order status" in kinds and kinds.count("order") == 2  # two cases, each opened and resolved
 
 
 def test_a_low_score_withholds_offers_for_the_configured_days(shop):
