@@ -12,6 +12,7 @@ from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.order_tracking import StatusStep, order_steps
 from crm_tui.services.orders import LineRow, OrderRow, order_history, order_lines
 from crm_tui.widgets.literal import cell, filled
+from crm_tui.widgets.stock_light import stock_with_light
 from crm_tui.widgets.summary_panel import SummaryPanel
 from crm_tui.widgets.timeline_rows import timeline_labels, who_label
 
@@ -60,9 +61,10 @@ class Customer360Screen(CustomerNavigation, ConsoleScreen):
         tr = self.context.tr
         for table_id in ("#by-quantity", "#by-orders"):
             table = self.query_one(table_id, DataTable)
-            table.add_column(tr("Product"), width=30)
-            table.add_column(tr("Units"), width=8)
-            table.add_column(tr("Orders"), width=8)
+            table.add_column(tr("Product"), width=26)
+            table.add_column(tr("Units"), width=6)
+            table.add_column(tr("Orders"), width=7)
+            table.add_column(tr("Stock"), width=10)
         self.query_one("#orders", DataTable).add_columns(
             tr("Date"), tr("Number"), tr("Status"), tr("Channel"), tr("Items"), tr("Total"), tr("Discount"),
             tr("Linked"))
@@ -86,13 +88,13 @@ class Customer360Screen(CustomerNavigation, ConsoleScreen):
 
     @on(SummaryLoaded)
     def show_summary(self, message: SummaryLoaded) -> None:
-        s = message.summary
-        self.query_one("#summary", SummaryPanel).show(s, self.context.tr)
+        s, tr = message.summary, self.context.tr
+        self.query_one("#summary", SummaryPanel).show(s, tr)
         for table_id, favourites in (("#by-quantity", s.favourites_by_quantity), ("#by-orders", s.favourites_by_orders)):
             table = self.query_one(table_id, DataTable)
             table.clear()
             for f in favourites:
-                table.add_row(cell(f.name), str(f.quantity), str(f.orders))
+                table.add_row(cell(f.name), str(f.quantity), str(f.orders), stock_with_light(f.light, f.stock, tr))
 
     @on(OrdersLoaded)
     def show_orders(self, message: OrdersLoaded) -> None:

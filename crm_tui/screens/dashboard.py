@@ -18,6 +18,7 @@ from crm_tui.services.dashboard import DashboardData, load_dashboard, product_fi
 from crm_tui.services.service_quality import QualityReport, quality_report
 from crm_tui.widgets.chart import Chart
 from crm_tui.widgets.literal import cell, filled, visible
+from crm_tui.widgets.stock_light import stock_with_light
 
 
 def _midnight(day: date) -> datetime:
@@ -319,9 +320,11 @@ class ProductScreen(ConsoleModal[None]):
             self.app.call_from_thread(self.query_one("#product", Static).update, tr("This product no longer exists."))
             return
         sold = product.sold
+        light = stock_with_light(product.light, product.stock_quantity, tr)
         text = filled("[b]{name}[/b]  ·  {sku}  ·  {category}\n", name=product.name, sku=product.sku,
                       category=product.category or "—") + Content.from_markup("\n".join([
-            f"{tr('Price')}: {tr.money(product.unit_price_cents)}  ·  {tr('Stock')}: {tr.number(product.stock_quantity)}",
+            f"{tr('Price')}: {tr.money(product.unit_price_cents)}  ·  {tr('Stock')}: "
+            f"[{light.style}]{light.plain}[/]",
             tr("{first} to {last}").format(first=tr.date(self.period.first), last=tr.date(self.period.last)) + ": "
             + (f"{tr.number(sold.units)} {tr('units')}, {tr.money(sold.net_cents)}" if sold else tr("no sales")),
             "", tr("Esc closes")]))

@@ -22,6 +22,7 @@ from crm_tui.services.offers import (
 from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import cell, filled
 from crm_tui.widgets.offer_reason import reason_text, rule_label, withheld_text
+from crm_tui.widgets.stock_light import stock_with_light
 
 
 class OffersScreen(CustomerNavigation, ConsoleScreen):
@@ -59,8 +60,8 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
     def on_mount(self) -> None:
         tr = self.context.tr
         table = self.query_one("#offers", DataTable)
-        for label, width in ((tr("Product"), 26), (tr("Price"), 9), (tr("Stock"), 6), (tr("Offer"), 16),
-                             (tr("Why"), 48)):
+        for label, width in ((tr("Product"), 26), (tr("Price"), 9), (tr("Stock"), 9), (tr("Offer"), 16),
+                             (tr("Why"), 45)):
             table.add_column(label, width=width)
         self.load()
 
@@ -102,7 +103,8 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
         table = self.query_one("#offers", DataTable)
         table.clear()
         for offer in found.offers:
-            table.add_row(cell(offer.name), tr.money(offer.unit_price_cents), tr.number(offer.stock),
+            table.add_row(cell(offer.name), tr.money(offer.unit_price_cents),
+                          stock_with_light(offer.light, offer.stock, tr),
                           cell(rule_label(offer.rule, tr)), cell(reason_text(offer, tr)), key=str(offer.product_id))
         if found.withheld:
             self.query_one("#message", Static).update(filled("[b $warning]{text}[/]",

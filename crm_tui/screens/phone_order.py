@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,16 +23,7 @@ from crm_tui.services.orders import (
     place_phone_order,
 )
 from crm_tui.widgets.literal import cell, filled, literal, visible
-
-# The stock light by shape and word too, not only colour: readable on a monochrome terminal
-# and for colour-blind agents.
-LIGHTS = {StockLight.GREEN: ("●", "ok", "green"), StockLight.YELLOW: ("◐", "low", "yellow"),
-          StockLight.RED: ("✕", "out", "red")}
-
-
-def stock_light(light: StockLight, tr) -> Text:
-    shape, word, colour = LIGHTS[light]
-    return Text(f"{shape} {tr(word)}", style=colour, no_wrap=True)
+from crm_tui.widgets.stock_light import stock_light
 
 
 @dataclass

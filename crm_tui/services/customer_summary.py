@@ -30,6 +30,8 @@ from crm_tui.shop.models import (
     OrderLine,
     Product,
     ProductKind,
+    StockLight,
+    stock_light,
 )
 
 OVERDUE_FACTOR = 1.5
@@ -43,6 +45,8 @@ class FavouriteProduct:
     name: str
     quantity: int
     orders: int
+    stock: int = 0
+    light: StockLight = StockLight.GREEN
 
 
 @dataclass(frozen=True)
@@ -137,9 +141,11 @@ def favourite_products(session: Session, customer_id: int,
     by_quantity = sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[:limit]
     by_orders = sorted(rows, key=lambda r: (-r[2], -r[1], r[0]))[:limit]
     wanted = {r[0] for r in by_quantity + by_orders}
-    names = {pid: (sku, name) for pid, sku, name in
-             row_tuples(session.execute(select(col(Product.id), col(Product.sku), col(Product.name))
+    names = {pid: (sku, name, stock, stock_light(stock, threshold)) for pid, sku, name, stock, threshold in
+             row_tuples(session.execute(select(col(Product.id), col(Product.sku), col(Product.name),
+                                               col(Product.stock_quantity), col(Product.low_stock_threshold))
                                         .where(col(Product.id).in_(wanted))))}
     def plain(ranked):
-        return [FavouriteProduct(pid, *names[pid], quantity, orders) for pid, quantity, orders in ranked]
+        return [FavouriteProduct(pid, names[pid][0], names[pid][1], quantity, orders, names[pid][2], names[pid][3])
+                for pid, quantity, orders in ranked]
     return plain(by_quantity), plain(by_orders)

@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import Session
 
 from crm_tui.services import reports
-from crm_tui.shop.models import Product
+from crm_tui.shop.models import Product, StockLight, stock_light
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class ProductFigures:
     unit_price_cents: int
     stock_quantity: int
     sold: reports.TopProduct | None  # its units and net sales in the period, None without sales
+    light: StockLight = StockLight.GREEN
 
 
 def product_figures(session: Session, product_id: int, period: reports.Period) -> ProductFigures | None:
@@ -71,4 +72,4 @@ def product_figures(session: Session, product_id: int, period: reports.Period) -
         return None
     sold = next(iter(reports.top_products(session, period, product_id=product_id)), None)
     return ProductFigures(product.name, product.sku, product.category, product.unit_price_cents,
-                          product.stock_quantity, sold)
+                          product.stock_quantity, sold, stock_light(product.stock_quantity, product.low_stock_threshold))

@@ -27,7 +27,7 @@ from crm_tui.db import row_tuples
 from crm_tui.models import OfferMade
 from crm_tui.services.affinity import NEW_DAYS
 from crm_tui.services.offer_hold import OfferHold, offer_hold
-from crm_tui.shop.models import Customer, Order, OrderLine, Product, ProductKind, stored_id
+from crm_tui.shop.models import Customer, Order, OrderLine, Product, ProductKind, StockLight, stock_light, stored_id
 from crm_tui.shop.types import db_datetime
 
 JUST_BOUGHT_DAYS = 30
@@ -52,6 +52,7 @@ class Offer:
     rule: str
     score: float
     reason: dict = field(default_factory=dict)  # what the reason's template needs
+    light: StockLight = StockLight.GREEN
 
 
 @dataclass
@@ -135,7 +136,7 @@ def offers_for(session: Session, customer_id: int, source, now: datetime, limit:
             seed = products.get(reason["seed_id"])
             reason = reason | {"seed": seed.name if seed else ""}
         offers.append(Offer(pid, p.sku, p.name, p.category, p.unit_price_cents, p.stock_quantity, rule, score,
-                            reason))
+                            reason, stock_light(p.stock_quantity, p.low_stock_threshold)))
         if len(offers) == limit:
             break
     return offers
