@@ -1,6 +1,7 @@
 """Customer search at 1,000,000 customers: p50 and p95 per kind of query, next to a naive
-`LIKE '%q%'` scan over the same table as the anchor. Goal: p95 <= 10 ms for prefix, phone
-and number queries.
+`LIKE '%q%'` scan over the same table as the anchor. Goals: p95 <= 10 ms for prefix, phone
+and number queries; <= 30 ms for typos. The home screen also counts all matches when its list
+is full ("50 of 325"): measured as "prefix + count".
 
 The database is built once (customers from the demo generator, plus 300,000 orders for
 order-number lookups) and kept in bench/out/ between runs.
@@ -16,7 +17,7 @@ from sqlalchemy import insert, text
 from sqlmodel import Session
 
 from crm_tui.db import open_database
-from crm_tui.services.search import search_customers
+from crm_tui.services.search import LIMIT, count_matches, search_customers
 from crm_tui.shop.demo import build_demo
 from crm_tui.shop.models import Order
 
@@ -79,9 +80,17 @@ def main() -> None:
                 started = time.perf_counter()
                 hits += len(search_customers(session, q))
                 times.append((time.perf_counter() - started) * 1000)
-            goal = "  (goal p95 <= 10 ms)" if kind not in ("full name", "typo") else ""
+            goal = {"full name": "", "typo": "  (goal p95 <= 30 ms)"}.get(kind, "  (goal p95 <= 10 ms)")
             print(f"{kind:22} {statistics.median(times):8.2f} {percentile(times, 0.95):8.2f} "
                   f"{hits / len(texts):6.1f}{goal}")
+        times, totals = [], 0
+        for q in kinds["prefix 1-4 letters"]:
+            started = time.perf_counter()
+            found = search_customers(session, q)
+            totals += count_matches(session, q) if len(found) >= LIMIT else len(found)
+            times.append((time.perf_counter() - started) * 1000)
+        print(f"{'prefix + count':22} {statistics.median(times):8.2f} {percentile(times, 0.95):8.2f} "
+              f"{totals / len(times):6.0f}  (the list's \"50 of N\"; N counted up to 10,000)")
         anchor = []
         for q in kinds["full name"][:10] + kinds["prefix 1-4 letters"][:10]:
             started = time.perf_counter()

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from crm_tui.screens.base import ConsoleScreen
 from crm_tui.services.overview import ShopOverview, shop_overview
 from crm_tui.services.policy import Action
-from crm_tui.services.search import CustomerHit, search_customers
+from crm_tui.services.search import COUNT_CAP, LIMIT, CustomerHit, count_matches, search_customers
 from crm_tui.widgets.literal import cell, filled
 
 
@@ -27,9 +27,9 @@ class HomeScreen(ConsoleScreen):
     ]
 
     class ResultsFound(Message):
-        def __init__(self, query_number: int, query: str, hits: list[CustomerHit]):
+        def __init__(self, query_number: int, query: str, hits: list[CustomerHit], total: int):
             super().__init__()
-            self.query_number, self.query, self.hits = query_number, query, hits
+            self.query_number, self.query, self.hits, self.total = query_number, query, hits, total
 
     class OverviewLoaded(Message):
         def __init__(self, overview: ShopOverview):
@@ -78,8 +78,12 @@ class HomeScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, query_number: int, query: str) -> None:
-        hits = self.context.read(lambda session: search_customers(session, query))
-        self.post_message(self.ResultsFound(query_number, query, hits))
+        def read(session):
+            hits = search_customers(session, query)
+            # The list holds the first LIMIT: say how many there are in all ("50 of 325").
+            return hits, (count_matches(session, query) if len(hits) >= LIMIT else len(hits))
+        hits, total = self.context.read(read)
+        self.post_message(self.ResultsFound(query_number, query, hits, total))
 
     @on(ResultsFound)
     def show_results(self, message: ResultsFound) -> None:
@@ -105,8 +109,15 @@ class HomeScreen(ConsoleScreen):
             status.update(filled(tr("No customer matches “{query}”."), query=message.query))
         else:
             fuzzy = any(h.fuzzy for h in message.hits)
-            text = tr("{count} customers found") if len(message.hits) != 1 else tr("1 customer found")
-            status.update(text.format(count=len(message.hits))
+            if message.total > len(message.hits):
+                text = tr("{shown} of {total} customers found — type more to narrow").format(
+                    shown=tr.number(len(message.hits)),
+                    total=tr.number(message.total) + ("+" if message.total >= COUNT_CAP else ""))
+            elif len(message.hits) != 1:
+                text = tr("{count} customers found").format(count=tr.number(len(message.hits)))
+            else:
+                text = tr("1 customer found")
+            status.update(text
                           + (" — " + tr("no exact match; similar names (~)") if fuzzy else "")
                           + " — " + tr("↓ to the list, Enter opens the card"))
 

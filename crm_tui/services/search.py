@@ -72,18 +72,39 @@ def search_customers(session: Session, query: str, limit: int = LIMIT) -> list[C
     return _hits(session, ranked, " ".join(words))
 
 
+COUNT_CAP = 10_000
+
+
+def count_matches(session: Session, query: str) -> int:
+    """How many customers the query finds in all, when the list shows only the first LIMIT:
+    the same sources without their limit, counted up to COUNT_CAP (beyond it, "10,000+")."""
+    query = query.strip()
+    if not query:
+        return 0
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    found: set[int] = {cid for _, cid in _by_order_number(session, query) if cid is not None}
+    found.update(_by_customer_number(session, query, COUNT_CAP))
+    digits = "".join(_DIGITS.findall(query))
+    if _PHONE_LIKE.match(query) and len(digits) >= 3:
+        found.update(_by_phone(session, digits, sqlite, COUNT_CAP))
+    words = [fold(w) for w in _WORDS.findall(query)]
+    if words:
+        found.update(_by_words(session, words, sqlite, COUNT_CAP, both_indexes=True))
+    return min(len(found), COUNT_CAP)
+
+
 def _by_order_number(session: Session, query: str) -> list[tuple[str, int | None]]:
     rows = session.execute(select(col(Order.number), col(Order.customer_id))
                            .where(col(Order.number) == query).limit(5)).all()
     return [(r[0], r[1]) for r in rows]
 
 
-def _by_customer_number(session: Session, query: str) -> list[int]:
+def _by_customer_number(session: Session, query: str, limit: int = 10) -> list[int]:
     upper = query.upper()
     return list(session.scalars(
         select(col(Customer.id))
         .where(col(Customer.customer_number) >= upper, col(Customer.customer_number) < upper + "\uffff")
-        .order_by(col(Customer.customer_number)).limit(10)))
+        .order_by(col(Customer.customer_number)).limit(limit)))
 
 
 def _phone_prefixes(digits: str) -> list[str]:
@@ -107,7 +128,10 @@ def _by_phone(session: Session, digits: str, sqlite: bool, limit: int) -> list[i
     return list(session.scalars(select(col(Customer.id)).where(or_(*clauses)).limit(limit)))
 
 
-def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_word: bool = False) -> list[int]:
+def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_word: bool = False,
+              both_indexes: bool = False) -> list[int]:
+    """Names first; e-mail and the rest of the contact only while the names leave room (or,
+    with `both_indexes`, always: counting every match)."""
     if not words:
         return []
     if sqlite:
@@ -115,7 +139,7 @@ def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_
         match = joiner.join(f'"{w}"*' for w in words)
         found = list(session.scalars(text("SELECT rowid FROM customer_name WHERE customer_name MATCH :m LIMIT :n"),
                                      {"m": match, "n": limit}))
-        if len(found) < limit and not any_word:
+        if (both_indexes or len(found) < limit) and not any_word:
             found += session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
                                           "LIMIT :n"), {"m": f"contact: ({match})", "n": limit - len(found)})
         return found

@@ -20,3 +20,21 @@ def test_similar_names_come_most_alike_first(engine):
     assert [h.name for h in exact][:1] == ["José Escribá"] and not exact[0].fuzzy
     assert similar and all(h.fuzzy for h in similar)
     assert similar[0].name in ("José Escribá", "Jose Escrivá")  # alphabetically, Aarón would come first
+
+
+def test_a_capped_list_says_how_many_there_are_in_all(engine):
+    from crm_tui.services.search import LIMIT, count_matches
+
+    with write_session(engine) as session:
+        for n in range(LIMIT + 27):
+            register_customer(session, REGISTRATION | {"first_name": f"Ana{n}", "last_name": "García Pérez",
+                                                       "email": f"g{n}@example.com", "phone": f"61300{n:04d}"},
+                              now=AS_OF)
+        register_customer(session, REGISTRATION | {"first_name": "Luis", "last_name": "Ruiz",
+                                                   "email": "garcia.fan@example.com", "phone": "613999999"},
+                          now=AS_OF)  # found by the e-mail only
+        hits = search_customers(session, "garcia")
+        assert len(hits) == LIMIT
+        assert count_matches(session, "garcia") == LIMIT + 28
+        assert count_matches(session, "garcia perez") == LIMIT + 27
+        assert count_matches(session, "nobody") == 0
