@@ -52,13 +52,14 @@ class QueueSettings:
     backoff_minutes: tuple[int, ...] = (15, 60, 240)
     dial_command: str = ""  # e.g. "linphonecsh dial {number}"; empty: the agent dials by hand
     time_zone: str = "Europe/Madrid"  # the call centre's: where "today" and "this week" begin
+    personal_grace_minutes: int = 30  # a kept "call back later" goes to anyone this long after its time
 
 
 SETTINGS_ENV = {
     "CRM_TUI_TARGET_MINUTES": "target_minutes", "CRM_TUI_CLAIM_MINUTES": "claim_minutes",
     "CRM_TUI_CALLING_HOURS": "calling_hours", "CRM_TUI_MAX_ATTEMPTS": "max_attempts",
     "CRM_TUI_BACKOFF_MINUTES": "backoff_minutes", "CRM_TUI_DIAL": "dial_command",
-    "CRM_TUI_TIME_ZONE": "time_zone",
+    "CRM_TUI_TIME_ZONE": "time_zone", "CRM_TUI_PERSONAL_GRACE_MINUTES": "personal_grace_minutes",
 }
 
 
@@ -71,7 +72,7 @@ def settings_from(environ: Mapping[str, str]) -> QueueSettings:
         if not raw:
             continue
         try:
-            if name in ("target_minutes", "claim_minutes", "max_attempts"):
+            if name in ("target_minutes", "claim_minutes", "max_attempts", "personal_grace_minutes"):
                 values[name] = int(raw)
                 if values[name] < 1:
                     raise ValueError

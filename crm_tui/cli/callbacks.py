@@ -25,6 +25,7 @@ def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     entries = database(ctx).read(lambda session: queue(session, now(), limit=500, include_claimed=True))
     if as_json:
         print(json.dumps([asdict(e) | {"requested_at": e.requested_at.isoformat(),
+                                       "kept_until": e.kept_until.isoformat() if e.kept_until else None,
                                        "window_from": e.window_from.isoformat() if e.window_from else None,
                                        "window_to": e.window_to.isoformat() if e.window_to else None}
                           for e in entries]))
@@ -36,7 +37,9 @@ def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
                   f"{e.time_zone}" if e.window_from else "asap")
         table.add_row(str(e.callback_id), literal(e.customer_name or "unknown caller"), literal(e.phone),
                       f"{e.requested_at:%Y-%m-%d %H:%M}", f"{e.age_minutes:.0f} min", window, str(e.attempts),
-                      str(e.priority), literal(e.claimed_by), literal(e.note))
+                      str(e.priority),
+                      literal(e.claimed_by or (f"{e.kept_for} (personal until {_local(e.kept_until, e.time_zone)[-5:]})"
+                                               if e.kept_for and e.kept_until else "")), literal(e.note))
     print_table(table)
 
 

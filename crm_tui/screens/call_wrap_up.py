@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from crm_tui.screens.base import ConsoleModal
 from crm_tui.services.callback_claims import CallbackError, call_back_time
@@ -46,6 +46,8 @@ class WrapUpScreen(ConsoleModal[dict | None]):
                 yield from self._field("call-back-at", filled(tr("Time in the customer's zone ({zone})"),
                                                               zone=self.zone),
                                        tr("18:30 · tomorrow 10:00 · +30m · 2026-11-24 10:00"))
+                yield Checkbox(tr("Keep it for me: others get it {minutes} min after the time").format(
+                    minutes=self.context.queue.personal_grace_minutes), value=True, id="keep")
             else:
                 yield Static(tr("[b]Call reached[/b] — the customer's view, if they gave it (all optional)"))
                 yield from self._field("satisfaction", tr("Satisfaction, 1 (bad) to 5 (very good)"), "1–5")
@@ -81,6 +83,7 @@ class WrapUpScreen(ConsoleModal[dict | None]):
             try:
                 values["call_back_at"] = call_back_time(self.query_one("#call-back-at", Input).value, self.clock(),
                                                         self.zone)
+                values["keep"] = self.query_one("#keep", Checkbox).value
             except CallbackError:
                 errors["call-back-at"] = tr("Type a time to come: 18:30, tomorrow 10:00, +30m or 2026-11-24 10:00.")
         else:

@@ -108,7 +108,8 @@ class CallbackQueueScreen(ConsoleScreen):
                 window += " (" + tr("outside calling hours") + ")"
             table.add_row(cell(e.customer_name or tr("unknown caller")), cell(national_phone(e.phone)),
                           f"[{colour}]{int(minutes)} min[/]", window, str(e.attempts), "★" * e.priority,
-                          cell(e.claimed_by), cell(e.note), key=str(e.callback_id))
+                          cell(e.claimed_by or (tr("{login} (personal)").format(login=e.kept_for) if e.kept_for
+                                                else "")), cell(e.note), key=str(e.callback_id))
         if message.entries:
             table.move_cursor(row=min(row, len(message.entries) - 1))
         self.query_one("#queue-status", Static).update(
@@ -155,7 +156,9 @@ class CallbackQueueScreen(ConsoleScreen):
 
         # `n` takes the top row the agent sees that can be called now; only if someone else took
         # it meanwhile does the queue decide again.
-        top = next((e for e in self.entries if not e.claimed_by and self._callable(e, now)), None)
+        login = self.context.staff.login
+        top = next((e for e in self.entries if not e.claimed_by and e.offered_to(login) and self._callable(e, now)),
+                   None)
 
         def take(session):
             if callback_id is None:
@@ -166,8 +169,16 @@ class CallbackQueueScreen(ConsoleScreen):
             else:
                 taken = claim_callback(session, self.context.staff, callback_id, now, settings=self.settings,
                                        before_its_window=before_its_window)
-                entry = next((e for e in self.entries if e.callback_id == callback_id), None) if taken else None
-                note = "" if taken else tr("Someone else took that callback.")
+                entry = next((e for e in self.entries if e.callback_id == callback_id), None)
+                kept = entry is not None and not entry.offered_to(login) and entry.kept_until is not None
+                if not taken:
+                    note = tr("{login} keeps that callback until {time}: it is theirs to call.").format(
+                        login=entry.kept_for, time=tr.datetime(entry.kept_until, self.settings.time_zone)) \
+                        if kept and entry is not None and entry.kept_until is not None \
+                        else tr("Someone else took that callback.")
+                    entry = None
+                else:
+                    note = ""
             if entry is not None and entry.customer_id is None:
                 matched = match_caller(session, entry.callback_id)
                 if matched is not None:

@@ -88,7 +88,8 @@ class QueueSupervisionScreen(ConsoleScreen):
 
         def read(session):
             figures = (queue_figures(session, today, now, self.settings), queue_figures(session, week, now, self.settings))
-            held = [e for e in queue(session, now, self.settings, limit=500, include_claimed=True) if e.claimed_by]
+            held = [e for e in queue(session, now, self.settings, limit=500, include_claimed=True)
+                    if e.claimed_by or e.kept_for]  # held now, or kept as someone's personal callback
             return (*figures, held)
         self.post_message(self.Loaded(*self.context.read(read)))
 
@@ -123,7 +124,9 @@ class QueueSupervisionScreen(ConsoleScreen):
         table.clear()
         for e in message.held:
             table.add_row(cell(e.customer_name or tr("unknown caller")), cell(national_phone(e.phone)),
-                          f"{int(e.age_minutes)} min", cell(e.claimed_by), str(e.attempts), cell(e.note),
+                          f"{int(e.age_minutes)} min",
+                          cell(e.claimed_by or tr("{login} (personal)").format(login=e.kept_for)), str(e.attempts),
+                          cell(e.note),
                           key=str(e.callback_id))
         if message.held:
             table.move_cursor(row=min(row, len(message.held) - 1))

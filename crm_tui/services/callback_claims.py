@@ -61,7 +61,8 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
     begin_write(session)
     # Losing every candidate to other agents does not mean the queue is empty: read again.
     # Each lost race is someone else's claim, so this ends.
-    while candidates := [c for c in queue(session, now, settings, limit=CLAIM_CANDIDATES) if c.callable_now]:
+    while candidates := [c for c in queue(session, now, settings, limit=CLAIM_CANDIDATES)
+                         if c.callable_now and c.offered_to(staff.login)]:
         for candidate in candidates:
             if _try_claim(session, staff, candidate.callback_id, now, settings):
                 return candidate
@@ -94,7 +95,7 @@ def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: date
                settings: QueueSettings, before_its_window: bool = False) -> bool:
     taken = session.exec(
         update(CallbackRequest)
-        .where(col(CallbackRequest.id) == callback_id, open_condition(now, before_its_window))
+        .where(col(CallbackRequest.id) == callback_id, open_condition(now, before_its_window, staff.login))
         .values(status=CallbackStatus.CLAIMED, claimed_by=staff.login,
                 claimed_until=now + timedelta(minutes=settings.claim_minutes))
         .execution_options(synchronize_session=False)).rowcount
@@ -104,10 +105,13 @@ def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: date
 def finish_callback(session: Session, staff: StaffMember, callback_id: int, outcome: str, *,
                     started_at: datetime, note: str = "", satisfaction: int | None = None,
                     feedback_kind: str | None = None, feedback: str = "", call_back_at: datetime | None = None,
-                    lost_reason: str | None = None, now: datetime, settings: QueueSettings = QueueSettings(),
+                    lost_reason: str | None = None, keep: bool = True, now: datetime,
+                    settings: QueueSettings = QueueSettings(),
                     service: ServiceSettings = ServiceSettings()) -> FinishedCallback:
     """Record the attempt and move the callback on: tried again later, called back later, or
-    closed (as unreachable when the attempts ran out). "Declined" takes a lost reason."""
+    closed (as unreachable when the attempts ran out). "Declined" takes a lost reason. "Call
+    back later" is kept for this agent (`keep`, the default) until the time plus the grace
+    period, then offered to anyone."""
     if outcome not in OUTCOMES:
         raise CallbackError("unknown_outcome", f"{outcome!r} is not an outcome; one of {', '.join(OUTCOMES)}",
                             outcome=outcome)
@@ -119,7 +123,8 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
     if callback is None or callback.status != CallbackStatus.CLAIMED or callback.claimed_by != staff.login:
         raise CallbackError("not_held", "this callback is not held by you (its claim may have expired and been taken)")
     attempts = callback.attempts + 1
-    values: dict = {"attempts": attempts, "claimed_by": None, "claimed_until": None}
+    values: dict = {"attempts": attempts, "claimed_by": None, "claimed_until": None, "kept_for": None,
+                    "kept_until": None}
     if callback.first_called_at is None:  # how soon it was called: the quality figures read this
         due = max(callback.requested_at, callback.window_from) if callback.window_from else callback.requested_at
         values |= {"first_called_at": started_at, "first_call_seconds": int((started_at - due).total_seconds())}
@@ -132,6 +137,9 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
         assert call_back_at is not None  # checked on entry
         values |= {"status": CallbackStatus.PENDING, "window_from": call_back_at,
                    "window_to": call_back_at + timedelta(hours=1), "next_attempt_at": None}
+        if keep:
+            values |= {"kept_for": staff.login,
+                       "kept_until": call_back_at + timedelta(minutes=settings.personal_grace_minutes)}
     else:
         values |= {"status": CallbackStatus.DONE, "outcome": outcome, "closed_at": now}
     session.execute(update(CallbackRequest).where(col(CallbackRequest.id) == callback_id).values(**values)
@@ -145,7 +153,8 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
 
 def release_callback(session: Session, staff: StaffMember, callback_id: int, to_login: str | None = None,
                      settings: QueueSettings = QueueSettings(), *, now: datetime) -> None:
-    """Supervisors: put a claimed callback back in the queue, or hand it to another agent."""
+    """Supervisors: put a claimed (or personal) callback back in the queue for anyone, or hand
+    it to another agent."""
     require(staff, Action.RELEASE_CALLBACK)
     begin_write(session)
     if to_login is not None:
@@ -154,6 +163,7 @@ def release_callback(session: Session, staff: StaffMember, callback_id: int, to_
         {"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
         else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
               "claimed_until": now + timedelta(minutes=settings.claim_minutes)})
+    values |= {"kept_for": None, "kept_until": None}  # a personal callback released is the team's
     session.execute(update(CallbackRequest).where(col(CallbackRequest.id) == callback_id,
                                                   col(CallbackRequest.status) != CallbackStatus.DONE).values(**values)
                     .execution_options(synchronize_session=False))

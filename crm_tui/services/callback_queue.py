@@ -46,6 +46,12 @@ class QueuedCallback:
     callable_now: bool
     claimed_by: str | None = None
     age_minutes: float = field(default=0.0)
+    kept_for: str | None = None  # a personal callback: only theirs until kept_until
+    kept_until: datetime | None = None
+
+    def offered_to(self, login: str) -> bool:
+        """Whether this agent may take it: nobody keeps it, or they do."""
+        return self.kept_for is None or self.kept_for == login
 
 
 def callable_now(window_from, window_to, zone: str, now: datetime, settings: QueueSettings) -> bool:
@@ -71,13 +77,15 @@ def callable_from(entry: QueuedCallback, now: datetime, settings: QueueSettings)
     return (start if local < start else start + timedelta(days=1)).astimezone(now.tzinfo)
 
 
-def open_condition(now: datetime, before_its_window: bool = False):
+def open_condition(now: datetime, before_its_window: bool = False, login: str | None = None):
     """What a claim re-checks in its own UPDATE: still waiting (or its claim expired), its retry
-    time come, and its window opened: a callback rescheduled meanwhile is never taken early
-    (unless the agent chose to call before the window)."""
+    time come, its window opened (a callback rescheduled meanwhile is never taken early, unless
+    the agent chose to call before the window), and not kept for another agent."""
     window_open = or_(col(CallbackRequest.window_from).is_(None), col(CallbackRequest.window_from) <= now,
                       true() if before_its_window else false())
-    return and_(window_open, or_(
+    not_kept = or_(col(CallbackRequest.kept_for).is_(None), col(CallbackRequest.kept_until) <= now,
+                   col(CallbackRequest.kept_for) == login if login is not None else false())
+    return and_(window_open, not_kept, or_(
         and_(col(CallbackRequest.status) == CallbackStatus.PENDING,
              or_(col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.next_attempt_at) <= now)),
         and_(col(CallbackRequest.status) == CallbackStatus.CLAIMED, col(CallbackRequest.claimed_until) < now)))
@@ -92,7 +100,8 @@ def _queue_reads(include_claimed: bool):
                col(Customer.last_name), col(CallbackRequest.phone), col(CallbackRequest.requested_at),
                col(CallbackRequest.window_from), col(CallbackRequest.window_to), col(CallbackRequest.time_zone),
                col(CallbackRequest.note), col(CallbackRequest.attempts), col(CallbackRequest.claimed_by),
-               col(CallbackRequest.status), col(CallbackRequest.claimed_until), col(CallbackRequest.next_attempt_at))
+               col(CallbackRequest.status), col(CallbackRequest.claimed_until), col(CallbackRequest.next_attempt_at),
+               col(CallbackRequest.kept_for), col(CallbackRequest.kept_until))
     retry_ok = or_(col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.next_attempt_at) <= now)
     pending = col(CallbackRequest.status) == CallbackStatus.PENDING
     reads = [
@@ -135,7 +144,8 @@ def queue(session: Session, now: datetime, settings: QueueSettings = QueueSettin
             r.id, r.customer_id, name, r.phone, r.requested_at, r.window_from, r.window_to, r.time_zone, r.note,
             r.attempts, priority_for(values.get(r.customer_id, 0)), due,
             callable_now(r.window_from, r.window_to, r.time_zone, now, settings),
-            None if expired else r.claimed_by, (now - r.requested_at).total_seconds() / 60))
+            None if expired else r.claimed_by, (now - r.requested_at).total_seconds() / 60,
+            r.kept_for if r.kept_until is not None and r.kept_until > now else None, r.kept_until))
     entries.sort(key=lambda e: (not e.due, -e.priority, e.requested_at, e.callback_id))
     return entries
 

@@ -215,6 +215,10 @@ class CallbackRequest(SQLModel, table=True):
     # its window's start): the service-quality figures read these instead of every attempt.
     first_called_at: datetime | None = _utc(nullable=True)
     first_call_seconds: int | None = Field(default=None)
+    # A personal callback: "call back later" kept by the agent who agreed it, offered to
+    # anyone else only once kept_until (the time plus a grace period) has passed.
+    kept_for: str | None = Field(default=None, max_length=64)
+    kept_until: datetime | None = _utc(nullable=True)
 
 
 class OrderStatusChange(SQLModel, table=True):

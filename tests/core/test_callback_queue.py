@@ -237,3 +237,29 @@ def test_dial_arguments_are_split_like_a_shell_and_filled_per_argument():
     assert dial_arguments("sip {digits} {national}", "+34612345678") == ["sip", "34612345678", "612345678"]
     assert "could not be started" in dial("/nonexistent/softphone {number}", "+34612345678").error
     assert "not valid" in dial("softphone {unknown}", "+34612345678").error
+
+
+def test_call_back_later_is_kept_for_the_agent_until_its_grace_ends(engine):
+    settings = QueueSettings(calling_hours=(time(0), time(23, 59)), personal_grace_minutes=30)
+    [cid] = add_callbacks(engine, dict(phone="699 000 077", now=NOON))
+    later = NOON + timedelta(hours=2)
+    with write_session(engine) as session:
+        assert claim_callback(session, ANA, cid, NOON, settings)
+        finish_callback(session, ANA, cid, "call_later", started_at=NOON, now=NOON + timedelta(minutes=3),
+                        call_back_at=later, settings=settings)
+    with write_session(engine) as session:
+        [entry] = [e for e in queue(session, later, settings, include_claimed=True) if e.callback_id == cid]
+        assert (entry.kept_for, entry.kept_until) == ("ana", later + timedelta(minutes=30))
+        assert not claim_callback(session, LUIS, cid, later + timedelta(minutes=5), settings)
+        assert claim_next_callback(session, LUIS, later + timedelta(minutes=5), settings) is None
+        assert claim_next_callback(session, ANA, later + timedelta(minutes=5), settings).callback_id == cid
+        finish_callback(session, ANA, cid, "call_later", started_at=later, now=later + timedelta(minutes=6),
+                        call_back_at=later + timedelta(hours=1), settings=settings)
+    grace_over = later + timedelta(hours=1, minutes=31)
+    with write_session(engine) as session:
+        assert claim_next_callback(session, LUIS, grace_over, settings).callback_id == cid  # anyone's now
+        finish_callback(session, LUIS, cid, "call_later", started_at=grace_over, now=grace_over,
+                        call_back_at=grace_over + timedelta(hours=1), keep=False, settings=settings)
+    with write_session(engine) as session:
+        [entry] = [e for e in queue(session, grace_over, settings, include_claimed=True) if e.callback_id == cid]
+        assert entry.kept_for is None  # not kept: the team's at its time

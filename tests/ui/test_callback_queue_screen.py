@@ -133,3 +133,43 @@ async def test_calling_before_the_window_after_saying_yes_takes_the_callback(con
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, CallScreen) and app.screen.entry.callback_id == later.id
+
+
+async def test_a_personal_callback_is_offered_only_to_its_owner_until_its_grace_ends(console_factory, demo_db):
+    from crm_tui.models import Role
+    from crm_tui.services.callback_claims import claim_callback, finish_callback
+    from crm_tui.services.staff import StaffMember
+
+    ana = StaffMember("ana", "Ana Ruiz", Role.AGENT, 10, True)
+    settings = ALWAYS
+    engine = open_database(demo_db)
+    with write_session(engine) as session:
+        asked = CONSOLE_NOW - timedelta(hours=3)
+        callback = request_callback(session, "622 33 44 55", note="kept one", now=asked)
+        assert claim_callback(session, ana, callback.id, asked, settings)
+        finish_callback(session, ana, callback.id, "call_later", started_at=asked, now=asked + timedelta(minutes=2),
+                        call_back_at=CONSOLE_NOW - timedelta(minutes=10), settings=settings)
+        cid = callback.id
+    engine.dispose()
+    app = console_factory(login="luis", queue=ALWAYS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_queue(app, pilot)
+        row = [str(c) for c in screen.query_one("#queue", DataTable).get_row(str(cid))]
+        assert "ana (personal)" in row
+        screen.claim(cid)
+        await settle(pilot)
+        assert "ana keeps that callback" in str(screen.query_one("#call", Static).render())
+        for _ in range(3):  # luis takes the next ones; never ana's
+            screen.calling = False
+            await pilot.press("n")
+            await settle(pilot)
+            if isinstance(app.screen, CallScreen):
+                assert app.screen.entry.callback_id != cid
+                await pilot.press("3")
+                await settle(pilot)
+    later = console_factory(login="luis", queue=ALWAYS, now=CONSOLE_NOW + timedelta(minutes=21))
+    async with later.run_test(size=(120, 40)) as pilot:  # grace over: the team's
+        screen = await open_queue(later, pilot)
+        screen.claim(cid)
+        await settle(pilot)
+        assert isinstance(later.screen, CallScreen) and later.screen.entry.callback_id == cid

@@ -102,6 +102,8 @@ def upgrade() -> None:
     # The service-quality figures read covering indexes, never every row.
     op.add_column('callback_request', sa.Column('first_called_at', sa.DateTime(), nullable=True))
     op.add_column('callback_request', sa.Column('first_call_seconds', sa.Integer(), nullable=True))
+    op.add_column('callback_request', sa.Column('kept_for', sa.String(length=64), nullable=True))
+    op.add_column('callback_request', sa.Column('kept_until', sa.DateTime(), nullable=True))
     op.execute("UPDATE callback_request SET first_called_at = (SELECT min(a.started_at) FROM callback_attempt a "
                "WHERE a.callback_id = callback_request.id)")
     due = ("CASE WHEN window_from > requested_at THEN window_from ELSE requested_at END")
@@ -151,7 +153,7 @@ def downgrade() -> None:
                         ('ix_callback_attempt_scores', 'callback_attempt'), ('ix_callback_closed', 'callback_request'),
                         ('ix_callback_first_call', 'callback_request')):
         op.drop_index(name, table_name=table)
-    for column in ('first_call_seconds', 'first_called_at'):
+    for column in ('kept_until', 'kept_for', 'first_call_seconds', 'first_called_at'):
         op.execute(f'ALTER TABLE callback_request DROP COLUMN {column}')
     op.drop_index('ix_customer_group_group', table_name='customer_group')
     op.drop_table('customer_group')
