@@ -27,7 +27,7 @@ class HomeScreen(ConsoleScreen):
     ]
 
     class ResultsFound(Message):
-        def __init__(self, query_number: int, query: str, hits: list[CustomerHit], total: int):
+        def __init__(self, query_number: int, query: str, hits: list[CustomerHit], total: int = 0):
             super().__init__()
             self.query_number, self.query, self.hits, self.total = query_number, query, hits, total
 
