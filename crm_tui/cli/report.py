@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 from sqlmodel import Session
 
@@ -43,9 +43,9 @@ def report_command(
     ctx: typer.Context,
     kind: Annotated[Kind, typer.Argument(help="monthly, top-products, top-customers, discounts, callbacks, quality "
                                               "or lost-customers.")],
-    first: Annotated[Optional[datetime], typer.Option("--from", formats=["%Y-%m-%d"],
+    first: Annotated[Optional[datetime], typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
                                                       help="First day (default: the first sale).")] = None,
-    last: Annotated[Optional[datetime], typer.Option("--to", formats=["%Y-%m-%d"],
+    last: Annotated[Optional[datetime], typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
                                                      help="Last day, included (default: the last sale).")] = None,
     output_format: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Write to this file.")] = None,
@@ -167,12 +167,26 @@ def quality_rows(report) -> list[dict]:
     return rows
 
 
+# Per kind of report, the columns that add up to a total row (a month's customers do not: the
+# same customer buys in several months).
+TOTALS = {Kind.MONTHLY: ("orders", "units", "gross_cents", "cancellations_cents", "net_cents"),
+          Kind.DISCOUNTS: ("phone_orders", "discounted_orders", "discount_cents", "card_changes"),
+          Kind.LOST: ("customers", "value_lost_cents")}
+
+
 def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file: Path | None, tr) -> None:
     if output_format == Format.TABLE:
-        table = Table(*[_heading(k) for k in (rows[0] if rows else {"": ""})],
+        first = rows[0] if rows else {"": ""}
+        table = Table(*[Column(_heading(k), justify="right" if isinstance(v, (int, float)) and k not in ("month",)
+                               else "left") for k, v in first.items()],
                       title=f"{kind} {period.first} – {period.last}")
         for row in rows:
             table.add_row(*[_shown(k, v, tr) for k, v in row.items()])
+        summed = TOTALS.get(kind, ())
+        if rows and summed and all(k in first for k in summed):
+            table.add_section()
+            table.add_row(*[_shown(k, sum(r[k] for r in rows), tr) if k in summed else
+                            ("total" if n == 0 else "") for n, k in enumerate(first)], style="bold")
         if out_file:
             from rich.console import Console
 
