@@ -56,6 +56,12 @@ class Localizer:
     def money(self, cents: int) -> str:
         return format_currency(cents / 100, CURRENCY, locale=self.locale)
 
+    def currency(self) -> str:
+        """The shop's currency symbol in this locale ("€")."""
+        from babel.numbers import get_currency_symbol
+
+        return get_currency_symbol(CURRENCY, locale=self.locale)
+
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.locale)
 

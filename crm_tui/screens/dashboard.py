@@ -179,13 +179,15 @@ class DashboardScreen(ConsoleScreen):
         yoy = d.year_on_year
         months = [m.month for m in yoy]
         this_year, names = tr("this year"), [tr("this year"), tr("a year earlier")]
+        money = tr.currency()
         chart("year").lines(tr("Net sales per month"), months,
-                            [[m.net_cents / euros for m in yoy], [m.net_cents_year_earlier / euros for m in yoy]], names)
+                            [[m.net_cents / euros for m in yoy], [m.net_cents_year_earlier / euros for m in yoy]], names,
+                            unit=money)
         chart("orders").lines(tr("Orders per month"), months,
                               [[m.orders for m in yoy], [m.orders_year_earlier for m in yoy]], names)
         weekly = bool(d.trend) and d.weekly
         chart("trend").lines(tr("Net sales per week") if weekly else tr("Net sales per day"),
-                             [t.start for t in d.trend], [[t.net_cents / euros for t in d.trend]])
+                             [t.start for t in d.trend], [[t.net_cents / euros for t in d.trend]], unit=money)
         net, earlier = sum(m.net_cents for m in yoy), sum(m.net_cents_year_earlier for m in yoy)
         # A change only against a year earlier the shop has data for throughout, never "+2488%"
         # against nine days of it.
@@ -197,18 +199,18 @@ class DashboardScreen(ConsoleScreen):
             f"[b]{tr('Orders')}[/b]", f"{this_year}: {tr.number(sum(m.orders for m in yoy))}",
             f"{tr('a year earlier')}: {tr.number(sum(m.orders_year_earlier for m in yoy))}"]))
         chart("country").bars(tr("Net sales by country"), [visible(s.key) or tr("guests") for s in d.by_country[:8]],
-                              [[s.net_cents / euros for s in d.by_country[:8]]])
+                              [[s.net_cents / euros for s in d.by_country[:8]]], unit=money)
         chart("channel").bars(tr("Net sales by channel"), [visible(s.key) for s in d.by_channel],
-                              [[s.net_cents / euros for s in d.by_channel]])
+                              [[s.net_cents / euros for s in d.by_channel]], unit=money)
         # Top lists are labelled by rank, the same as the list beside the chart.
         chart("revenue").bars(tr("Top products by revenue"), _ranks(d.top_revenue),
-                              [[p.net_cents / euros for p in d.top_revenue]])
+                              [[p.net_cents / euros for p in d.top_revenue]], unit=money)
         chart("quantity").bars(tr("Top products by quantity"), _ranks(d.top_quantity),
-                               [[p.units for p in d.top_quantity]])
+                               [[p.units for p in d.top_quantity]], unit=tr("units"))
         chart("customers").bars(tr("Top customers by net sales"), _ranks(d.top_customers),
-                                [[c.net_cents / euros for c in d.top_customers]])
+                                [[c.net_cents / euros for c in d.top_customers]], unit=money)
         chart("discounts").bars(tr("Discounts granted per agent"), [visible(a.login) for a in d.discounts],
-                                [[a.discount_cents / euros for a in d.discounts]])
+                                [[a.discount_cents / euros for a in d.discounts]], unit=money)
         called = [c for c in d.callback_days if c.called]
         chart("within").lines(tr("Callbacks called within the target, per day (%)"), [c.day for c in called],
                               [[round(100 * c.share_within_target) for c in called]], percent=True)

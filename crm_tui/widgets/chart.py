@@ -15,8 +15,10 @@ class Chart(PlotextPlot):
         super().__init__(id=id)
         self.tr = tr
 
-    def bars(self, title: str, labels: list, series: list[list[float]], horizontal: bool = False) -> None:
-        plt = self._blank(title)
+    def bars(self, title: str, labels: list, series: list[list[float]], horizontal: bool = False,
+             unit: str = "") -> None:
+        """`unit`: what the values are counted in, shown with the title ("€", "orders")."""
+        plt = self._blank(f"{title} ({unit})" if unit else title)
         if labels and any(any(s) for s in series):
             plt.bar(labels, series[0], orientation="horizontal" if horizontal else "vertical", width=0.6,
                     color=self._colours()[0])
@@ -30,9 +32,13 @@ class Chart(PlotextPlot):
         self.refresh()
 
     def lines(self, title: str, labels: list[str], series: list[list[float]], names: list[str] | None = None,
-              percent: bool = False, scale: tuple[int, int] | None = None) -> None:
-        """`scale`: a fixed range of whole numbers for the y axis (a 1-5 score), every one a tick."""
-        plt = self._blank(title)
+              percent: bool = False, scale: tuple[int, int] | None = None, unit: str = "") -> None:
+        """`scale`: a fixed range of whole numbers for the y axis (a 1-5 score), every one a tick.
+        A single point is no line: it is drawn as a bar."""
+        if len(labels) == 1 and len(series) == 1:
+            self.bars(title, labels, series, unit="%" if percent and not unit else unit)
+            return
+        plt = self._blank(f"{title} ({unit})" if unit else title)
         if labels and any(any(values) for values in series):
             for n, values in enumerate(series):
                 plt.plot(list(range(len(values))), values, marker="braille", label=names[n] if names else None,
