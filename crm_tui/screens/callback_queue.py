@@ -16,7 +16,7 @@ from crm_tui.services.callback_queue import QueuedCallback, callable_from, calla
 from crm_tui.services.callers import match_caller
 from crm_tui.services.policy import Action
 from crm_tui.shop.validation import national_phone
-from crm_tui.widgets.literal import cell, literal
+from crm_tui.widgets.literal import cell, literal, visible
 
 POLL_SECONDS = 1.0
 
@@ -45,6 +45,7 @@ class CallbackQueueScreen(ConsoleScreen):
         self.settings, self.clock = context.queue, context.now
         self.entries: list[QueuedCallback] = []
         self.calling = False
+        self.wide = True  # the columns' layout, chosen at mount for the terminal's width then
         self._version: tuple | None = None
 
     def compose(self) -> ComposeResult:
@@ -62,9 +63,14 @@ class CallbackQueueScreen(ConsoleScreen):
         table = self.query_one("#queue", DataTable)
         # Fixed widths: the list is refilled every time the queue changes, and auto widths would
         # jump while it is.
-        for label, width in ((tr("Customer"), 24), (tr("Phone"), 13), (tr("Waiting"), 8), (tr("Window"), 19),
-                             (tr("Attempts"), 8), (tr("Priority"), 9), (tr("Held by"), 12), (tr("Note"), 40)):
-            table.add_column(label, width=width)
+        # At 80 columns: who, the number, how long, when, how valuable, whose; the attempts and the
+        # note move to the line under the list (the highlighted callback's).
+        self.wide = self.app.size.width >= 100
+        for label, wide, narrow in ((tr("Customer"), 24, 17), (tr("Phone"), 13, 13), (tr("Waiting"), 8, 7),
+                                    (tr("Window"), 19, 14), (tr("Attempts"), 8, 0), (tr("Priority"), 9, 3),
+                                    (tr("Held by"), 12, 9), (tr("Note"), 40, 0)):
+            if self.wide or narrow:
+                table.add_column(label, width=wide if self.wide else narrow)
         self.load_queue()
         self.set_interval(POLL_SECONDS, self.poll_changes)
 
@@ -106,14 +112,27 @@ class CallbackQueueScreen(ConsoleScreen):
                 window += " " + tr("missed")
             if not e.callable_now and (missed or not e.window_from):
                 window += " (" + tr("outside calling hours") + ")"
-            table.add_row(cell(e.customer_name or tr("unknown caller")), cell(national_phone(e.phone)),
-                          f"[{colour}]{int(minutes)} min[/]", window, str(e.attempts), "★" * e.priority,
-                          cell(e.claimed_by or (tr("{login} (personal)").format(login=e.kept_for) if e.kept_for
-                                                else "")), cell(e.note), key=str(e.callback_id))
+            held = cell(e.claimed_by or (tr("{login} (personal)").format(login=e.kept_for) if e.kept_for else ""))
+            cells = [cell(e.customer_name or tr("unknown caller")), cell(national_phone(e.phone)),
+                     f"[{colour}]{int(minutes)} min[/]", cell(window)]
+            cells += [str(e.attempts), "★" * e.priority, held, cell(e.note)] if self.wide else \
+                ["★" * e.priority, held]
+            table.add_row(*cells, key=str(e.callback_id))
         if message.entries:
             table.move_cursor(row=min(row, len(message.entries) - 1))
-        self.query_one("#queue-status", Static).update(
-            tr("{count} callbacks waiting").format(count=sum(1 for e in message.entries if not e.claimed_by)))
+        self.waiting_count = sum(1 for e in message.entries if not e.claimed_by)
+        self.show_detail()
+
+    @on(DataTable.RowHighlighted, "#queue")
+    def show_detail(self) -> None:
+        """How many wait, and the highlighted callback's attempts and note in full."""
+        tr = self.context.tr
+        status = tr("{count} callbacks waiting").format(count=getattr(self, "waiting_count", 0))
+        row = self.query_one("#queue", DataTable).cursor_row
+        if self.entries and 0 <= row < len(self.entries):
+            e = self.entries[row]
+            status += " · " + tr("attempts: {n}").format(n=e.attempts) + (f" · {visible(e.note)}" if e.note else "")
+        self.query_one("#queue-status", Static).update(literal(status))
 
     # --- claiming -------------------------------------------------------------------------------
 

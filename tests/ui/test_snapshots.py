@@ -280,3 +280,56 @@ def test_timeline(snap_compare, console_factory, demo_db, lang, size):
 def test_quality_tab(snap_compare, console_factory, lang, size):
     assert snap_compare(console_factory(lang=lang, login="tester"), terminal_size=size,
                         run_before=dashboard("tab-quality"))
+
+
+# --- every screen at 80x24, in both languages --------------------------------------------------
+
+def pushed(make):
+    async def run(pilot):
+        await settle(pilot)
+        pilot.app.push_screen(make(pilot))
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+    return run
+
+
+def _phone_order(pilot):
+    from crm_tui.screens.phone_order import PhoneOrderScreen
+
+    return PhoneOrderScreen(pilot.app.context, 31)
+
+
+def _offers(pilot):
+    from crm_tui.screens.offers import OffersScreen
+
+    return OffersScreen(pilot.app.context, offers_of_the_top_champion(pilot))
+
+
+def _segments(pilot):
+    from crm_tui.screens.segments import SegmentsScreen
+
+    return SegmentsScreen(pilot.app.context)
+
+
+SMALL_SCREENS = {
+    "results": (search_for("gar"), "ana"),
+    "card": (card_of(10), "ana"),
+    "summary": (summary_of(30), "ana"),
+    "order lines": (summary_of(30, open_first_order=True), "ana"),
+    "phone order": (pushed(_phone_order), "ana"),
+    "offers": (pushed(_offers), "ana"),
+    "segments": (pushed(_segments), "ana"),
+    "queue": (in_the_queue(), "ana"),
+    "call": (in_the_queue("n"), "ana"),
+    "supervision": (in_the_queue("n", "3", "s"), "tester"),
+    "dashboard": (dashboard(), "tester"),
+}
+
+
+@pytest.mark.parametrize("screen", list(SMALL_SCREENS))
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_screen_at_80x24(snap_compare, console_factory, lang, screen):
+    run, login = SMALL_SCREENS[screen]
+    assert snap_compare(console_factory(lang=lang, login=login, queue=ALWAYS), terminal_size=(80, 24),
+                        run_before=run)
