@@ -177,7 +177,7 @@ TOTALS = {Kind.MONTHLY: ("orders", "units", "gross_cents", "cancellations_cents"
 def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file: Path | None, tr) -> None:
     if output_format == Format.TABLE:
         first = rows[0] if rows else {"": ""}
-        table = Table(*[Column(_heading(k), justify="right" if isinstance(v, (int, float)) and k not in ("month",)
+        table = Table(*[Column(tr(_heading(k)), justify="right" if isinstance(v, (int, float)) and k not in ("month",)
                                else "left") for k, v in first.items()],
                       title=f"{kind} {period.first} – {period.last}")
         for row in rows:
@@ -186,7 +186,7 @@ def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file:
         if rows and summed and all(k in first for k in summed):
             table.add_section()
             table.add_row(*[_shown(k, sum(r[k] for r in rows), tr) if k in summed else
-                            ("total" if n == 0 else "") for n, k in enumerate(first)], style="bold")
+                            (tr("total") if n == 0 else "") for n, k in enumerate(first)], style="bold")
         if out_file:
             from rich.console import Console
 

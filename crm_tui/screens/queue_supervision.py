@@ -71,9 +71,11 @@ class QueueSupervisionScreen(ConsoleScreen):
         tr = self.context.tr
         agents = self.query_one("#agents", DataTable)
         # Fixed widths: a reload every few seconds never makes the columns jump.
-        agents.add_column(tr("Agent"), width=16)
-        for label in (tr("Handled today"), tr("Average call today"), tr("Handled this week"),
-                      tr("Average call this week")):
+        wide = self.app.size.width >= 100
+        agents.add_column(tr("Agent"), width=16 if wide else 12)
+        labels = ((tr("Handled today"), tr("Average call today"), tr("Handled this week"), tr("Average call this week"))
+                  if wide else (tr("Today"), tr("Avg. call"), tr("This week"), tr("Avg. call")))
+        for label in labels:
             agents.add_column(label, width=len(label))
         self.query_one("#held", DataTable).add_columns(tr("Customer"), tr("Phone"), tr("Waiting"), tr("Held by"),
                                                        tr("Attempts"), tr("Note"))
