@@ -82,7 +82,7 @@ class CasesScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        wide = self.wide = self.app.size.width >= 100
+        wide = self.wide = self.app.size.width >= 120  # the wide layout needs 120 columns
         table = self.query_one("#cases", DataTable)
         for label, wide_width, narrow_width in (
                 ("#", 4, 4), (tr("Due"), 18, 12), (tr("Type"), 12, 9), (tr("Status"), 12, 9), (tr("Prio"), 7, 0),

@@ -95,7 +95,7 @@ class DashboardScreen(ConsoleScreen):
                                                                 tr("Net sales"))
         self.query_one("#agents", DataTable).add_columns(tr("Agent"), tr("Phone orders"), tr("Discounted"),
                                                          tr("Discounts"), tr("Card changes"))
-        wide = self.wide = self.app.size.width >= 100
+        wide = self.wide = self.app.size.width >= 120  # the wide layout needs 120 columns
         quality = self.query_one("#quality", DataTable)
         for label, width in ((tr("Index"), 30 if wide else 24), (tr("Figure"), 8 if wide else 7), (tr("Of"), 24)):
             if wide or label != tr("Of"):  # narrow: the basis is the highlighted row's, below the table

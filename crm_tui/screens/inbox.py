@@ -63,11 +63,11 @@ class InboxScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        wide = self.wide = self.app.size.width >= 100
+        wide = self.wide = self.app.size.width >= 120  # the wide layout needs 120 columns
         table = self.query_one("#inbox", DataTable)
         for label, wide_width, narrow_width in (
                 (tr("Received"), 17, 12), (tr("Age"), 6, 5), (tr("Kind"), 9, 9), (tr("From"), 20, 14),
-                (tr("Customer"), 10, 0), (tr("Status"), 11, 10), (tr("Owner"), 6, 0), (tr("Text"), 23, 14)):
+                (tr("Customer"), 10, 0), (tr("Status"), 11, 11), (tr("Owner"), 6, 0), (tr("Text"), 23, 14)):
             if wide or narrow_width:
                 table.add_column(label, width=wide_width if wide else narrow_width)
         self.load()

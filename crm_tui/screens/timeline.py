@@ -55,7 +55,7 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
 
     def on_mount(self) -> None:
         tr = self.context.tr
-        wide = self.wide = self.app.size.width >= 100
+        wide = self.wide = self.app.size.width >= 120  # the wide layout needs 120 columns
         table = self.query_one("#timeline", DataTable)
         for label, wide_width, narrow_width in ((tr("When"), 17, 14), (tr("What"), 12, 10), (tr("Who"), 6, 0),
                                                 (tr("Outcome"), 14, 11), (tr("Length"), 9, 0),
