@@ -128,8 +128,9 @@ def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last:
                      "reasons": ", ".join(f"{reason} {n}" for reason, n in m.reasons.most_common())}
                     for m in lost_by_month(found)]
     else:
+        moment = now()
         report = database(ctx).read(lambda session: quality_report(
-            session, staff, start, end, settings_from(os.environ), service))
+            session, staff, start, end, settings_from(os.environ), service, moment))
         rows = quality_rows(report)
     write(rows, kind, Period(first.date(), last.date()), output_format, out_file, tr)
 

@@ -60,6 +60,10 @@ def service_sentence(error: ServiceError, tr) -> str:
         "case_has_no_customer": tr("This case has no customer: link the message to one first."),
         "already_linked": tr("The sender is already a customer: nothing to register."),
         "order_not_theirs": tr("That order is not this customer's."),
+        "answer_too_long": tr("The answer is longer than 5000 characters."),
+        "no_customer": tr("That customer no longer exists."),
+        "no_message": tr("That message no longer exists."),
+        "line_not_in_order": tr("That product is not a line of the chosen order."),
     }
     return sentences.get(error.code, str(error))
 

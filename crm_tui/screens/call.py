@@ -13,13 +13,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
 
-from crm_tui.context import ConsoleContext
+from crm_tui.context import ConsoleContext, WriteFailed
 from crm_tui.screens.base import CustomerNavigation, ReportsFailures, service_sentence
 from crm_tui.services.callback_claims import CallbackError, finish_callback, renew_claim
 from crm_tui.services.callback_queue import QueuedCallback
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
 from crm_tui.services.customers import CustomerCard, load_card
 from crm_tui.services.dialling import dial
+from crm_tui.services.errors import ServiceError
 from crm_tui.services.timeline import TimelineEntry, customer_timeline
 from crm_tui.shop.validation import national_phone
 from crm_tui.widgets.call_outcomes import OUTCOME_KEYS, REACHED, outcome_labels
@@ -315,7 +316,9 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
             else:
                 self.dismiss(note)
         self.app.push_screen(FormScreen(self.context, tr("The customer complained: open a case? (Esc: no)"), fields,
-                                        lambda v: {} if v["kind"] else {"kind": tr("Choose the type.")}), opened)
+                                        lambda v: ({} if v["kind"] else {"kind": tr("Choose the type.")})
+                                        | ({} if v["summary"] else {"summary": tr("Say what the complaint is about.")})),
+                             opened)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="finish")
     def open_case(self, values: dict, note: str) -> None:
@@ -323,10 +326,18 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         from crm_tui.services.cases import open_case
 
         now = self.clock()
-        case_id = self.context.write(lambda session: open_case(
-            session, self.context.staff, customer_id=self.customer_id, kind=values["kind"],
-            summary=values["summary"], source="call", source_id=self.entry.callback_id,
-            **order_and_line(values["order"]), priority=int(values["priority"] or 2),
-            now=now, settings=self.context.service))
+        try:
+            case_id = self.context.write(lambda session: open_case(
+                session, self.context.staff, customer_id=self.customer_id, kind=values["kind"],
+                summary=values["summary"], source="call", source_id=self.entry.callback_id,
+                **order_and_line(values["order"]), priority=int(values["priority"] or 2),
+                now=now, settings=self.context.service))
+        except (ServiceError, WriteFailed) as exc:
+            # The call itself is recorded: it ends, and says the case was not opened and why.
+            sentence = service_sentence(exc, self.context.tr) if isinstance(exc, ServiceError) else str(exc)
+            self.app.call_from_thread(self.dismiss, note + " " + self.context.tr(
+                "The case could not be opened ({reason}): open it from the customer's timeline (F8).").format(
+                reason=sentence))
+            return
         self.app.call_from_thread(self.dismiss, note + " " + self.context.tr("Case {case} is open.").format(
             case=case_id))

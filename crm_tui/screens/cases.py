@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from crm_tui.context import WriteFailed
 from crm_tui.screens.base import ConsoleScreen, service_sentence
 from crm_tui.screens.inbox import case_kind_labels
 from crm_tui.screens.service_form import FormField, FormScreen
@@ -14,6 +15,7 @@ from crm_tui.services import cases as desk
 from crm_tui.services.errors import ServiceError
 from crm_tui.services.order_tracking import AlreadyReversed, IllegalTransition, OrderRefused, order_has_shipped
 from crm_tui.services.policy import Action
+from crm_tui.services.staff import StaffError
 from crm_tui.widgets.literal import cell, filled
 from crm_tui.widgets.timeline_rows import timeline_labels
 
@@ -197,6 +199,29 @@ class CasesScreen(ConsoleScreen):
         self.app.call_from_thread(self.notify, done, markup=False)
         self.load()
 
+    def _form(self, title: str, fields: list[FormField], check, step, c: desk.CaseRow, done: str) -> None:
+        """A form whose step (fn(session, case, values)) runs while it is open: a refusal is shown
+        in the form, with what was typed kept; done, it closes and says `done`."""
+        loaded = [c]
+
+        def submit(values) -> str | None:
+            try:
+                self.context.write(lambda session: step(session, loaded[0], values))
+            except (ServiceError, OrderRefused, WriteFailed) as exc:
+                if isinstance(exc, ServiceError) and exc.code == "case_changed":  # the next try is on the case as it is
+                    now = self.context.now()
+                    loaded[0] = self.context.read(lambda session: desk.case_detail(
+                        session, self.context.staff, c.case_id, now))
+                return service_sentence(exc, self.context.tr) if isinstance(exc, ServiceError) else \
+                    order_sentence(exc, self.context.tr) if isinstance(exc, OrderRefused) else str(exc)
+            return None
+
+        def closed(values) -> None:
+            if values:
+                self.notify(done, markup=False)
+            self.load()
+        self.app.push_screen(FormScreen(self.context, title, fields, check, submit), closed)
+
     def action_waiting(self) -> None:
         c, tr = self.workable(), self.context.tr
         if c is not None:
@@ -211,17 +236,13 @@ class CasesScreen(ConsoleScreen):
             return
         outcomes = case_outcome_labels(tr)
 
-        def resolved(values):
-            if values:
-                now = self.context.now()
-                self._run(lambda session, row: desk.resolve_case(session, self.context.staff, row,
-                                                                 values["resolution"], values["outcome"], now=now),
-                          c, tr("Resolved."))
-        self.app.push_screen(FormScreen(self.context, tr("Resolve case {case}").format(case=c.case_id), [
+        self._form(tr("Resolve case {case}").format(case=c.case_id), [
             FormField("outcome", tr("Outcome"), [(outcomes[o], o) for o in desk.OUTCOMES]),
             FormField("resolution", tr("How it was resolved"))],
             lambda v: ({} if v["outcome"] else {"outcome": tr("Choose the outcome.")})
-            | ({} if v["resolution"] else {"resolution": tr("Say how it was resolved.")})), resolved)
+            | ({} if v["resolution"] else {"resolution": tr("Say how it was resolved.")}),
+            lambda session, row, v: desk.resolve_case(session, self.context.staff, row, v["resolution"], v["outcome"],
+                                                      now=self.context.now()), c, tr("Resolved."))
 
     def action_close_case(self) -> None:
         c = self.workable()
@@ -260,15 +281,15 @@ class CasesScreen(ConsoleScreen):
         if c is None:
             return
 
-        def handed(values):
-            if values:
-                now = self.context.now()
-                self._run(lambda session, row: desk.reassign_case(session, self.context.staff, row, values["login"],
-                                                                  now=now),
-                          c, tr("Case {case} is {login}'s now.").format(case=c.case_id, login=values["login"]))
-        self.app.push_screen(FormScreen(self.context, tr("Hand case {case} to").format(case=c.case_id), [
+        def hand(session, row, values) -> None:
+            try:
+                desk.reassign_case(session, self.context.staff, row, values["login"], now=self.context.now())
+            except StaffError as exc:  # not staff, or disabled: said in the form
+                raise desk.CaseError("not_staff", str(exc)) from None
+        self._form(tr("Hand case {case} to").format(case=c.case_id), [
             FormField("login", tr("Staff login"), value=c.owner)],
-            lambda v: {} if v["login"] else {"login": tr("Type a staff login.")}), handed)
+            lambda v: {} if v["login"] else {"login": tr("Type a staff login.")}, hand, c,
+            tr("Case {case} has a new owner.").format(case=c.case_id))
 
     def action_goodwill(self) -> None:
         c, tr = self.workable(needs_customer=True), self.context.tr
@@ -283,11 +304,8 @@ class CasesScreen(ConsoleScreen):
                 return {"percent": tr("Above your cap of {cap} %.").format(cap=cap)}
             return {} if values["reason"] else {"reason": tr("A reason is required when the discount changes.")}
 
-        def granted(values):
-            if values:
-                now = self.context.now()
-                self._run(lambda session, row: desk.goodwill_discount(session, self.context.staff, row,
-                                                                      int(values["percent"]), values["reason"],
-                                                                      now=now), c, tr("Discount set."))
-        self.app.push_screen(FormScreen(self.context, tr("Goodwill discount (your cap: {cap} %)").format(cap=cap), [
-            FormField("percent", tr("Discount, %")), FormField("reason", tr("Reason"))], check), granted)
+        self._form(tr("Goodwill discount (your cap: {cap} %)").format(cap=cap), [
+            FormField("percent", tr("Discount, %")), FormField("reason", tr("Reason"))], check,
+            lambda session, row, v: desk.goodwill_discount(session, self.context.staff, row, int(v["percent"]),
+                                                           v["reason"], now=self.context.now()), c,
+            tr("Discount set."))

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static, Tab
 from crm_tui.screens.base import ConsoleModal, ConsoleScreen
 from crm_tui.services import reports
 from crm_tui.services.dashboard import DashboardData, load_dashboard, product_figures
+from crm_tui.services.policy import Action
 from crm_tui.services.service_quality import QualityReport, quality_report
 from crm_tui.widgets.chart import Chart
 from crm_tui.widgets.literal import cell, filled, visible
@@ -142,9 +143,10 @@ class DashboardScreen(ConsoleScreen):
         data = self.context.read(lambda session: load_dashboard(session, period, country, category,
                                                                  queue.target_minutes, queue.time_zone))
         filters = " · ".join(part for part in (country, category) if part)
+        now = self.context.now()
         quality = self.context.read(lambda session: quality_report(
             session, self.context.staff, _midnight(period.first), _midnight(period.last), queue,
-            self.context.service))
+            self.context.service, now)) if self.context.may(Action.SERVICE_QUALITY) else None
         self.post_message(self.Loaded(data, filters, quality))
 
     @on(Loaded)

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from crm_tui.context import WriteFailed
 from crm_tui.screens.base import ConsoleScreen, service_sentence
 from crm_tui.screens.service_form import FormField, FormScreen
 from crm_tui.services import inbox as desk
@@ -15,6 +16,7 @@ from crm_tui.services.errors import ServiceError
 from crm_tui.services.policy import Action
 from crm_tui.services.search import search_customers
 from crm_tui.settings import CASE_KINDS
+from crm_tui.shop.validation import InvalidField
 from crm_tui.widgets.literal import cell, filled
 
 POLL_SECONDS = 1.0
@@ -152,9 +154,9 @@ class InboxScreen(ConsoleScreen):
     def _run(self, fn, current: desk.InboxMessage, done: str) -> None:
         try:
             self.context.write(lambda session: fn(session, current))
-        except ServiceError as exc:
-            self.app.call_from_thread(self.notify, service_sentence(exc, self.context.tr), severity="warning",
-                                      markup=False)
+        except (ServiceError, InvalidField) as exc:
+            sentence = service_sentence(exc, self.context.tr) if isinstance(exc, ServiceError) else str(exc)
+            self.app.call_from_thread(self.notify, sentence, severity="warning", markup=False)
             return
         self.app.call_from_thread(self.notify, done, markup=False)
         self.load()
@@ -182,16 +184,29 @@ class InboxScreen(ConsoleScreen):
         if current is None:
             return
 
+        mailed: list[bool] = []
+
+        def send(values) -> str | None:
+            """In the form's worker: e-mail and record; a refusal keeps the answer in the form."""
+            return self.attempt(lambda: mailed.append(desk.answer(
+                self.context.read, self.context.write, self.context.staff, current.message_id, values["answer"],
+                now=self.context.now(), settings=self.context.service)))
+
         def answered(values):
             if values:
-                now = self.context.now()
-                self._run(lambda session, m: desk.answer_message(session, self.context.staff, m.message_id,
-                                                                 values["answer"], now=now,
-                                                                 settings=self.context.service),
-                          current, tr("Answered."))
+                self.notify(tr("Answered and e-mailed.") if any(mailed) else tr("Answered."), markup=False)
+                self.load()
         self.app.push_screen(FormScreen(self.context, tr("Answer the message"), [
             FormField("answer", tr("Your answer (sent by e-mail when the centre has a mail server)"))],
-            lambda v: {} if v["answer"] else {"answer": tr("Write the answer first.")}), answered)
+            lambda v: {} if v["answer"] else {"answer": tr("Write the answer first.")}, send), answered)
+
+    def attempt(self, step) -> str | None:
+        """Run a step (its own transactions); None when done, else the sentence that refused it."""
+        try:
+            step()
+        except (ServiceError, InvalidField, WriteFailed) as exc:
+            return service_sentence(exc, self.context.tr) if isinstance(exc, ServiceError) else str(exc)
+        return None
 
     def action_link(self) -> None:
         tr, current = self.context.tr, self.held()
@@ -205,13 +220,17 @@ class InboxScreen(ConsoleScreen):
             values["customer_id"] = hits[0].customer_id
             return {}
 
+        def link(values) -> str | None:
+            return self.attempt(lambda: self.context.write(lambda session: desk.link_sender(
+                session, self.context.staff, current.message_id, values["customer_id"])))
+
         def linked(values):
             if values:
-                self._run(lambda session, m: desk.link_sender(session, self.context.staff, m.message_id,
-                                                              values["customer_id"]), current, tr("Linked."))
+                self.notify(tr("Linked."), markup=False)
+                self.load()
         self.app.push_screen(FormScreen(self.context, tr("Link the sender to a customer"), [
             FormField("who", tr("Customer number, e-mail or phone"), value=current.email or current.phone or "")],
-            check), linked)
+            check, link), linked)
 
     def action_register(self) -> None:
         from crm_tui.screens.register_caller import RegisterPersonScreen, prefilled_from_phone
@@ -243,20 +262,23 @@ class InboxScreen(ConsoleScreen):
             return
         kinds = case_kind_labels(tr)
 
-        def opened(values):
-            if not values:
-                return
+        def open_it(values) -> str | None:
             now, staff = self.context.now(), self.context.staff
 
-            def open_it(session, m):
-                case_id = open_case(session, staff, customer_id=m.customer_id, kind=values["kind"],
-                                    summary=m.text, source="message", source_id=m.message_id, now=now,
+            def write(session) -> None:
+                case_id = open_case(session, staff, customer_id=current.customer_id, kind=values["kind"],
+                                    summary=current.text, source="message", source_id=current.message_id, now=now,
                                     settings=self.context.service)
-                desk.after_case_opened(session, staff, m.message_id, case_id, now=now)
-            self._run(open_it, current, tr("A case is open; the message is closed."))
+                desk.after_case_opened(session, staff, current.message_id, case_id, now=now)
+            return self.attempt(lambda: self.context.write(write))
+
+        def opened(values):
+            if values:
+                self.notify(tr("A case is open; the message is closed."), markup=False)
+                self.load()
         self.app.push_screen(FormScreen(self.context, tr("Open a case from the message"), [
             FormField("kind", tr("Type"), [(kinds[k], k) for k in CASE_KINDS])],
-            lambda v: {} if v["kind"] else {"kind": tr("Choose the type.")}), opened)
+            lambda v: {} if v["kind"] else {"kind": tr("Choose the type.")}, open_it), opened)
 
     def action_give_back(self) -> None:
         """The agent's message back to the inbox; a supervisor may give back anyone's."""

@@ -7,9 +7,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from crm_tui.screens.base import ConsoleModal
+from crm_tui.screens.base import ConsoleModal, service_sentence
 from crm_tui.services.callback_queue import QueuedCallback
 from crm_tui.services.callers import register_caller
+from crm_tui.services.errors import ServiceError
 from crm_tui.shop.validation import InvalidInput, national_phone, phone_region
 from crm_tui.widgets.customer_form import CustomerFields, field_problems
 
@@ -50,6 +51,10 @@ class RegisterPersonScreen(ConsoleModal[int | None]):
             customer_id = self.context.write(lambda session: self.register(session, form, now))
         except InvalidInput as exc:
             self.post_message(self.Refused(field_problems(exc.problems(), self.context.tr)))
+            return
+        except ServiceError as exc:  # e.g. the message is no longer the agent's: the form stays, as typed
+            self.app.call_from_thread(self.notify, service_sentence(exc, self.context.tr), severity="warning",
+                                      markup=False)
             return
         self.app.call_from_thread(self.dismiss, customer_id)
 

@@ -4,7 +4,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -24,6 +24,10 @@ class FormField:
 
 
 class FormScreen(ConsoleModal[dict | None]):
+    """`submit(values)`, when given, does the work while the form is still open (in a worker):
+    it returns None when done (the form closes with the values) or the sentence that refused
+    it, shown in the form with everything as typed."""
+
     DEFAULT_CSS = """
     FormScreen {
         align: center middle;
@@ -38,9 +42,10 @@ class FormScreen(ConsoleModal[dict | None]):
     BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True), Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, context, title: str, fields: list[FormField],
-                 check: Callable[[dict], dict[str, str]] | None = None):
+                 check: Callable[[dict], dict[str, str]] | None = None,
+                 submit: Callable[[dict], str | None] | None = None):
         super().__init__(context)
-        self.title_text, self.fields, self.check = title, fields, check
+        self.title_text, self.fields, self.check, self.submit = title, fields, check, submit
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
@@ -56,6 +61,7 @@ class FormScreen(ConsoleModal[dict | None]):
                     else:
                         yield Input(value=spec.value, placeholder=spec.placeholder, id=spec.name)
                     yield Static("", id=f"error-{spec.name}", classes="error")
+            yield Static("", id="form-refused", classes="error")
             yield Static(tr("Enter or ctrl+s saves · Esc cancels"), classes="hint")
 
     def on_mount(self) -> None:
@@ -82,8 +88,24 @@ class FormScreen(ConsoleModal[dict | None]):
             error.set_class(bool(problem), "-shown")
         if problems:
             self.query_one(f"#{next(iter(problems))}").focus()
-        else:
+        elif self.submit is None:
             self.dismiss(values)
+        else:
+            self.submitting(values)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form-submit")
+    def submitting(self, values: dict) -> None:
+        assert self.submit is not None
+        refused = self.submit(values)
+        if refused is None:
+            self.app.call_from_thread(self.dismiss, values)
+        else:
+            self.app.call_from_thread(self.refused, refused)
+
+    def refused(self, sentence: str) -> None:
+        shown = self.query_one("#form-refused", Static)
+        shown.update(literal(sentence))
+        shown.set_class(True, "-shown")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from crm_tui.context import WriteFailed
 from crm_tui.screens.base import ConsoleScreen, CustomerNavigation, service_sentence
 from crm_tui.screens.call_wrap_up import lost_reason_label
 from crm_tui.screens.inbox import case_kind_labels
@@ -140,28 +141,29 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
                 problems["feedback_kind"] = tr("Choose whether it is a complaint or a suggestion.")
             return problems
 
-        def logged(v):
-            if v:
-                self.save_contact(v, started)
-        self.app.push_screen(FormScreen(self.context, tr("Log a contact"), fields, check), logged)
-
-    @work(thread=True, exit_on_error=False, group="timeline-write")
-    def save_contact(self, v: dict, started) -> None:
-        now = self.context.now()
-        try:
-            self.context.write(lambda session: log_contact(
+        def save(v) -> str | None:
+            now = self.context.now()
+            return self.attempt(lambda session: log_contact(
                 session, self.context.staff, self.customer_id, channel=v["channel"], direction=v["direction"],
                 outcome=v["outcome"], started_at=started, now=now, note=v["note"],
                 satisfaction=int(v["satisfaction"]) if v["satisfaction"] else None,
                 feedback_kind=v["feedback_kind"] if v["feedback"] else None, feedback=v["feedback"],
                 lost_reason=v["lost_reason"] if v["outcome"] in NEEDS_REASON else None,
                 settings=self.context.service))
-        except ServiceError as exc:
-            self.app.call_from_thread(self.notify, service_sentence(exc, self.context.tr), severity="warning",
-                                      markup=False)
-            return
-        self.app.call_from_thread(self.notify, self.context.tr("Contact logged."), markup=False)
-        self.load()
+
+        def logged(v):
+            if v:
+                self.notify(tr("Contact logged."), markup=False)
+                self.load()
+        self.app.push_screen(FormScreen(self.context, tr("Log a contact"), fields, check, save), logged)
+
+    def attempt(self, step) -> str | None:
+        """One write while the form is open: None when done, else the refusal, in one sentence."""
+        try:
+            self.context.write(step)
+        except (ServiceError, WriteFailed) as exc:
+            return service_sentence(exc, self.context.tr) if isinstance(exc, ServiceError) else str(exc)
+        return None
 
     def action_new_case(self) -> None:
         tr = self.context.tr
@@ -171,26 +173,18 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
             return ({} if v["kind"] else {"kind": tr("Choose the type.")}) | (
                 {} if v["summary"] else {"summary": tr("Say what the complaint is about.")})
 
-        def opened(v):
-            if v:
-                self.save_case(v)
-        self.app.push_screen(FormScreen(self.context, tr("Open a case"), fields, check), opened)
-
-    @work(thread=True, exit_on_error=False, group="timeline-write")
-    def save_case(self, v: dict) -> None:
-        now = self.context.now()
-        try:
-            case_id = self.context.write(lambda session: open_case(
+        def save(v) -> str | None:
+            now = self.context.now()
+            return self.attempt(lambda session: open_case(
                 session, self.context.staff, customer_id=self.customer_id, kind=v["kind"], summary=v["summary"],
                 source="card", **order_and_line(v["order"]), priority=int(v["priority"] or 2),
                 now=now, settings=self.context.service))
-        except ServiceError as exc:
-            self.app.call_from_thread(self.notify, service_sentence(exc, self.context.tr), severity="warning",
-                                      markup=False)
-            return
-        self.app.call_from_thread(self.notify, self.context.tr("Case {case} is open.").format(case=case_id),
-                                  markup=False)
-        self.load()
+
+        def opened(v):
+            if v:
+                self.notify(tr("The case is open."), markup=False)
+                self.load()
+        self.app.push_screen(FormScreen(self.context, tr("Open a case"), fields, check, save), opened)
 
 
 def case_fields(context, customer_id: int, summary: str = "") -> list[FormField]:

@@ -61,12 +61,19 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
     begin_write(session)
     # Losing every candidate to other agents does not mean the queue is empty: read again.
     # Each lost race is someone else's claim, so this ends.
-    while candidates := [c for c in queue(session, now, settings, limit=CLAIM_CANDIDATES)
-                         if c.callable_now and c.offered_to(staff.login)]:
+    # Read more when the head of the queue is all other agents' personal callbacks.
+    limit = CLAIM_CANDIDATES
+    while True:
+        read = queue(session, now, settings, limit=limit)
+        candidates = [c for c in read if c.callable_now and c.offered_to(staff.login)]
+        if not candidates:
+            if limit < 1000 and any(not c.offered_to(staff.login) for c in read):
+                limit *= 4
+                continue
+            return None
         for candidate in candidates:
             if _try_claim(session, staff, candidate.callback_id, now, settings):
                 return candidate
-    return None
 
 
 def claim_callback(session: Session, staff: StaffMember, callback_id: int, now: datetime,

@@ -144,11 +144,6 @@ def cases(session: Session, staff: StaffMember, view: str, now: datetime, limit:
                                                              .limit(limit)))]
 
 
-def customer_cases(session: Session, customer_id: int, now: datetime) -> list[CaseRow]:
-    query = _query().where(col(ServiceCase.customer_id) == customer_id).order_by(col(ServiceCase.opened_at).desc())
-    return [_row(r, now) for r in row_tuples(session.execute(query.limit(200)))]
-
-
 def case_detail(session: Session, staff: StaffMember, case_id: int, now: datetime) -> CaseRow:
     require(staff, Action.WORK_CASES)
     row = session.execute(_query().where(col(ServiceCase.id) == case_id)).one_or_none()
@@ -219,6 +214,7 @@ def reverse_case_order(session: Session, staff: StaffMember, loaded: CaseRow, *,
     """Cancel or return the order the case is about; the case notes it."""
     if loaded.order_id is None:
         raise CaseError("case_has_no_order", f"case {loaded.case_id} is not about an order", case_id=loaded.case_id)
+    _still_open(session, staff, loaded, now)
     reversal = reverse_customer_order(session, staff, loaded.order_id, now=now)
     record_changes(session, staff.login, "service_case", loaded.case_id,
                    [FieldChange("order", loaded.order_number, reversal.number)], "reversed from the case", now)
@@ -230,9 +226,19 @@ def goodwill_discount(session: Session, staff: StaffMember, loaded: CaseRow, per
     """The customer's discount, set from the case: the card's rules (cap, reason, audit)."""
     if loaded.customer_id is None:
         raise CaseError("case_has_no_customer", f"case {loaded.case_id} has no customer", case_id=loaded.case_id)
+    _still_open(session, staff, loaded, now)
     card = load_card(session, loaded.customer_id)
     save_card(session, staff, card, {"discount_percent": percent}, f"case {loaded.case_id}: {reason}".strip(),
               now=now)
+
+
+def _still_open(session: Session, staff: StaffMember, loaded: CaseRow, now: datetime) -> None:
+    """A step taken from the case (its order, a discount): only on an open case that is the
+    agent's (or a supervisor's) and unchanged since loaded; the case's version moves on."""
+    if loaded.status not in OPEN_STATUSES:
+        raise CaseError("case_finished", f"case {loaded.case_id} is {loaded.status}", case_id=loaded.case_id,
+                        status=loaded.status)
+    _change(session, staff, loaded, now)
 
 
 def has_open_case(session: Session, customer_id: int) -> bool:

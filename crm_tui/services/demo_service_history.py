@@ -162,6 +162,7 @@ def _contacts_and_cases(session: Session, rng: random.Random, agents: list[Staff
         if outcome == "refund" and order_id not in reversed_ids:
             cases.reverse_case_order(session, agent, row, now=ended + timedelta(hours=1))
             reversed_ids.add(order_id)
+            row = cases.case_detail(session, agent, case_id, as_of)
         if outcome == "credit":
             cases.goodwill_discount(session, agent, row, 5, "goodwill after the complaint", now=resolved)
             row = cases.case_detail(session, agent, case_id, as_of)

@@ -7,7 +7,7 @@ is configured), or turns the message into a callback or a case.
 Like every service, these never commit: the caller's transaction does.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -130,6 +130,8 @@ def take_next_message(session: Session, staff: StaffMember) -> int | None:
 
 
 def _held(session: Session, staff: StaffMember, message_id: int) -> ContactMessage:
+    """The message, if it is this agent's to work on (every step on a message starts here)."""
+    require(staff, Action.WORK_INBOX)
     begin_write(session)
     held = session.get(ContactMessage, message_id, populate_existing=True)
     if held is None:
@@ -174,23 +176,51 @@ def register_sender(session: Session, staff: StaffMember, message_id: int, form:
     return customer_id
 
 
-def answer_message(session: Session, staff: StaffMember, message_id: int, answer: str, *, now: datetime,
-                   settings: ServiceSettings = ServiceSettings()) -> bool:
-    """Record the answer and mark the message answered; e-mail it too when an SMTP server is
-    configured and the sender gave an address. Returns whether it was e-mailed. A failed
-    sending raises (the transaction rolls back: the message stays the agent's, unanswered)."""
+def _answer_text(answer: str) -> str:
     text = answer.strip()
     if not text:
         raise InboxError("answer_empty", "write the answer first")
     if len(text) > 5000:
         raise InboxError("answer_too_long", "the answer is longer than 5000 characters")
+    return text
+
+
+def outgoing_answer(session: Session, staff: StaffMember, message_id: int, answer: str,
+                    settings: ServiceSettings = ServiceSettings()) -> Outgoing | None:
+    """The e-mail an answer makes (None: no mail server configured, or no address), after the
+    same checks as recording it: the message is this agent's to answer. Reads only."""
+    require(staff, Action.WORK_INBOX)
+    text = _answer_text(answer)
+    held = session.get(ContactMessage, message_id)
+    if held is None:
+        raise InboxError("no_message", f"message {message_id} does not exist", message_id=message_id)
+    if held.status != MessageStatus.IN_PROGRESS or held.owner != staff.login:
+        raise InboxError("message_not_held", f"message {message_id} is not held by you: take it first",
+                         message_id=message_id)
+    if not (settings.smtp_host and held.email):
+        return None
+    return Outgoing(to=held.email, subject="Re: your message to the shop", body=text)
+
+
+def answer_message(session: Session, staff: StaffMember, message_id: int, answer: str, *, now: datetime) -> None:
+    """Record the answer and mark the message answered."""
+    text = _answer_text(answer)
     held = _held(session, staff, message_id)
     held.answer, held.status, held.answered_at = text, MessageStatus.ANSWERED, now
     session.flush()
-    if settings.smtp_host and held.email:
-        send_mail(settings, Outgoing(to=held.email, subject=f"Re: {held.kind}", body=text))
-        return True
-    return False
+
+
+def answer(read: Callable, write: Callable, staff: StaffMember, message_id: int, text: str, *, now: datetime,
+           settings: ServiceSettings = ServiceSettings()) -> bool:
+    """Answer a message: e-mail it (when a server is configured) outside any transaction, so no
+    agent waits on the mail server, then record it. A sending that fails records nothing and
+    raises MailNotSent. `read` and `write` run a function in a read or a write transaction (the
+    console's gateway, or run_read/run_write on an engine). Returns whether it was e-mailed."""
+    mail = read(lambda session: outgoing_answer(session, staff, message_id, text, settings))
+    if mail is not None:
+        send_mail(settings, mail)
+    write(lambda session: answer_message(session, staff, message_id, text, now=now))
+    return mail is not None
 
 
 def close_message(session: Session, staff: StaffMember, message_id: int, note: str = "", *, now: datetime) -> None:

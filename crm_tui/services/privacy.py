@@ -128,6 +128,9 @@ def erase_customer(session: Session, staff: StaffMember, customer_id: int, reaso
 _UNLINKED = {
     "contact_message": "customer_id IS NULL AND ((email != '' AND email = :email) OR (phone != '' AND phone = :phone))",
     "callback_request": "customer_id IS NULL AND phone != '' AND phone = :phone",
+    # a case opened from such a message copies its text
+    "service_case": "customer_id IS NULL AND source = 'message' AND source_id IN (SELECT id FROM contact_message "
+                    "WHERE (email != '' AND email = :email) OR (phone != '' AND phone = :phone))",
 }
 
 

@@ -85,9 +85,10 @@ class QualityReport:
 
 
 def quality_report(session: Session, staff: StaffMember, first: datetime, last: datetime,
-                   queue: QueueSettings = QueueSettings(),
-                   settings: ServiceSettings = ServiceSettings()) -> QualityReport:
-    """`first` and `last` are UTC midnights of the first and last day."""
+                   queue: QueueSettings = QueueSettings(), settings: ServiceSettings = ServiceSettings(),
+                   now: datetime | None = None) -> QualityReport:
+    """`first` and `last` are UTC midnights of the first and last day; `now` (when the range
+    runs into the future) is when unanswered messages are judged, not the range's end."""
     require(staff, Action.SERVICE_QUALITY)
     conn = session.connection()
     start, end = first, last + timedelta(days=1)
@@ -97,7 +98,7 @@ def quality_report(session: Session, staff: StaffMember, first: datetime, last: 
                                    {"a": f"{start:%Y-%m-%d}", "b": f"{end:%Y-%m-%d}"}) or 0
     _cases(session, report, start, end)
     _callbacks(session, report, start, end, queue)
-    _inbox(session, report, start, end, settings)
+    _inbox(session, report, start, end, settings, min(end, now) if now else end)
     report.returns = _returns(session, conn, start, end)
     report.lost = lost_by_month(lost_customers(session, staff, first, last, settings))
     return report
@@ -161,20 +162,20 @@ def _callbacks(session: Session, report: QualityReport, start: datetime, end: da
 
 
 def _inbox(session: Session, report: QualityReport, start: datetime, end: datetime,
-           settings: ServiceSettings) -> None:
+           settings: ServiceSettings, judged_at: datetime) -> None:
     """Messages answered, or older than the target at the range's end (closed unanswered ones
     owed nothing), and the complaints among all received: one pass over their covering index."""
     conn = session.connection()
     target = settings.inbox_target_hours * 3600
     owed = (f"NOT (status = 'closed' AND answered_at IS NULL) AND (answered_at IS NOT NULL "
-            f"OR {seconds_between(conn, ':b', 'received_at')} >= :target)")
+            f"OR {seconds_between(conn, ':judged', 'received_at')} >= :target)")
     in_time = f"answered_at IS NOT NULL AND {seconds_between(conn, 'answered_at', 'received_at')} <= :target"
     due, within, complaints = row_tuple(session.execute(text(f"""
         SELECT coalesce(sum(CASE WHEN {owed} THEN 1 ELSE 0 END), 0),
                coalesce(sum(CASE WHEN {owed} AND {in_time} THEN 1 ELSE 0 END), 0),
                coalesce(sum(CASE WHEN kind = 'complaint' THEN 1 ELSE 0 END), 0)
         FROM contact_message WHERE received_at >= :a AND received_at < :b"""),
-        _bounds(conn, start, end) | {"target": target}).one())
+        _bounds(conn, start, end) | {"target": target, "judged": db_datetime(conn, judged_at)}).one())
     report.messages_due, report.messages_within_target = due, within
     report.complaints += complaints  # a message of kind complaint is one
 

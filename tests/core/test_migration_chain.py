@@ -176,8 +176,12 @@ def test_0009_fills_the_service_figures_from_the_calls_already_made(tmp_path):
             conn.execute("INSERT INTO callback_attempt (callback_id, staff_login, started_at, ended_at, outcome, note, "
                          "satisfaction, feedback_kind, feedback) VALUES (1, 'ana', ?, ?, 'resolved', '', ?, ?, '')",
                          (started, started, score, kind))
+        conn.execute("INSERT INTO contact_message (name, email, text, kind, received_at) VALUES "
+                     "('Old', 'old@example.org', 'from before the inbox', 'question', '2026-01-02 10:00:00.000000')")
     migrate(path, "upgrade", "0009")
     with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT status, closed_at FROM contact_message").fetchone() == (
+            "closed", "2026-01-02 10:00:00.000000")  # dealt with before the inbox: not owed
         assert conn.execute("SELECT first_called_at, first_call_seconds FROM callback_request").fetchone() == (
             "2026-11-20 10:12:00.000000", 720)
         assert conn.execute("SELECT day, score, said, complaints FROM service_day").fetchall() == [

@@ -2,12 +2,13 @@
 tracking, offers withheld from unhappy customers, the customer groups."""
 
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 import pytest
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from crm_tui.db import write_session
+from crm_tui.db import run_read, run_write, write_session
 from crm_tui.models import AuditEntry, CustomerGroup, Role
 from crm_tui.services import cases as case_service
 from crm_tui.services import inbox as inbox_service
@@ -100,8 +101,8 @@ def test_inbox_take_is_exclusive_and_an_answer_is_recorded(shop):
             inbox_service.answer_message(session, LUIS, visitor.id, "hi", now=NOW)
         new_customer = inbox_service.register_sender(session, ANA, visitor.id, {
             "first_name": "Eve", "last_name": "Visitor", "phone": "+51 912 345 678", "country": "PE"}, now=NOW)
-        sent = inbox_service.answer_message(session, ANA, visitor.id, "Yes, in 5 days.", now=NOW)
-    assert not sent  # no SMTP server configured: recorded only
+    assert not inbox_service.answer(partial(run_read, engine), partial(run_write, engine), ANA, visitor.id,
+                                    "Yes, in 5 days.", now=NOW)  # no SMTP server configured: recorded only
     with Session(engine) as session:
         answered = inbox_service.message(session, ANA, visitor.id, NOW)
     assert answered.status == MessageStatus.ANSWERED and answered.customer_id == new_customer
@@ -127,14 +128,19 @@ def test_a_complaint_case_reverses_its_order_and_grants_goodwill_within_the_cap(
         case_service.resolve_case(session, ANA, lamp, "sent a new one", "replacement", now=NOW)
         assert offer_hold(session, customer_id, NOW).reason == "open_case"
         case_service.reverse_case_order(session, ANA, loaded, now=NOW)
+        with pytest.raises(case_service.CaseError, match="changed meanwhile"):
+            case_service.goodwill_discount(session, ANA, loaded, 5, "sorry", now=NOW)  # loaded before the return
+        stale, loaded = loaded, case_service.case_detail(session, ANA, case_id, NOW)
         with pytest.raises(Exception, match="cap"):
             case_service.goodwill_discount(session, ANA, loaded, 15, "sorry", now=NOW)
+        loaded = case_service.case_detail(session, ANA, case_id, NOW)  # (one transaction here: no rollback)
         case_service.goodwill_discount(session, ANA, loaded, 5, "sorry", now=NOW)
+        loaded = case_service.case_detail(session, ANA, case_id, NOW)
         with pytest.raises(case_service.CaseError):
             case_service.resolve_case(session, LUIS, loaded, "refunded", "refund", now=NOW)
         case_service.resolve_case(session, ANA, loaded, "Refunded in full", "refund", now=NOW)
         with pytest.raises(case_service.CaseError, match="changed meanwhile"):
-            case_service.set_waiting(session, ANA, loaded, True, now=NOW)  # loaded before it was resolved
+            case_service.set_waiting(session, ANA, stale, True, now=NOW)  # loaded before it was resolved
         case_service.close_case(session, ANA, case_service.case_detail(session, ANA, case_id, NOW), now=NOW)
         assert session.get(Customer, customer_id).discount_percent == 5
         reasons = session.scalars(select(AuditEntry.reason).where(AuditEntry.record_table == "customer")).all()

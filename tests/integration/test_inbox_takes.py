@@ -3,12 +3,13 @@ none is left; and an answer e-mailed through a real local SMTP server arrives.""
 
 import socket
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 from sqlalchemy import insert
 
-from crm_tui.db import make_engine, run_write, write_session
+from crm_tui.db import make_engine, run_read, run_write, write_session
 from crm_tui.models import Role
-from crm_tui.services.inbox import answer_message, take_message, take_next_message
+from crm_tui.services.inbox import answer, take_message, take_next_message
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import ServiceSettings
 from crm_tui.shop.models import ContactMessage
@@ -65,7 +66,8 @@ def test_an_answer_is_received_by_a_real_smtp_server(engine):
         now = datetime.now(timezone.utc)
         with write_session(engine) as session:
             assert take_message(session, ana, message.id)
-            assert answer_message(session, ana, message.id, "Yes, within five days.", now=now, settings=settings)
+        assert answer(partial(run_read, engine), partial(run_write, engine), ana, message.id,
+                      "Yes, within five days.", now=now, settings=settings)
     finally:
         controller.stop()
     assert len(received) == 1
@@ -85,8 +87,8 @@ def test_an_answer_that_cannot_be_sent_is_not_recorded(engine):
     with write_session(engine) as session:
         assert take_message(session, ana, message.id)
     try:
-        run_write(engine, lambda s: answer_message(s, ana, message.id, "Hi", now=datetime.now(timezone.utc),
-                                                   settings=settings))
+        answer(partial(run_read, engine), partial(run_write, engine), ana, message.id, "Hi",
+               now=datetime.now(timezone.utc), settings=settings)
     except MailNotSent:
         pass
     else:

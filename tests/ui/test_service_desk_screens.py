@@ -176,3 +176,42 @@ async def test_the_offers_screen_withholds_offers_while_a_case_is_open(console_f
         assert app.screen.query_one("#offers", DataTable).row_count == 0
         message = str(app.screen.query_one("#message", Static).render())
     assert f"Offers withheld: case {case_id} is open" in message
+
+
+async def test_a_refused_form_stays_open_with_what_was_typed(console_factory, demo_db):
+    from crm_tui.services.cases import case_detail, set_waiting
+    from crm_tui.services.staff import StaffMember
+
+    [(case_id, owner)] = read(demo_db, lambda s: s.execute(
+        select(ServiceCase.id, ServiceCase.owner).where(ServiceCase.status == "open").order_by(ServiceCase.id)
+        .limit(1)).all())
+    app = console_factory(login="tester")  # a supervisor may work anyone's case
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(CasesScreen(app.context, "team"))
+        await settle(pilot)
+        cases = app.screen
+        keys = [row.value for row in cases.query_one("#cases", DataTable).rows]
+        cases.query_one("#cases", DataTable).move_cursor(row=keys.index(str(case_id)))
+        await pilot.press("v")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#outcome", Select).value = "explanation"
+        form.query_one("#resolution", Input).value = "Explained the delay and apologised"
+        engine = open_database(demo_db)  # meanwhile, its owner puts it on hold elsewhere
+        with write_session(engine) as session:
+            from crm_tui.models import Role
+
+            agent = StaffMember(owner, owner, Role.AGENT, 10, True)
+            set_waiting(session, agent, case_detail(session, agent, case_id, CONSOLE_NOW), True, now=CONSOLE_NOW)
+        engine.dispose()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "changed meanwhile" in str(form.query_one("#form-refused", Static).render())
+        assert form.query_one("#resolution", Input).value == "Explained the delay and apologised"
+        assert read(demo_db, lambda s: s.get(ServiceCase, case_id)).status == "waiting"
+        await pilot.press("ctrl+s")  # once more, on the case as it is now
+        await settle(pilot)
+        assert app.screen is cases
+    assert read(demo_db, lambda s: s.get(ServiceCase, case_id)).status == "resolved"

@@ -22,6 +22,8 @@ def upgrade() -> None:
     op.add_column('contact_message', sa.Column('answer', sa.String(length=5000), server_default='', nullable=False))
     op.add_column('contact_message', sa.Column('answered_at', sa.DateTime(), nullable=True))
     op.add_column('contact_message', sa.Column('closed_at', sa.DateTime(), nullable=True))
+    # Messages from before the inbox existed were dealt with outside it: closed, not owed.
+    op.execute("UPDATE contact_message SET status = 'closed', closed_at = received_at")
     op.create_index('ix_contact_message_status', 'contact_message', ['status', 'received_at'])
     op.add_column('callback_attempt', sa.Column('lost_reason', sa.String(length=32), nullable=True))
     op.create_table(
