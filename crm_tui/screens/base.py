@@ -64,6 +64,7 @@ def service_sentence(error: ServiceError, tr) -> str:
         "no_customer": tr("That customer no longer exists."),
         "no_message": tr("That message no longer exists."),
         "line_not_in_order": tr("That product is not a line of the chosen order."),
+        "case_not_theirs": tr("That case is not an open case of this customer."),
     }
     return sentences.get(error.code, str(error))
 

@@ -12,7 +12,7 @@ from crm_tui.screens.base import ConsoleScreen, CustomerNavigation, service_sent
 from crm_tui.screens.call_wrap_up import lost_reason_label
 from crm_tui.screens.inbox import case_kind_labels
 from crm_tui.screens.service_form import FormField, FormScreen
-from crm_tui.services.cases import open_case
+from crm_tui.services.cases import open_case, open_cases_of
 from crm_tui.services.contacts import CHANNELS, CONTACT_OUTCOMES, DIRECTIONS, NEEDS_REASON, log_contact
 from crm_tui.services.customers import load_card
 from crm_tui.services.errors import ServiceError
@@ -114,6 +114,10 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
         started = self.context.now()
         outcomes = outcome_labels(tr) | {"information": tr("information"), "follow_up": tr("follow-up"),
                                          "lost": tr("lost")}
+        now = self.context.now()
+        open_cases = self.context.read(lambda session: open_cases_of(session, self.context.staff, self.customer_id,
+                                                                     now))
+        kinds = case_kind_labels(tr)
         channels = {"phone": tr("phone"), "email": tr("e-mail"), "chat": tr("chat")}
         directions = {"inbound": tr("inbound: they contacted us"), "outbound": tr("outbound: we contacted them")}
         fields = [
@@ -127,6 +131,9 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
                       [(tr("complaint"), "complaint"), (tr("suggestion"), "suggestion")]),
             FormField("feedback", tr("What they said")),
             FormField("note", tr("Note for the timeline")),
+            FormField("case", tr("About an open case (if one)"),
+                      [(f"#{c.case_id} · {kinds.get(c.kind, c.kind)} · {c.summary[:40]}", str(c.case_id))
+                       for c in open_cases]),
         ]
 
         def check(v):
@@ -149,7 +156,7 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
                 satisfaction=int(v["satisfaction"]) if v["satisfaction"] else None,
                 feedback_kind=v["feedback_kind"] if v["feedback"] else None, feedback=v["feedback"],
                 lost_reason=v["lost_reason"] if v["outcome"] in NEEDS_REASON else None,
-                settings=self.context.service))
+                case_id=int(v["case"]) if v["case"] else None, settings=self.context.service))
 
         def logged(v):
             if v:

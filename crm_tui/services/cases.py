@@ -144,6 +144,13 @@ def cases(session: Session, staff: StaffMember, view: str, now: datetime, limit:
                                                              .limit(limit)))]
 
 
+def open_cases_of(session: Session, staff: StaffMember, customer_id: int, now: datetime) -> list[CaseRow]:
+    """The customer's open cases, due first: what a contact with them may be about."""
+    require(staff, Action.WORK_CASES)
+    query = _query().where(col(ServiceCase.customer_id) == customer_id, col(ServiceCase.status).in_(OPEN_STATUSES))
+    return [_row(r, now) for r in row_tuples(session.execute(query.order_by(col(ServiceCase.due_at)).limit(20)))]
+
+
 def case_detail(session: Session, staff: StaffMember, case_id: int, now: datetime) -> CaseRow:
     require(staff, Action.WORK_CASES)
     row = session.execute(_query().where(col(ServiceCase.id) == case_id)).one_or_none()

@@ -59,6 +59,11 @@ def log_contact(session: Session, staff: StaffMember, customer_id: int, *, chann
     begin_write(session)
     if session.get(Customer, customer_id) is None:
         raise ContactError("no_customer", f"customer {customer_id} does not exist", customer_id=customer_id)
+    if case_id is not None:
+        case = session.get(ServiceCase, case_id)
+        if case is None or case.customer_id != customer_id or case.status not in ("open", "waiting"):
+            raise ContactError("case_not_theirs", f"case {case_id} is not an open case of this customer",
+                               case_id=case_id)
     contact = ServiceContact(
         customer_id=customer_id, staff_login=staff.login, channel=channel, direction=direction,
         started_at=min(started_at, now), ended_at=now, outcome=outcome, note=note.strip()[:1000],

@@ -231,3 +231,26 @@ def test_a_regular_big_spender_is_premium(catalogue):
         recompute_segments(session, NOW)
         recompute_groups(session, NOW.date().isoformat())
         assert session.get(CustomerGroup, regular.id).group_code == "P"
+
+
+def test_a_contact_about_a_case_counts_against_first_contact_resolution(shop):
+    engine, customer_id, order = shop
+    with write_session(engine) as session:
+        other = register_customer(session, REGISTRATION | {"email": "other@example.com", "phone": "612999000"},
+                                  now=NOW)
+        case_id = case_service.open_case(session, ANA, customer_id=customer_id, kind="delivery", summary="late",
+                                         source="card", now=NOW)
+        with pytest.raises(ContactError, match="not an open case"):
+            log_contact(session, ANA, other.id, channel="phone", direction="inbound", outcome="follow_up",
+                        started_at=NOW, now=NOW, case_id=case_id)
+        log_contact(session, ANA, customer_id, channel="phone", direction="outbound", outcome="resolved",
+                    started_at=NOW, now=NOW + timedelta(hours=1), case_id=case_id)
+        loaded = case_service.case_detail(session, ANA, case_id, NOW)
+        assert loaded.contacts == 2 and [c.case_id for c in case_service.open_cases_of(
+            session, ANA, customer_id, NOW)] == [case_id]
+        case_service.resolve_case(session, ANA, loaded, "arrived", "explanation", now=NOW + timedelta(hours=2))
+        from crm_tui.services.service_quality import quality_report
+
+        report = quality_report(session, StaffMember("sue", "Sue", Role.SUPERVISOR, 30, True),
+                                NOW.replace(hour=0, minute=0), NOW.replace(hour=0, minute=0))
+    assert (report.matters_closed, report.first_contact) == (1, 0)  # it took a second contact

@@ -215,3 +215,29 @@ async def test_a_refused_form_stays_open_with_what_was_typed(console_factory, de
         await settle(pilot)
         assert app.screen is cases
     assert read(demo_db, lambda s: s.get(ServiceCase, case_id)).status == "resolved"
+
+
+async def test_a_contact_logged_from_the_timeline_can_be_about_an_open_case(console_factory, demo_db):
+    from crm_tui.models import ServiceContact
+
+    [(case_id, customer_id, contacts)] = read(demo_db, lambda s: s.execute(
+        select(ServiceCase.id, ServiceCase.customer_id, ServiceCase.contacts)
+        .where(ServiceCase.status == "open", ServiceCase.customer_id.is_not(None)).order_by(ServiceCase.id)
+        .limit(1)).all())
+    app = console_factory(login="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(TimelineScreen(app.context, customer_id))
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#outcome", Select).value = "follow_up"
+        form.query_one("#case", Select).value = str(case_id)
+        form.query_one("#note", Input).value = "Chased the carrier"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+    assert read(demo_db, lambda s: s.get(ServiceCase, case_id)).contacts == contacts + 1
+    assert read(demo_db, lambda s: s.scalar(select(ServiceContact.case_id).order_by(ServiceContact.id.desc())
+                                            .limit(1))) == case_id
