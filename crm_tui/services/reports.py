@@ -122,26 +122,35 @@ class TopProduct:
     net_cents: int
 
 
-def top_products(session: Session, period: Period, by: str = "revenue", country: str | None = None,
-                 category: str | None = None, limit: int = 10, product_id: int | None = None) -> list[TopProduct]:
-    """Merchandise only, net of cancellations, by revenue or by quantity (or one product's figures)."""
+def product_rollup(period: Period, condition: str = "") -> tuple[str, dict[str, str | None]]:
+    """The period's rows of product_id, units and net_cents, as SQL and its parameters: whole
+    months from the monthly roll-up, the days at its ends from the daily one. `condition` (e.g.
+    " AND country = :country") narrows both."""
     edges, months = period.split()
-    parts, params = [], {"country": country}
-    country_filter = " AND country = :country" if country is not None else ""
+    parts: list[str] = []
+    params: dict[str, str | None] = {}
     if months:
         parts.append("SELECT product_id, units, net_cents FROM sales_product_month "
-                     f"WHERE month BETWEEN :m0 AND :m1{country_filter}")
+                     f"WHERE month BETWEEN :m0 AND :m1{condition}")
         params |= {"m0": months[0], "m1": months[1]}
     for n, (a, b) in enumerate(edges):
         parts.append(f"SELECT product_id, units, net_cents FROM sales_product_day WHERE day BETWEEN :a{n} AND :b{n}"
-                     f"{country_filter}")
+                     f"{condition}")
         params |= {f"a{n}": a, f"b{n}": b}
+    return " UNION ALL ".join(parts), params
+
+
+def top_products(session: Session, period: Period, by: str = "revenue", country: str | None = None,
+                 category: str | None = None, limit: int = 10, product_id: int | None = None) -> list[TopProduct]:
+    """Merchandise only, net of cancellations, by revenue or by quantity (or one product's figures)."""
+    product_sales, params = product_rollup(period, " AND country = :country" if country is not None else "")
+    params |= {"country": country}
     order = "2 DESC" if by == "quantity" else "3 DESC"
     category_filter = " AND p.category = :category" if category is not None else ""
     if product_id is not None:
         category_filter += " AND p.id = :product_id"
     rows = row_tuples(session.execute(text(
-        f"SELECT s.product_id, sum(s.units), sum(s.net_cents) FROM ({' UNION ALL '.join(parts)}) s "
+        f"SELECT s.product_id, sum(s.units), sum(s.net_cents) FROM ({product_sales}) s "
         f"JOIN product p ON p.id = s.product_id AND p.kind = 'product'{category_filter} "
         f"GROUP BY 1 ORDER BY {order}, 1 LIMIT :limit"),
         params | {"category": category, "limit": limit, "product_id": product_id}).all())

@@ -30,7 +30,7 @@ from sqlmodel import Session, col
 from crm_tui.db import row_tuple, row_tuples
 from crm_tui.services.lost_customers import LostMonth, lost_by_month, lost_customers
 from crm_tui.services.policy import Action, require
-from crm_tui.services.reports import Period
+from crm_tui.services.reports import Period, product_rollup
 from crm_tui.services.sql_time import seconds_between
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import QueueSettings, ServiceSettings
@@ -181,22 +181,11 @@ def _inbox(session: Session, report: QualityReport, start: datetime, end: dateti
 
 
 def _net_units(session: Session, period: Period, product_ids: list[int]) -> dict[int, int]:
-    """Net units per product over the period from the sales roll-ups: whole months from the
-    monthly one, the days at the ends from the daily one (as the sales reports read them)."""
-    edges, months = period.split()
+    """Net units per product over the period, read from the sales roll-ups as the reports do."""
     wanted = ",".join(str(int(p)) for p in product_ids)
-    parts: list[str] = []
-    params: dict[str, str] = {}
-    if months:
-        parts.append(f"SELECT product_id, units FROM sales_product_month WHERE month BETWEEN :m0 AND :m1 "
-                     f"AND product_id IN ({wanted})")
-        params |= {"m0": months[0], "m1": months[1]}
-    for n, (a, b) in enumerate(edges):
-        parts.append(f"SELECT product_id, units FROM sales_product_day WHERE day BETWEEN :a{n} AND :b{n} "
-                     f"AND product_id IN ({wanted})")
-        params |= {f"a{n}": a, f"b{n}": b}
+    product_sales, params = product_rollup(period, f" AND product_id IN ({wanted})")
     return dict(row_tuples(session.execute(text(
-        f"SELECT product_id, sum(units) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"), params).all()))
+        f"SELECT product_id, sum(units) FROM ({product_sales}) s GROUP BY 1"), params).all()))
 
 
 def _returns(session: Session, conn, start: datetime, end: datetime, top: int = 10) -> list[ProductReturns]:
