@@ -13,8 +13,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
 
-from crm_tui.context import ConsoleContext, WriteFailed
-from crm_tui.screens.base import CustomerNavigation, ReportsFailures, service_sentence
+from crm_tui.context import ConsoleContext, DatabaseError, WriteFailed
+from crm_tui.screens.base import CustomerNavigation, ReportsFailures, failure_sentence, service_sentence
 from crm_tui.services.callback_claims import CallbackError, finish_callback, renew_claim
 from crm_tui.services.callback_queue import QueuedCallback
 from crm_tui.services.customer_summary import CustomerSummary, customer_summary
@@ -302,23 +302,31 @@ class CallScreen(CustomerNavigation, ReportsFailures, Screen[str]):
         else:
             self.dismiss(message.note)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="offer-case")
     def _offer_case(self, note: str) -> None:
-        """A complaint was recorded: open it as a case now (Esc: no case, the call ends)."""
+        """A complaint was recorded: open it as a case now (Esc: no case, the call ends). A worker:
+        the form lists the customer's orders."""
         from crm_tui.screens.service_form import FormScreen
         from crm_tui.screens.timeline import case_fields
 
         tr = self.context.tr
-        fields = case_fields(self.context, self.customer_id, self._complaint)
+        try:
+            fields = case_fields(self.context, self.customer_id, self._complaint)
+        except DatabaseError as exc:  # the call is recorded: it ends, saying why no case form came
+            self.app.call_from_thread(self.dismiss, note + " " + tr(
+                "The case could not be opened ({reason}): open it from the customer's timeline (F8).").format(
+                reason=failure_sentence(exc, tr)))
+            return
 
         def opened(values: dict | None) -> None:
             if values:
                 self.open_case(values, note)
             else:
                 self.dismiss(note)
-        self.app.push_screen(FormScreen(self.context, tr("The customer complained: open a case? (Esc: no)"), fields,
+        self.app.call_from_thread(lambda: self.app.push_screen(FormScreen(self.context, tr("The customer complained: open a case? (Esc: no)"), fields,
                                         lambda v: ({} if v["kind"] else {"kind": tr("Choose the type.")})
                                         | ({} if v["summary"] else {"summary": tr("Say what the complaint is about.")})),
-                             opened)
+                             opened))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="finish")
     def open_case(self, values: dict, note: str) -> None:

@@ -252,15 +252,21 @@ class CasesScreen(ConsoleScreen):
                       self.context.tr("Closed."))
 
     def action_reverse_order(self) -> None:
-        from crm_tui.screens.choice import ChoiceScreen
-
         c, tr = self.workable(), self.context.tr
         if c is None:
             return
         if c.order_number is None or c.order_id is None:
             self.notify(tr("This case is not about an order."), severity="warning", markup=False)
             return
-        shipped = self.context.read(lambda session: order_has_shipped(session, c.order_id))
+        self.ask_reverse(c, c.order_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="case-question")
+    def ask_reverse(self, c: desk.CaseRow, order_id: int) -> None:
+        """Reads whether the order shipped (cancel or return) in a worker, then asks."""
+        from crm_tui.screens.choice import ChoiceScreen
+
+        tr = self.context.tr
+        shipped = self.context.read(lambda session: order_has_shipped(session, order_id))
         question = (tr("Return order {order} in full? It has shipped: the customer sends it back, the stock comes "
                        "back and the sale is taken back.") if shipped else
                     tr("Cancel order {order} in full? It has not shipped: the stock comes back and the sale is taken "
@@ -272,8 +278,9 @@ class CasesScreen(ConsoleScreen):
                 self._run(lambda session, row: desk.reverse_case_order(session, self.context.staff, row, now=now), c,
                           tr("Order {order} is returned: the stock is back.").format(order=c.order_number) if shipped
                           else tr("Order {order} is cancelled: the stock is back.").format(order=c.order_number))
-        self.app.push_screen(ChoiceScreen(self.context, [question, tr("y: yes · n or Esc: no")],
-                                          {"y": "yes", "s": "yes", "n": "no"}, "no"), answered)
+        self.app.call_from_thread(lambda: self.app.push_screen(
+            ChoiceScreen(self.context, [question, tr("y: yes · n or Esc: no")], {"y": "yes", "s": "yes", "n": "no"},
+                         "no"), answered))
 
     def action_hand_to(self) -> None:
         """Supervisors: give the case to another agent."""

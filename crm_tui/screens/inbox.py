@@ -214,15 +214,15 @@ class InboxScreen(ConsoleScreen):
             return
 
         def check(values):
-            hits = self.context.read(lambda session: search_customers(session, values["who"]))
-            if len(hits) != 1:
-                return {"who": tr("Type a customer number, e-mail or phone that finds exactly one customer.")}
-            values["customer_id"] = hits[0].customer_id
-            return {}
+            return {} if values["who"] else {"who": tr("Type a customer number, e-mail or phone.")}
 
         def link(values) -> str | None:
+            """In the form's worker: find exactly one customer, then link."""
+            hits = self.context.read(lambda session: search_customers(session, values["who"]))
+            if len(hits) != 1:
+                return tr("Type a customer number, e-mail or phone that finds exactly one customer.")
             return self.attempt(lambda: self.context.write(lambda session: desk.link_sender(
-                session, self.context.staff, current.message_id, values["customer_id"])))
+                session, self.context.staff, current.message_id, hits[0].customer_id)))
 
         def linked(values):
             if values:

@@ -109,7 +109,9 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
 
     # --- a contact and a case from here --------------------------------------------------------
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="timeline-form")
     def action_log_contact(self) -> None:
+        """Reads the customer's open cases in a worker, then opens the form."""
         tr = self.context.tr
         started = self.context.now()
         outcomes = outcome_labels(tr) | {"information": tr("information"), "follow_up": tr("follow-up"),
@@ -162,7 +164,8 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
             if v:
                 self.notify(tr("Contact logged."), markup=False)
                 self.load()
-        self.app.push_screen(FormScreen(self.context, tr("Log a contact"), fields, check, save), logged)
+        self.app.call_from_thread(lambda: self.app.push_screen(
+            FormScreen(self.context, tr("Log a contact"), fields, check, save), logged))
 
     def attempt(self, step) -> str | None:
         """One write while the form is open: None when done, else the refusal, in one sentence."""
@@ -172,7 +175,9 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
             return service_sentence(exc, self.context.tr) if isinstance(exc, ServiceError) else str(exc)
         return None
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="timeline-form")
     def action_new_case(self) -> None:
+        """Reads the customer's orders in a worker (case_fields), then opens the form."""
         tr = self.context.tr
         fields = case_fields(self.context, self.customer_id)
 
@@ -191,12 +196,13 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
             if v:
                 self.notify(tr("The case is open."), markup=False)
                 self.load()
-        self.app.push_screen(FormScreen(self.context, tr("Open a case"), fields, check, save), opened)
+        self.app.call_from_thread(lambda: self.app.push_screen(
+            FormScreen(self.context, tr("Open a case"), fields, check, save), opened))
 
 
 def case_fields(context, customer_id: int, summary: str = "") -> list[FormField]:
     """The form that opens a case for a customer: type, the order (their latest 20), priority,
-    what it is about."""
+    what it is about. Reads the database: call it from a worker."""
     tr = context.tr
     kinds = case_kind_labels(tr)
     def read(session):
