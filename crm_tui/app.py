@@ -11,6 +11,7 @@ from textual.binding import Binding
 from crm_tui.context import ConsoleContext
 from crm_tui.db import describe_database, open_database, readable_by_others, refuse_missing_file, resolve_url
 from crm_tui.i18n import Localizer
+from crm_tui.identity import console_login
 from crm_tui.models import Role
 from crm_tui.services.database_facts import is_demo
 from crm_tui.services.policy import Action, NotAllowed, require
@@ -102,7 +103,7 @@ def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
             if impersonate is not None and not is_demo(session):
                 raise ConsoleRefused(f"--as works only on a demo database (one `crm-tui demo` built); "
                                      f"{describe_database(str(engine.url))} is not one")
-            staff = active_staff(session, impersonate or settings.login)
+            staff = active_staff(session, impersonate or console_login(settings, engine))
             require(staff, Action.OPEN_CONSOLE)
     except (NotStaff, NotAllowed, ConsoleRefused) as exc:
         engine.dispose()

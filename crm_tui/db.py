@@ -98,10 +98,13 @@ _BUSY_TIMEOUT_MS: "weakref.WeakKeyDictionary[Engine, int]" = weakref.WeakKeyDict
 
 
 def make_engine(url: str, busy_timeout_ms: int | None = None) -> Engine:
-    """The one engine of a process. SQLite: WAL, foreign keys, busy timeout."""
-    if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True)
+    """The one engine of a process. SQLite: WAL, foreign keys, busy timeout. PostgreSQL: the
+    same wait for another's lock (lock_timeout)."""
     timeout_ms = lock_timeout_ms() if busy_timeout_ms is None else busy_timeout_ms
+    if not is_sqlite(url):
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={timeout_ms}"})
+        _BUSY_TIMEOUT_MS[engine] = timeout_ms
+        return engine
     path = sqlite_file(url)
     if path is not None:
         create_private_file(path)

@@ -1,13 +1,14 @@
 """Sales roll-ups: per day, product and customer, kept equal to the raw order lines.
 
-Every writer keeps them: SQLite triggers on shop_order and order_line (the web shop, phone
-orders, cancellations), and on a customer's country (their figures move with them). The tables
-and triggers are the schema's: migrations 0005-0007 define them, and this module holds no DDL
-(the database is at the head revision whenever it runs: open_database migrates). A large import
-drops the line triggers inside its own transaction and rebuilds the months it touched set-based
-instead (`suspend`, `rebuild`, `resume`): the triggers' own SQL, read from sqlite_master before
-they are dropped, creates them again, so they come back exactly as they were; a crash (a rolled
-back transaction) leaves them as they were too.
+Every writer keeps them: triggers on shop_order and order_line (the web shop, phone orders,
+cancellations), and on a customer's country (their figures move with them). The tables and
+triggers are the schema's: migrations 0005-0007 define SQLite's, 0010 PostgreSQL's, and this
+module holds no DDL (the database is at the head revision whenever it runs: open_database
+migrates). A large import suspends the line triggers inside its own transaction and rebuilds the
+months it touched set-based instead (`suspend`, `rebuild`, `resume`). On SQLite suspending drops
+them: their own SQL, read from sqlite_master before they are dropped, creates them again, so they
+come back exactly as they were; on PostgreSQL it sets a transaction-local setting the trigger
+functions obey. Either way a crash (a rolled back transaction) leaves them as they were.
 
 Definitions: a day or month is UTC; a document whose status is cancelled or returned is a
 cancellation, any other an order; gross is the sum of line totals (quantity x unit price) with
@@ -16,6 +17,8 @@ customer's ('' for guests).
 """
 
 from sqlalchemy import Connection, text
+
+from crm_tui.sql_dialect import day_of
 
 ALL_TABLES = ("sales_day", "sales_product_day", "sales_product_month", "sales_customer_day", "sales_customer_month",
               "customer_first_purchase", "sales_month_customers", "sales_customer_total")
@@ -26,10 +29,10 @@ MONTH_CUSTOMER_TRIGGERS = ("rollup_month_customer_insert", "rollup_month_custome
 # Where suspend() keeps the SQL of the triggers it dropped until resume(): the connection's info.
 _SUSPENDED = "crm_tui.rollups.suspended"
 
-IS_ORDER = "(o.status NOT IN ('cancelled', 'returned'))"
+IS_ORDER = "(CASE WHEN o.status IN ('cancelled', 'returned') THEN 0 ELSE 1 END)"
 COUNTRY = "coalesce(c.country, '')"
-DAY = "substr(o.placed_at, 1, 10)"
-MONTH = "substr(o.placed_at, 1, 7)"
+# PostgreSQL's trigger functions obey these settings (migration 0010), local to a transaction.
+_PG_SETTINGS = {BULK_TRIGGERS: "crm_tui.rollups_suspended", MONTH_CUSTOMER_TRIGGERS: "crm_tui.month_customers_suspended"}
 
 
 def _trigger_sql(conn: Connection, name: str) -> str | None:
@@ -38,7 +41,11 @@ def _trigger_sql(conn: Connection, name: str) -> str | None:
 
 
 def _drop_triggers(conn: Connection, names: tuple[str, ...]) -> dict[str, str]:
-    """Drop the triggers; what creates each again, as the schema holds it."""
+    """Drop the triggers; what creates each again, as the schema holds it. PostgreSQL: switch
+    them off for the rest of the transaction instead."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config(:name, 'on', true)"), {"name": _PG_SETTINGS[names]})
+        return {_PG_SETTINGS[names]: ""}
     dropped = {}
     for name in names:
         if (sql := _trigger_sql(conn, name)) is not None:
@@ -48,6 +55,10 @@ def _drop_triggers(conn: Connection, names: tuple[str, ...]) -> dict[str, str]:
 
 
 def _create_triggers(conn: Connection, triggers: dict[str, str]) -> None:
+    if conn.dialect.name == "postgresql":
+        for setting in triggers:
+            conn.execute(text("SELECT set_config(:name, 'off', true)"), {"name": setting})
+        return
     for name, sql in triggers.items():
         if _trigger_sql(conn, name) is None:
             conn.exec_driver_sql(sql)
@@ -75,7 +86,7 @@ def _month_bounds(first_day: str | None, last_day: str | None) -> dict[str, str]
     """Whole months: from the first day of first_day's month to the first day after last_day's."""
     if not (first_day and last_day):
         # Not "0000"/"9999": the DATETIME column's numeric affinity would compare those as numbers.
-        return {"first": "0000-01", "last": "9999-12", "from": "0000-01-01", "to": "9999-12-31"}
+        return {"first": "0001-01", "last": "9999-12", "from": "0001-01-01", "to": "9999-12-31"}
     year, month = int(last_day[:4]), int(last_day[5:7])
     after = f"{year + month // 12:04d}-{month % 12 + 1:02d}-01"
     return {"first": first_day[:7], "last": last_day[:7], "from": first_day[:7] + "-01", "to": after}
@@ -86,6 +97,7 @@ def rebuild(conn: Connection, first_day: str | None = None, last_day: str | None
     raw lines, set-based; then every customer's first purchase, the months' buying customers and
     the lifetime totals of those who bought in them."""
     params = _month_bounds(first_day, last_day)
+    day = day_of(conn, "o.placed_at")
     for table, key in (("sales_day", "day"), ("sales_product_day", "day"), ("sales_customer_day", "day"),
                        ("sales_product_month", "month"), ("sales_customer_month", "month")):
         conn.execute(text(f"DELETE FROM {table} WHERE substr({key}, 1, 7) BETWEEN :first AND :last"), params)
@@ -94,21 +106,22 @@ def rebuild(conn: Connection, first_day: str | None = None, last_day: str | None
     lines = f"FROM shop_order o JOIN order_line l ON l.order_id = o.id LEFT JOIN customer c ON c.id = o.customer_id " \
             f"WHERE {in_range}"
     statements = [
-        f"INSERT INTO sales_day SELECT {DAY}, {COUNTRY}, o.channel, sum({IS_ORDER}), sum(NOT {IS_ORDER}), "
+        f"INSERT INTO sales_day SELECT {day}, {COUNTRY}, o.channel, sum({IS_ORDER}), sum(1 - {IS_ORDER}), "
         f"0, 0, 0, 0 {orders} GROUP BY 1, 2, 3",
-        f"INSERT INTO sales_day SELECT {DAY}, {COUNTRY}, o.channel, 0, 0, sum(max(l.quantity, 0)), "
+        f"INSERT INTO sales_day SELECT {day}, {COUNTRY}, o.channel, 0, 0, "
+        "sum(CASE WHEN l.quantity > 0 THEN l.quantity ELSE 0 END), "
         "sum(CASE WHEN l.quantity > 0 THEN l.line_total_cents ELSE 0 END), "
         "sum(CASE WHEN l.quantity < 0 THEN l.line_total_cents ELSE 0 END), sum(l.line_total_cents) "
-        f"{lines} GROUP BY 1, 2, 3 ON CONFLICT DO UPDATE SET units = excluded.units, "
+        f"{lines} GROUP BY 1, 2, 3 ON CONFLICT (day, country, channel) DO UPDATE SET units = excluded.units, "
         "gross_cents = excluded.gross_cents, cancel_cents = excluded.cancel_cents, net_cents = excluded.net_cents",
     ]
     statements += [
-        f"INSERT INTO sales_product_day SELECT {DAY}, l.product_id, {COUNTRY}, sum(l.quantity), "
+        f"INSERT INTO sales_product_day SELECT {day}, l.product_id, {COUNTRY}, sum(l.quantity), "
         f"sum(l.line_total_cents) {lines} GROUP BY 1, 2, 3",
-        f"INSERT INTO sales_customer_day SELECT {DAY}, o.customer_id, sum({IS_ORDER}), 0 {orders} "
+        f"INSERT INTO sales_customer_day SELECT {day}, o.customer_id, sum({IS_ORDER}), 0 {orders} "
         "AND o.customer_id IS NOT NULL GROUP BY 1, 2",
-        f"INSERT INTO sales_customer_day SELECT {DAY}, o.customer_id, 0, sum(l.line_total_cents) {lines} "
-        "AND o.customer_id IS NOT NULL GROUP BY 1, 2 ON CONFLICT DO UPDATE SET net_cents = excluded.net_cents",
+        f"INSERT INTO sales_customer_day SELECT {day}, o.customer_id, 0, sum(l.line_total_cents) {lines} "
+        "AND o.customer_id IS NOT NULL GROUP BY 1, 2 ON CONFLICT (day, customer_id) DO UPDATE SET net_cents = excluded.net_cents",
         # The months from the days just written: a pass over fewer rows, with no joins.
         "INSERT INTO sales_product_month SELECT substr(day, 1, 7), product_id, country, sum(units), sum(net_cents) "
         "FROM sales_product_day WHERE day >= :from AND day < :to GROUP BY 1, 2, 3",

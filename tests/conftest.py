@@ -15,23 +15,27 @@ def act_as(monkeypatch, login: str) -> None:
     """In-process commands run as `login`: the operating-system identity, replaced for the test
     (the product never reads it from the environment)."""
     monkeypatch.setattr("crm_tui.settings.os_login", lambda: login)
+    monkeypatch.setattr("crm_tui.identity.database_login", lambda engine: login)
 
 
 @pytest.fixture
-def db_path(tmp_path):
+def db_path(tmp_path, request):
+    """Where the test's shop database is: a SQLite file in tmp_path, or with --engine postgresql
+    the URL of a fresh database on the session's server."""
+    if request.config.getoption("--engine") == "postgresql":
+        return request.getfixturevalue("pg_url")
     return tmp_path / "shop.db"
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
+def db(db_path, tmp_path, monkeypatch):
     """A fresh shop database with the ops login ops1, the working directory in tmp_path."""
     from tests.import_helpers import add_ops
 
     act_as(monkeypatch, "ops1")
     monkeypatch.chdir(tmp_path)
-    path = str(tmp_path / "shop.db")
-    add_ops(path)
-    return path
+    add_ops(str(db_path))
+    return str(db_path)
 
 
 @pytest.fixture
@@ -62,3 +66,53 @@ def catalogue(engine):
 REGISTRATION = dict(first_name="José", last_name="García López", email="Jose.Garcia@Example.com",
                     phone="612 34 56 78", street="Calle Mayor 1", postcode="28013", city="Madrid",
                     country="ES", preferred_language="es", consent_email=True)
+
+
+# --- the engine under test -------------------------------------------------------------------
+# `pytest --engine postgresql` runs the same tests on a private PostgreSQL server (tests that
+# are about SQLite files carry the sqlite_only mark and are skipped there).
+
+def pytest_addoption(parser):
+    parser.addoption("--engine", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="the database engine the tests run on")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: about SQLite files; skipped on --engine postgresql")
+    config.addinivalue_line("markers", "postgresql_only: needs a PostgreSQL server (started by the session)")
+
+
+def pytest_collection_modifyitems(config, items):
+    engine = config.getoption("--engine")
+    for item in items:
+        if engine == "postgresql" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="about SQLite files"))
+        if engine == "sqlite" and item.get_closest_marker("postgresql_only"):
+            item.add_marker(pytest.mark.skip(reason="runs with --engine postgresql"))
+
+
+@pytest.fixture(scope="session")
+def engine_name(pytestconfig) -> str:
+    return pytestconfig.getoption("--engine")
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A private PostgreSQL server for this test process, with a migrated template database."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.postgres_server import Server
+
+    server = Server(Path(tempfile.mkdtemp(prefix="crm-tui-pg-"))).start()
+    try:
+        server.make_template()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh database at the head revision on the session's server."""
+    return pg_server.fresh_database()

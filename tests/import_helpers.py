@@ -26,9 +26,25 @@ def run_import(db: str, *args: str):
     return result.exit_code, summary, result.output
 
 
+def database_url(db: str) -> str:
+    """A test's database as a SQLAlchemy URL: a SQLite file's path, or already a URL."""
+    return db if "://" in db else f"sqlite:///{db}"
+
+
 def query(db: str, sql: str, *params):
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, params).fetchall()
+    """Raw SQL with ? marks, straight through the driver: a SQLite file or a PostgreSQL URL."""
+    if "://" not in db:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(sql, params).fetchall()  # commits on leaving
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db)
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database) as conn:
+        # Moments as text, the way SQLite hands them back, so one test reads both.
+        conn.adapters.register_loader("timestamp", psycopg.types.string.TextLoader)
+        cursor = conn.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
 
 
 def scalar(db: str, sql: str, *params):

@@ -195,13 +195,14 @@ def database(ctx: typer.Context) -> CommandDatabase:
 
 
 def acting_login(ctx: typer.Context) -> str:
-    """The operating-system login of this process; `--as LOGIN` instead, on a demo database only."""
-    from crm_tui import settings
+    """Who runs the command (crm_tui.identity: the OS login on SQLite, the PostgreSQL role on
+    PostgreSQL); `--as LOGIN` instead, on a demo database only."""
+    from crm_tui import identity
     from crm_tui.services.database_facts import is_demo
 
     command = database(ctx)
     if command.impersonate is None:
-        return settings.os_login()
+        return identity.acting_login(command.engine())
     if not command.read(is_demo):
         fail(f"--as works only on a demo database (one `crm-tui demo` built); {command.url} is not one, so nothing "
              "was run: run the command as your own login")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.db import begin_write
@@ -56,7 +56,9 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
     """Take the next callable callback for this agent, or None when there is none.
 
     The transaction is a write from the start (IMMEDIATE on SQLite), so on SQLite no other
-    agent claims between the read and the UPDATE; elsewhere a lost race reads again."""
+    agent claims between the read and the UPDATE. On PostgreSQL agents claim side by side: a
+    candidate another transaction has locked is skipped (FOR UPDATE SKIP LOCKED), never waited
+    for, and the UPDATE re-checks every condition; a lost race reads again."""
     require(staff, Action.WORK_QUEUE)
     begin_write(session)
     # Losing every candidate to other agents does not mean the queue is empty: read again.
@@ -100,6 +102,10 @@ def renew_claim(session: Session, staff: StaffMember, callback_id: int, now: dat
 
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
                settings: QueueSettings, before_its_window: bool = False) -> bool:
+    if session.get_bind().dialect.name == "postgresql" and session.execute(
+            select(col(CallbackRequest.id)).where(col(CallbackRequest.id) == callback_id)
+            .with_for_update(skip_locked=True)).first() is None:
+        return False  # another agent's transaction is claiming or finishing it: take the next, never wait
     taken = session.exec(
         update(CallbackRequest)
         .where(col(CallbackRequest.id) == callback_id, open_condition(now, before_its_window, staff.login))

@@ -169,5 +169,5 @@ def queue_version(session: Session) -> tuple:
     aggregate over the open callbacks (the status index), cheap enough to poll every second."""
     return tuple(session.execute(text(
         "SELECT count(*), coalesce(max(id), 0), coalesce(sum(attempts), 0), "
-        "coalesce(sum(status = 'claimed'), 0) FROM callback_request "
+        "coalesce(sum(CASE WHEN status = 'claimed' THEN 1 ELSE 0 END), 0) FROM callback_request "
         "WHERE status IN ('pending', 'claimed')")).one())

@@ -17,12 +17,15 @@ document and is shown as "V+" (V's approach, with IV's wide offer).
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy import delete, func, select, text
 from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
 from crm_tui.models import CustomerGroup
+from crm_tui.shop.types import db_datetime
+from crm_tui.sql_dialect import day_number
 
 LAPSED_DAYS = 365
 GROUPS = ("I", "II", "III", "IV", "V", "V+", "P")
@@ -34,19 +37,19 @@ CODES = {("none", "uniform"): "I", ("none", "diverse"): "II", ("latent", "unifor
          ("premium", "uniform"): "P", ("premium", "diverse"): "P"}
 _COMPUTE = """
 WITH days AS MATERIALIZED (
-    SELECT customer_id, julianday(day) AS d,
-           julianday(day) - lag(julianday(day)) OVER (PARTITION BY customer_id ORDER BY day) AS gap
+    SELECT customer_id, {day} AS d,
+           {day} - lag({day}) OVER (PARTITION BY customer_id ORDER BY day) AS gap
     FROM sales_customer_day WHERE orders > 0 AND day < :today
 ), rhythm AS MATERIALIZED (
-    SELECT customer_id, count(*) AS n, julianday(:today) - max(d) AS recency,
+    SELECT customer_id, count(*) AS n, {today} - max(d) AS recency,
            avg(gap) AS mean_gap, avg(gap * gap) AS mean_square
     FROM days GROUP BY customer_id
 ), spread AS MATERIALIZED (
     SELECT customer_id, count(*) AS categories, max(units) * 1.0 / sum(units) AS top_share
     FROM (SELECT o.customer_id, p.category, sum(l.quantity) AS units
           FROM shop_order o JOIN order_line l ON l.order_id = o.id JOIN product p ON p.id = l.product_id
-          WHERE o.customer_id IS NOT NULL AND l.quantity > 0 AND p.kind = 'product' AND o.placed_at < :today
-          GROUP BY 1, 2)
+          WHERE o.customer_id IS NOT NULL AND l.quantity > 0 AND p.kind = 'product' AND o.placed_at < :today_starts
+          GROUP BY 1, 2) AS bought
     GROUP BY customer_id
 )
 INSERT INTO customer_group (customer_id, loyalty, needs, group_code)
@@ -63,7 +66,7 @@ SELECT customer_id, loyalty, needs, '' FROM (
            CASE WHEN s.categories >= 3 AND s.top_share <= 0.6 THEN 'diverse' ELSE 'uniform' END AS needs
     FROM rhythm r LEFT JOIN spread s ON s.customer_id = r.customer_id
     LEFT JOIN customer_rfm m ON m.customer_id = r.customer_id
-)
+) AS placed
 """
 
 
@@ -71,7 +74,10 @@ def recompute_groups(session: Session, today: str) -> int:
     """Every buying customer's group, as of `today` (YYYY-MM-DD, purchases before it); in the
     caller's transaction, after the segments (premium needs their RFM M)."""
     session.execute(delete(CustomerGroup))
-    session.execute(text(_COMPUTE.replace("{lapsed}", str(LAPSED_DAYS))), {"today": today})
+    conn = session.connection()
+    sql = _COMPUTE.format(lapsed=LAPSED_DAYS, day=day_number(conn, "day"), today=day_number(conn, ":today"))
+    starts = datetime.strptime(today, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    session.execute(text(sql), {"today": today, "today_starts": db_datetime(conn, starts)})
     for (loyalty, needs), code in CODES.items():
         session.execute(text("UPDATE customer_group SET group_code = :code WHERE loyalty = :l AND needs = :n"),
                         {"code": code, "l": loyalty, "n": needs})

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from crm_tui.db import row_tuple, row_tuples
+from crm_tui.sql_dialect import unindexed
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def top_customers(session: Session, period: Period, country: str | None = None, 
     while chunk := candidates.fetchmany(batch):
         ids = ", ".join(str(cid) for cid, _ in chunk)
         for cid, orders, net in row_tuples(session.execute(text(
-                f"SELECT customer_id, sum(orders), sum(net_cents) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
+                f"SELECT customer_id, sum(orders), sum(net_cents) FROM ({' UNION ALL '.join(parts)}) AS u GROUP BY 1"
                 .replace("{ids}", ids)), params)):
             best.append((net, -cid, orders))
         best = sorted(best, reverse=True)[:limit]
@@ -224,7 +225,7 @@ def _top_customers_adding_up(session: Session, period: Period, country: str | No
     in_country = "JOIN customer c ON c.id = s.customer_id AND c.country = :country " if country is not None else ""
     rows = session.execute(text(
         f"SELECT s.customer_id, s.orders, s.net FROM (SELECT customer_id, sum(orders) AS orders, "
-        f"sum(net_cents) AS net FROM ({' UNION ALL '.join(parts)}) GROUP BY 1) s {in_country}"
+        f"sum(net_cents) AS net FROM ({' UNION ALL '.join(parts)}) AS u GROUP BY 1) s {in_country}"
         "ORDER BY 3 DESC, 1 LIMIT :limit"), params).all()
     return _named(session, [tuple(r) for r in row_tuples(rows)])
 
@@ -315,10 +316,12 @@ class AgentDiscounts:
 def discounts(session: Session, period: Period) -> list[AgentDiscounts]:
     """Discounts granted per agent: on the phone orders they took, and on customers' cards."""
     start, end = _bounds(period)
+    # Through the taken_by index (phone orders), not the date index (all orders).
+    placed = unindexed(session.connection(), "placed_at")
     orders = {login: (n, d, cents) for login, n, d, cents in row_tuples(session.execute(text(
-        "SELECT taken_by, count(*), sum(discount_cents > 0), sum(discount_cents) FROM shop_order "
-        # +placed_at: through the taken_by index (phone orders), not the date index (all orders)
-        "WHERE taken_by IS NOT NULL AND +placed_at >= :start AND +placed_at < :end AND total_cents > 0 GROUP BY 1"),
+        "SELECT taken_by, count(*), sum(CASE WHEN discount_cents > 0 THEN 1 ELSE 0 END), sum(discount_cents) "
+        f"FROM shop_order WHERE taken_by IS NOT NULL AND {placed} >= :start AND {placed} < :end AND total_cents > 0 "
+        "GROUP BY 1"),
         {"start": start, "end": end}))}
     changes = {login: n for login, n in row_tuples(session.execute(text(
         "SELECT staff_login, count(*) FROM audit_entry WHERE record_table = 'customer' "

@@ -24,6 +24,7 @@ from crm_tui.db import row_tuples
 from crm_tui.models import CustomerRfm
 from crm_tui.shop.models import Customer
 from crm_tui.shop.types import db_datetime
+from crm_tui.sql_dialect import days_between, truncated
 
 SEGMENTS = ("champion", "loyal", "promising", "new", "needs attention", "at risk", "lapsed", "prospect")
 
@@ -31,7 +32,7 @@ _COMPUTE = """
 WITH purchases AS MATERIALIZED (
     SELECT customer_id,
            max(CASE WHEN total_cents > 0 THEN placed_at END) AS last_purchase,
-           sum(total_cents > 0) AS frequency,
+           sum(CASE WHEN total_cents > 0 THEN 1 ELSE 0 END) AS frequency,
            sum(total_cents) AS monetary
     FROM shop_order WHERE customer_id IS NOT NULL AND placed_at < :now
     GROUP BY customer_id
@@ -41,9 +42,9 @@ WITH purchases AS MATERIALIZED (
     FROM purchases WHERE frequency > 0
 ), scored AS MATERIALIZED (
     SELECT customer_id, recency, frequency, monetary,
-           CAST(cume_dist() OVER (ORDER BY recency DESC) * 5 - 0.000001 AS INTEGER) + 1 AS r,
-           CAST(cume_dist() OVER (ORDER BY frequency) * 5 - 0.000001 AS INTEGER) + 1 AS f,
-           CAST(cume_dist() OVER (ORDER BY monetary) * 5 - 0.000001 AS INTEGER) + 1 AS m
+           {r} + 1 AS r,
+           {f} + 1 AS f,
+           {m} + 1 AS m
     FROM buyers
 )
 INSERT INTO customer_rfm (customer_id, recency_days, frequency, monetary_cents, r, f, m, segment, computed_at)
@@ -74,9 +75,11 @@ def recompute_segments(session: Session, now: datetime) -> int:
     commits (one transaction: readers see the old segments or the new ones, never a mix)."""
     session.execute(delete(CustomerRfm))
     conn = session.connection()
-    recency = ("CAST(julianday(:now) - julianday(last_purchase) AS INTEGER)" if conn.dialect.name == "sqlite"
-               else "CAST(EXTRACT(DAY FROM CAST(:now AS timestamp) - last_purchase) AS INTEGER)")
-    session.execute(text(_COMPUTE.replace("{recency}", recency)), {"now": db_datetime(conn, now)})
+    quintile = "cume_dist() OVER (ORDER BY {}) * 5 - 0.000001"
+    sql = _COMPUTE.format(recency=days_between(conn, ":now", "last_purchase"),
+                          r=truncated(conn, quintile.format("recency DESC")),
+                          f=truncated(conn, quintile.format("frequency")), m=truncated(conn, quintile.format("monetary")))
+    session.execute(text(sql), {"now": db_datetime(conn, now)})
     session.execute(text(_PROSPECTS), {"now": db_datetime(conn, now)})
     return session.scalar(select(func.count()).select_from(CustomerRfm)) or 0
 

@@ -31,11 +31,11 @@ from crm_tui.db import row_tuple, row_tuples
 from crm_tui.services.lost_customers import LostMonth, lost_by_month, lost_customers
 from crm_tui.services.policy import Action, require
 from crm_tui.services.reports import Period, product_rollup
-from crm_tui.services.sql_time import seconds_between
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import QueueSettings, ServiceSettings
 from crm_tui.shop.models import Product
 from crm_tui.shop.types import db_datetime
+from crm_tui.sql_dialect import seconds_between
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Each operation validates its input, writes in the caller's session and raises a 
 error; the caller owns the transaction (see crm_tui.db.write_session).
 """
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -80,6 +81,12 @@ class Registration(BaseModel):
     consent_chat: bool = False
 
 
+
+def _placeholder_number() -> str:
+    """A unique number for the moment between the row's INSERT and its numbering from its id,
+    within the column's 32 characters."""
+    return f"pending-{uuid.uuid4().hex}"[:32]
+
 def customer_number_for(customer_id: int) -> str:
     return f"CU{customer_id:07d}"
 
@@ -123,7 +130,7 @@ def register_customer(session: Session, form: Mapping[str, Any], now: datetime |
 
     now = now or utc_now()
     customer = Customer(
-        customer_number=f"pending-{values['email']}",
+        customer_number=_placeholder_number(),
         street=reg.street, postcode=reg.postcode, city=reg.city,
         time_zone=time_zone_for(values["country"], reg.postcode),
         registered_at=now, created_at=now, updated_at=now,
@@ -226,7 +233,7 @@ def place_order(
         [p.unit_price_cents * q for p, q in line_rows], discount_percent
     )
     order = Order(
-        number=f"pending-{utc_now().timestamp()}-{id(items)}",
+        number=_placeholder_number(),
         customer_id=customer_id,
         placed_at=now or utc_now(),
         channel=channel,

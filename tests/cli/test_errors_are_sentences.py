@@ -80,6 +80,7 @@ def hold_write_lock(db: str, seconds: float) -> subprocess.Popen:
     return holder
 
 
+@pytest.mark.sqlite_only
 def test_a_write_lock_held_past_the_limit_fails_the_import_in_one_line(db, monkeypatch):
     monkeypatch.setenv("CRM_TUI_LOCK_TIMEOUT", "0.5")
     before = table_counts(db)
@@ -114,6 +115,7 @@ def full_disk():
     event.remove(Engine, "connect", cap)
 
 
+@pytest.mark.sqlite_only
 def test_a_full_disk_fails_the_import_in_one_line_and_writes_nothing(db, tmp_path, full_disk):
     export = write_export(tmp_path / "export.csv", 5_000, seed=1)
     before = table_counts(db)

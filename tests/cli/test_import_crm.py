@@ -71,11 +71,8 @@ def test_lines_for_unknown_orders_or_products_are_rejected(db, tmp_path):
 
 
 def test_lines_added_to_an_existing_discounted_order_keep_its_discount(db, tmp_path):
-    import sqlite3
-
     run_import(db, *FILES)
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE shop_order SET discount_percent = 10 WHERE number = 'W-5003'")
+    query(db, "UPDATE shop_order SET discount_percent = 10 WHERE number = 'W-5003'")
     path = write(tmp_path / "order_lines.csv", "order_number,sku,quantity,unit_price\nW-5003,LAMP-ZN,1,39.90\n")
     run_import(db, str(path))
     subtotal = 6 * 450 + 3990

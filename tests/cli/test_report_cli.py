@@ -21,7 +21,7 @@ def report(db, *args):
 def test_monthly_as_json_csv_and_a_table(db, tmp_path):
     assert run_import(db, SAMPLE)[0] == 0
     data = json.loads(report(db, "monthly", "--format", "json").stdout)
-    expected = query(db, "SELECT substr(o.placed_at, 1, 7), sum(l.quantity * l.unit_price_cents) FROM order_line l "
+    expected = query(db, "SELECT substr(CAST(o.placed_at AS TEXT), 1, 7), sum(l.quantity * l.unit_price_cents) FROM order_line l "
                          "JOIN shop_order o ON o.id = l.order_id GROUP BY 1 ORDER BY 1")
     assert [(r["month"], r["net"]) for r in data["rows"]] == [(m, f"{n // 100}.{n % 100:02d}") for m, n in expected]
     out = tmp_path / "monthly.csv"

@@ -10,6 +10,7 @@ from crm_tui.shop.operations import register_customer
 from tests.conftest import REGISTRATION
 
 
+@pytest.mark.sqlite_only
 def test_an_empty_file_is_migrated_to_head_in_wal_mode(db_path):
     engine = open_database(str(db_path))
     assert current_revision(engine) == head_revision()
@@ -35,6 +36,7 @@ def test_reopening_an_existing_database_keeps_its_data(db_path):
     again.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_an_unversioned_database_with_foreign_tables_is_migrated_alongside_them(db_path):
     with sqlite3.connect(db_path) as conn:
         conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
@@ -46,6 +48,7 @@ def test_an_unversioned_database_with_foreign_tables_is_migrated_alongside_them(
     engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_a_database_from_a_newer_version_is_refused_untouched(db_path):
     open_database(str(db_path)).dispose()
     with sqlite3.connect(db_path) as conn:

@@ -1,10 +1,10 @@
 """The sales roll-ups always equal the raw lines (after imports, phone orders, cancellations,
 a customer moving country), and every report equals independent SQL over the raw lines."""
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Connection, Integer, inspect, text
 from sqlmodel import Session
 
 from bench.retail_export import write_export
@@ -17,38 +17,36 @@ from crm_tui.services.orders import place_phone_order
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.operations import OrderItem, cancel_order, place_order
 from tests.conftest import AS_OF
-from tests.import_helpers import SAMPLES, run_import
+from tests.import_helpers import SAMPLES, database_url, query, run_import
 
 SPREAD = (400, 1400)  # minutes between orders: four months or so, so ranges cut months and days
 ANA = StaffMember("ana", "Ana", Role.AGENT, 10, True)
 SUPERVISOR = StaffMember("sue", "Sue", Role.SUPERVISOR, 30, True)
 
 
-def rollup_rows(conn: sqlite3.Connection) -> dict[str, list]:
+def rollup_rows(conn: Connection) -> dict[str, list]:
     rows = {}
     for table in rollups.ALL_TABLES:
-        columns = len(conn.execute(f"PRAGMA table_info({table})").fetchall())
-        order = ", ".join(str(n) for n in range(1, columns + 1))
-        rows[table] = conn.execute(f"SELECT * FROM {table} WHERE NOT ({_all_zero(conn, table)}) ORDER BY {order}"
-                                   ).fetchall()
+        columns = inspect(conn).get_columns(table)
+        key = inspect(conn).get_pk_constraint(table)["constrained_columns"]
+        # Rows the triggers took back to zero are the same as no row.
+        zero = " AND ".join(f"{c['name']} = 0" for c in columns
+                            if isinstance(c["type"], Integer) and c["name"] not in key) or "1 = 0"
+        order = ", ".join(str(n) for n in range(1, len(columns) + 1))
+        rows[table] = [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} WHERE NOT ({zero}) ORDER BY {order}"))]
     return rows
-
-
-def _all_zero(conn, table: str) -> str:
-    """Rows the triggers took back to zero are the same as no row."""
-    columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})") if c[2] == "INTEGER" and c[5] == 0]
-    return " AND ".join(f"{c} = 0" for c in columns) or "0"
 
 
 def assert_rollups_equal_raw(db: str) -> None:
     """What the roll-ups hold, against a rebuild from the raw lines in a transaction that is
     rolled back."""
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(database_url(db))
     with engine.connect() as conn:
-        kept = rollup_rows(conn.connection.driver_connection)
+        kept = rollup_rows(conn)
+        conn.commit()
         transaction = conn.begin()
         rollups.rebuild(conn)
-        rebuilt = rollup_rows(conn.connection.driver_connection)
+        rebuilt = rollup_rows(conn)
         transaction.rollback()
     engine.dispose()
     for table in rollups.ALL_TABLES:
@@ -56,8 +54,7 @@ def assert_rollups_equal_raw(db: str) -> None:
 
 
 def raw(db: str, sql: str, *params):
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, params).fetchall()
+    return query(db, sql, *params)
 
 
 @pytest.fixture
@@ -78,13 +75,14 @@ def triggers(db: str) -> list:
     return raw(db, "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
 
 
+@pytest.mark.sqlite_only
 def test_the_import_and_a_rebuild_put_back_the_triggers_the_schema_defined(db):
     """suspend() keeps each trigger's own SQL and resume() runs it again: no second definition."""
     at_head = triggers(db)
     assert {name for name, _, _ in at_head} >= set(rollups.BULK_TRIGGERS + rollups.MONTH_CUSTOMER_TRIGGERS)
     assert run_import(db, str(SAMPLES / "lines" / "online_retail_sample.csv"))[0] == 0
     assert triggers(db) == at_head
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(database_url(db))
     with engine.connect() as conn:
         with conn.begin():
             rollups.suspend(conn)
@@ -111,7 +109,7 @@ def test_a_second_overlapping_import_keeps_them_equal(imported, tmp_path):
 
 
 def test_phone_orders_cancellations_and_a_move_keep_them_equal(imported):
-    engine = make_engine(f"sqlite:///{imported}")
+    engine = make_engine(database_url(imported))
     with write_session(engine) as session:
         sku = session.execute(__import__("sqlalchemy").text(
             "SELECT sku FROM product WHERE kind = 'product' ORDER BY id LIMIT 1")).scalar()
@@ -136,23 +134,24 @@ def test_phone_orders_cancellations_and_a_move_keep_them_equal(imported):
 
 
 def test_monthly_net_sales_equal_the_lines_of_each_month(imported):
-    with Session(make_engine(f"sqlite:///{imported}")) as session:
+    with Session(make_engine(database_url(imported))) as session:
         period = reports.period_of_data(session)
         rows = reports.monthly(session, period)
-    expected = raw(imported, "SELECT substr(o.placed_at, 1, 7), sum(l.quantity * l.unit_price_cents), "
+    expected = raw(imported, "SELECT substr(CAST(o.placed_at AS TEXT), 1, 7), sum(l.quantity * l.unit_price_cents), "
                              "sum(CASE WHEN l.quantity > 0 THEN l.quantity * l.unit_price_cents ELSE 0 END), "
                              "sum(CASE WHEN l.quantity < 0 THEN l.quantity * l.unit_price_cents ELSE 0 END), "
-                             "sum(max(l.quantity, 0)) FROM order_line l JOIN shop_order o ON o.id = l.order_id "
+                             "sum(CASE WHEN l.quantity > 0 THEN l.quantity ELSE 0 END) FROM order_line l JOIN shop_order o ON o.id = l.order_id "
                              "GROUP BY 1 ORDER BY 1")
     assert [(r.month, r.net_cents, r.gross_cents, r.cancellations_cents, r.units) for r in rows] == expected
     assert any(r.cancellations_cents < 0 for r in rows)
-    orders = raw(imported, "SELECT substr(placed_at, 1, 7), sum(status NOT IN ('cancelled', 'returned')), "
+    orders = raw(imported, "SELECT substr(CAST(placed_at AS TEXT), 1, 7), "
+                           "sum(CASE WHEN status NOT IN ('cancelled', 'returned') THEN 1 ELSE 0 END), "
                            "count(DISTINCT CASE WHEN status NOT IN ('cancelled', 'returned') THEN customer_id END) "
                            "FROM shop_order GROUP BY 1 ORDER BY 1")
     assert [(r.month, r.orders, r.customers) for r in rows] == orders
-    first = raw(imported, "SELECT m, count(*) FROM (SELECT customer_id, min(substr(placed_at, 1, 7)) AS m "
+    first = raw(imported, "SELECT m, count(*) FROM (SELECT customer_id, min(substr(CAST(placed_at AS TEXT), 1, 7)) AS m "
                           "FROM shop_order WHERE customer_id IS NOT NULL AND status NOT IN ('cancelled', 'returned') "
-                          "GROUP BY 1) GROUP BY 1 ORDER BY 1")
+                          "GROUP BY 1) AS firsts GROUP BY 1 ORDER BY 1")
     assert [(r.month, r.new_customers) for r in rows if r.new_customers] == first
 
 
@@ -161,7 +160,7 @@ def test_monthly_net_sales_equal_the_lines_of_each_month(imported):
 def test_top_lists_over_any_range_equal_the_lines(imported, cut, bounded, monkeypatch):
     if bounded:  # the search that stops at the lifetime bound, used for long ranges
         monkeypatch.setattr(reports, "SHORT_RANGE_DAYS", -1)
-    with Session(make_engine(f"sqlite:///{imported}")) as session:
+    with Session(make_engine(database_url(imported))) as session:
         whole = reports.period_of_data(session)
         period = reports.Period(whole.first + timedelta(days=cut[0]), whole.last - timedelta(days=cut[1]))
         assert (period.last - period.first).days > 60 and period.split()[1] is not None

@@ -7,6 +7,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from crm_tui.db import make_engine, read_session, run_read, run_write, write_session
@@ -158,3 +159,18 @@ def race_mixed(url: str) -> list:
 
 def _mixed_agent(url: str, login: str, barrier, results) -> None:
     (rescheduler if login in ("agent0", "agent1", "agent2") else row_picker)(url, login, barrier, results)
+
+
+@pytest.mark.postgresql_only
+def test_thirty_two_agents_on_postgresql_never_claim_twice_lose_none_and_never_fail_on_a_lock(engine):
+    """FOR UPDATE SKIP LOCKED: 32 agents side by side, none waits on another's claim."""
+    callbacks, agents = 20_000, 32
+    fill_queue(engine, callbacks)
+    outcomes = race(agent, [(str(engine.url), f"agent{n}") for n in range(agents)], agents, timeout=600)
+    handled = [cid for _, ids in outcomes for cid in ids]
+    assert len(handled) == len(set(handled)) == callbacks
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).where(CallbackRequest.status != "done")) == 0
+        attempts = session.execute(select(CallbackAttempt.callback_id, func.count()).group_by(
+            CallbackAttempt.callback_id)).all()
+    assert len(attempts) == callbacks and {n for _, n in attempts} == {1}

@@ -6,6 +6,9 @@ Revises: 0004
 Frozen: the tables, triggers and first fill as they were at this revision, written out here and
 importing nothing from crm_tui (the live code changes; what this revision did must not). The
 roll-ups are SQLite's (WITHOUT ROWID tables, SQLite triggers).
+
+On PostgreSQL only the tables and indexes are made here: 0010 adds PostgreSQL's own triggers
+and fills the roll-ups (no PostgreSQL database ever reached this revision before 0010 existed).
 """
 from alembic import op
 
@@ -186,11 +189,14 @@ TRIGGERS = {
 
 
 def upgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
     for statement in TABLES.values():
-        op.execute(statement)
+        op.execute(statement if sqlite else statement.replace(" WITHOUT ROWID", ""))
     for statement in INDEXES:
         op.execute(statement)
     op.create_index('ix_shop_order_taken_by', 'shop_order', ['taken_by'], unique=False)
+    if not sqlite:
+        return
     for statement in FILL:
         op.execute(statement)
     for statement in TRIGGERS.values():
@@ -198,7 +204,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in TRIGGERS:
+    for name in TRIGGERS if op.get_bind().dialect.name == "sqlite" else ():
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_index('ix_shop_order_taken_by', table_name='shop_order')
     for name in TABLES:

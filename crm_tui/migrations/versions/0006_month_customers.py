@@ -5,6 +5,9 @@ Revises: 0005
 
 Frozen: the table, index, triggers and first count as they were at this revision, importing
 nothing from crm_tui.
+
+On PostgreSQL only the tables and indexes are made here: 0010 adds PostgreSQL's own triggers
+and fills the roll-ups (no PostgreSQL database ever reached this revision before 0010 existed).
 """
 from alembic import op
 
@@ -50,15 +53,18 @@ TRIGGERS = {
 
 
 def upgrade() -> None:
-    op.execute(TABLE)
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.execute(TABLE if sqlite else TABLE.replace(" WITHOUT ROWID", ""))
     op.execute(INDEX)
+    if not sqlite:
+        return
     op.execute(FILL)
     for statement in TRIGGERS.values():
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for name in TRIGGERS:
+    for name in TRIGGERS if op.get_bind().dialect.name == "sqlite" else ():
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.execute("DROP INDEX IF EXISTS ix_sales_customer_month_customer")
     op.drop_table('sales_month_customers')

@@ -5,6 +5,9 @@ Revision ID: 0009
 Revises: 0008
 
 Frozen: its own DDL, importing nothing from crm_tui.
+
+On PostgreSQL only the tables and indexes are made here: 0010 adds PostgreSQL's own triggers
+and fills the roll-ups (no PostgreSQL database ever reached this revision before 0010 existed).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -128,9 +131,10 @@ def upgrade() -> None:
 
     # Satisfaction scores and complaints per UTC day (score 0: a complaint without a score), kept
     # by triggers on every call and contact recorded; backfilled from those already there.
+    sqlite = op.get_bind().dialect.name == "sqlite"
     op.execute("CREATE TABLE service_day (day TEXT NOT NULL, score INTEGER NOT NULL, said INTEGER NOT NULL, "
-               "complaints INTEGER NOT NULL, PRIMARY KEY (day, score)) WITHOUT ROWID")
-    for table in ('callback_attempt', 'service_contact'):
+               "complaints INTEGER NOT NULL, PRIMARY KEY (day, score))" + (" WITHOUT ROWID" if sqlite else ""))
+    for table in () if not sqlite else ('callback_attempt', 'service_contact'):
         op.execute(
             f"INSERT INTO service_day SELECT substr(ended_at, 1, 10), coalesce(satisfaction, 0), count(*), "
             f"sum(coalesce(feedback_kind = 'complaint', 0)) FROM {table} WHERE satisfaction IS NOT NULL "
@@ -145,7 +149,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ('callback_attempt', 'service_contact'):
+    for table in ('callback_attempt', 'service_contact') if op.get_bind().dialect.name == "sqlite" else ():
         op.execute(f'DROP TRIGGER service_day_{table}')
     op.execute('DROP TABLE service_day')
     for name, table in (('ix_order_reversal_placed', 'shop_order'), ('ix_service_contact_lost', 'service_contact'),
