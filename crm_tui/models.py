@@ -43,7 +43,8 @@ class AccessEntry(SQLModel, table=True):
     """Who looked at or exported one customer's data: a card or call opened, an export."""
 
     __tablename__ = "access_entry"
-    __table_args__ = (Index("ix_access_customer", "customer_id", "at"),)
+    # No RETURNING on insert: on PostgreSQL agents may add to the log but not read it.
+    __table_args__ = (Index("ix_access_customer", "customer_id", "at"), {"implicit_returning": False})
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime)

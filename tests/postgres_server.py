@@ -82,11 +82,15 @@ class Server:
 
     def make_template(self) -> None:
         """The schema at head, once: every test's database is a copy of it."""
+        from crm_tui import postgres_roles
         from crm_tui.db import open_database
 
         with self.admin() as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
-        open_database(self.url(TEMPLATE)).dispose()
+        engine = open_database(self.url(TEMPLATE))
+        with engine.begin() as conn:
+            postgres_roles.setup(conn)
+        engine.dispose()
 
     def fresh_database(self) -> str:
         name = f"test_{next(self._databases)}"

@@ -26,7 +26,8 @@ def staff_add(
 ) -> None:
     """Register a staff member. The first one: only the database file's owner (or root), as
     supervisor or ops. Afterwards: supervisors and ops, up to their own role and discount cap."""
-    from crm_tui.db import owned_by_this_user
+    from crm_tui import postgres_roles
+    from crm_tui.db import owned_by_this_user, sqlite_file
     from crm_tui.services.policy import NotAllowed
     from crm_tui.services.staff import NotStaff, StaffError, active_staff, add_staff, has_staff
 
@@ -45,8 +46,10 @@ def staff_add(
             if has_staff(session):
                 raise
             acting = None  # the first member: the file's owner decides
+        owner = owned_by_this_user(command.url) if sqlite_file(command.url) else \
+            postgres_roles.owns_database(session.connection())
         return add_staff(session, login, role, display_name=name, discount_cap=discount_cap, acting=acting,
-                         acting_login=me, owns_database=owned_by_this_user(command.url))
+                         acting_login=me, owns_database=owner)
     try:
         member = command.write(add)
     except (StaffError, NotAllowed) as exc:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
 from crm_tui.db import begin_write
@@ -73,6 +74,12 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
                 limit *= 4
                 continue
             return None
+        if session.get_bind().dialect.name == "postgresql":
+            free = _first_unlocked(session, staff, [c.callback_id for c in candidates], now)
+            if free is not None and _try_claim(session, staff, free, now, settings):
+                return next(c for c in candidates if c.callback_id == free)
+            limit = min(limit * 2, 1000)  # every candidate taken or being taken: look further down
+            continue
         for candidate in candidates:
             if _try_claim(session, staff, candidate.callback_id, now, settings):
                 return candidate
@@ -98,6 +105,16 @@ def renew_claim(session: Session, staff: StaffMember, callback_id: int, now: dat
                col(CallbackRequest.claimed_by) == staff.login)
         .values(claimed_until=now + timedelta(minutes=settings.claim_minutes))
         .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def _first_unlocked(session: Session, staff: StaffMember, ids: list[int], now: datetime) -> int | None:
+    """PostgreSQL: the first of the candidates, in queue order, that is still open and that no
+    other transaction holds, locked for this one; one statement however many agents race."""
+    return session.scalar(
+        select(col(CallbackRequest.id))
+        .where(col(CallbackRequest.id).in_(ids), open_condition(now, False, staff.login))
+        .order_by(func.array_position(postgresql.array(ids), col(CallbackRequest.id)))
+        .limit(1).with_for_update(skip_locked=True))
 
 
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,

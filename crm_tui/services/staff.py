@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
+from crm_tui import postgres_roles
 from crm_tui.models import DEFAULT_DISCOUNT_CAP, Role, Staff
 from crm_tui.services.audit import FieldChange, record_changes
 from crm_tui.services.policy import Action, require
@@ -87,10 +89,28 @@ def add_staff(
     staff = Staff(login=login, display_name=display_name or login, role=role, discount_cap_percent=cap)
     session.add(staff)
     session.flush()
+    _on_server(session, lambda conn: postgres_roles.grant_login(conn, login, role), login)
     record_changes(session, acting_login, "staff", stored_id(staff), [
         FieldChange("role", None, staff.role), FieldChange("discount_cap_percent", None, cap),
     ], reason="staff added")
     return _plain(staff)
+
+
+def _on_server(session: Session, change, login: str) -> None:
+    """PostgreSQL: the staff member is a login role the server authenticates; change it with the
+    staff row, in the same transaction."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    if not postgres_roles.is_set_up(conn):
+        raise StaffError("this PostgreSQL database has no crm-tui roles yet: its owner runs `crm-tui pg setup` first")
+    try:
+        with conn.begin_nested():
+            change(conn)
+    except DBAPIError as exc:
+        raise StaffError(f"PostgreSQL refused to change the login role {login!r} ({str(exc.orig).strip()}); the "
+                         "database's owner can: `crm-tui staff add` run as the owner, or CREATE ROLE and GRANT "
+                         "crm_agent, crm_supervisor or crm_ops by hand (see README)") from None
 
 
 def has_staff(session: Session) -> bool:
@@ -119,6 +139,7 @@ def disable_staff(session: Session, login: str, *, acting: StaffMember) -> Staff
                        reason="staff disabled")
     staff.active = False
     session.flush()
+    _on_server(session, lambda conn: postgres_roles.set_login_enabled(conn, login, False), login)
     return _plain(staff)
 
 
@@ -132,6 +153,7 @@ def enable_staff(session: Session, login: str, *, acting: StaffMember) -> StaffM
                        reason="staff enabled")
     staff.active = True
     session.flush()
+    _on_server(session, lambda conn: postgres_roles.set_login_enabled(conn, login, True), login)
     return _plain(staff)
 
 
