@@ -4,8 +4,9 @@ One box: name parts in any order (accent- and case-insensitive), e-mail, custome
 order number, phone fragments in any format. When nothing matches, names are matched with
 typo tolerance and ranked below exact hits.
 
-Dialect-specific SQL lives here: SQLite searches its FTS5 index (kept in step with customer
-by triggers, migration 0002); other databases fall back to indexed prefix lookups and LIKE.
+Dialect-specific SQL lives here: SQLite searches its FTS5 indexes (kept in step with customer
+by triggers, migration 0002); PostgreSQL its expression indexes of the same tokens (tsvector
+prefixes with accents folded, and pg_trgm trigrams for typos, migration 0011).
 """
 
 import re
@@ -14,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
 from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
@@ -68,8 +69,10 @@ def search_customers(session: Session, query: str, limit: int = LIMIT) -> list[C
     words = [fold(w) for w in _WORDS.findall(query)]
     if words:
         add(_by_words(session, words, sqlite, limit), 2)
-        if not ranked and sqlite:
-            add(_by_words(session, _corrected(session, words), sqlite, limit, any_word=True), 3)
+        if not ranked:
+            similar = _by_words(session, _corrected(session, words), sqlite, limit, any_word=True) if sqlite \
+                else _pg_similar_names(session, words, limit)
+            add(similar, 3)
     return _hits(session, ranked, " ".join(words))
 
 
@@ -125,8 +128,8 @@ def _by_phone(session: Session, digits: str, sqlite: bool, limit: int) -> list[i
         match = " OR ".join(f'phones:"{p}"*' for p in prefixes)
         return list(session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
                                          "LIMIT :n"), {"m": match, "n": limit}))
-    clauses = [col(Customer.phone).like(f"%{p}%") for p in prefixes]
-    return list(session.scalars(select(col(Customer.id)).where(or_(*clauses)).limit(limit)))
+    return list(session.scalars(text("SELECT id FROM customer WHERE crm_phone_tokens(phone) @@ "
+                                     "to_tsquery('simple', :q) LIMIT :n"), {"q": _pg_prefixes(prefixes, "|"), "n": limit}))
 
 
 def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_word: bool = False,
@@ -144,9 +147,35 @@ def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_
             found += session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
                                           "LIMIT :n"), {"m": f"contact: ({match})", "n": limit - len(found)})
         return found
-    name = func.lower(col(Customer.first_name) + " " + col(Customer.last_name) + " "
-                      + func.coalesce(col(Customer.email), ""))
-    return list(session.scalars(select(col(Customer.id)).where(*[name.like(f"%{w}%") for w in words]).limit(limit)))
+    query = {"q": _pg_prefixes(words, "&"), "n": limit}
+    found = list(session.scalars(text("SELECT id FROM customer WHERE crm_name_tokens(first_name, last_name) @@ "
+                                      "to_tsquery('simple', :q) LIMIT :n"), query))
+    if both_indexes or len(found) < limit:
+        found += session.scalars(text("SELECT id FROM customer WHERE crm_contact_tokens(email, customer_number) @@ "
+                                      "to_tsquery('simple', :q) LIMIT :n"), query | {"n": limit - len(found)})
+    return found
+
+
+def _pg_prefixes(words: list[str], joiner: str) -> str:
+    """A tsquery of token prefixes: words split where the index splits them (any non-alphanumeric)."""
+    parts = [part for word in words for part in re.split(r"[\W_]+", word) if part]
+    return f" {joiner} ".join(f"'{part}':*" for part in parts) or "''"
+
+
+SIMILAR_WORDS = "0.5"  # pg_trgm's word similarity: 'escrba' finds 'escriba', 'garcya' 'garcia'
+
+
+def _pg_similar_names(session: Session, words: list[str], limit: int) -> list[int]:
+    """Names holding a word like one of the words typed (3 letters or more), most alike first."""
+    words = [w for w in words if len(w) >= 3][:5]
+    if not words:
+        return []
+    session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"), {"t": SIMILAR_WORDS})
+    params = {f"w{n}": w for n, w in enumerate(words)} | {"n": limit}
+    alike = " OR ".join(f":w{n} <% crm_name(first_name, last_name)" for n in range(len(words)))
+    score = " + ".join(f"word_similarity(:w{n}, crm_name(first_name, last_name))" for n in range(len(words)))
+    return list(session.scalars(text(f"SELECT id FROM customer WHERE {alike} ORDER BY {score} DESC, id LIMIT :n"),
+                                params))
 
 
 # The names' vocabulary, read once a minute at most (reading it walks the whole FTS index:

@@ -38,3 +38,28 @@ def test_a_capped_list_says_how_many_there_are_in_all(engine):
         assert count_matches(session, "garcia") == LIMIT + 28
         assert count_matches(session, "garcia perez") == LIMIT + 27
         assert count_matches(session, "nobody") == 0
+
+
+def test_one_box_finds_by_any_part_on_either_engine(catalogue):
+    """Accents and case folded, name parts in any order and as prefixes, e-mail parts, phone
+    fragments in any format, customer and order numbers, typos: the same on SQLite and PostgreSQL."""
+    from crm_tui.shop.operations import OrderItem, place_order
+
+    with write_session(catalogue) as session:
+        jose = register_customer(session, REGISTRATION | {"first_name": "José María", "last_name": "Núñez-Oñate",
+                                                          "email": "jm.nunez@correo.example", "phone": "612 34 56 78"},
+                                 now=AS_OF)
+        other = register_customer(session, REGISTRATION | {"first_name": "Ana", "last_name": "Nuño",
+                                                           "email": "ana@example.com", "phone": "699 000 111"},
+                                  now=AS_OF)
+        order = place_order(session, jose.id, [OrderItem("MUG-RED", 1)], now=AS_OF)
+        found = {query: [h.customer_id for h in search_customers(session, query)] for query in (
+            "jose maria", "NUÑEZ jose", "oñate", "nun jo", "jm.nunez", "correo", "612 34", "+34 612 345 678",
+            "0034612345678", "5678", jose.customer_number, order.number, "josé nuñes", "nobody")}
+        fuzzy = {query: [h.fuzzy for h in search_customers(session, query)] for query in ("jose nunes", "oñat")}
+    for query in ("jose maria", "NUÑEZ jose", "oñate", "nun jo", "jm.nunez", "correo", "612 34", "+34 612 345 678",
+                  "0034612345678", "5678", jose.customer_number, order.number):
+        assert found[query][:1] == [jose.id], query
+    assert other.id not in found["nun jo"]
+    assert found["josé nuñes"][:1] == [jose.id] and found["nobody"] == []
+    assert fuzzy["jose nunes"][:1] == [True] and fuzzy["oñat"] == [False]
