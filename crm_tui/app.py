@@ -13,6 +13,7 @@ from crm_tui.db import describe_database, open_database, readable_by_others, ref
 from crm_tui.i18n import Localizer
 from crm_tui.identity import console_login
 from crm_tui.models import Role
+from crm_tui.services.change_feed import ChangeFeed
 from crm_tui.services.database_facts import is_demo
 from crm_tui.services.policy import Action, NotAllowed, require
 from crm_tui.services.staff import NotStaff, active_staff
@@ -60,6 +61,10 @@ class CrmApp(App):
         self.push_screen(HomeScreen(self.context))
         if self.startup_warning:
             self.notify(self.startup_warning, severity="warning", timeout=20, markup=False)
+
+    def on_unmount(self) -> None:
+        if self.context.changes is not None:
+            self.context.changes.close()
 
     def action_go_home(self) -> None:
         """Back to the search box, whatever is open (the stack is: default, home, ...)."""
@@ -109,6 +114,6 @@ def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
         engine.dispose()
         raise ConsoleRefused(str(exc)) from None
     app = CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue,
-                                service, clock))
+                                service, clock, ChangeFeed(engine)))
     app.startup_warning = readable_by_others(str(engine.url))
     return app

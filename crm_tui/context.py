@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from crm_tui.db import DatabaseError, WriteFailed, failure_kind, run_read, run_write
 from crm_tui.i18n import Localizer
+from crm_tui.services.change_feed import ChangeFeed
 from crm_tui.services.policy import Action, may
 from crm_tui.services.privacy import record_access
 from crm_tui.services.staff import StaffMember, active_staff
@@ -33,9 +34,15 @@ class ConsoleContext:
     queue: QueueSettings = QueueSettings()
     service: ServiceSettings = ServiceSettings()
     clock: Callable[[], datetime] = field(default=utc_now)
+    changes: ChangeFeed | None = None
 
     def now(self) -> datetime:
         return self.clock()
+
+    def watch(self, topic: str, changed: Callable[[], None]) -> Callable[[], None] | None:
+        """Have the database push changes to `topic` ("queue", "inbox"): `changed` is called in
+        another thread (post a message from it). None when this database cannot push: poll."""
+        return self.changes.subscribe(topic, changed) if self.changes is not None else None
 
     def log_access(self, customer_id: int, what: str) -> None:
         """The access log: this staff member opened this customer's data (a card, a call)."""

@@ -2,8 +2,11 @@
 customer navigation (summary, phone order, offers), and a worker that fails told to the agent
 in one sentence, in their language, never swallowed."""
 
+from collections.abc import Callable
 from typing import ClassVar
 
+from textual import on
+from textual.message import Message
 from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.worker import Worker, WorkerState
 
@@ -99,6 +102,33 @@ class ConsoleScreen(ReportsFailures, Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    class Changed(Message):
+        """The database pushed a change to what this screen shows."""
+
+    def keep_live(self, topic: str, on_change: Callable[[], object], poll: Callable[[], object] | None = None,
+                  seconds: float = 1.0) -> None:
+        """Reload when `topic` changes: pushed by the database where it can (PostgreSQL's
+        LISTEN/NOTIFY: on_change runs at once), else `poll` every `seconds` (SQLite)."""
+        self._on_change = on_change
+        unwatch = self.context.watch(topic, lambda: self.post_message(self.Changed()))
+        if unwatch is None:
+            if poll is not None:
+                self.set_interval(seconds, poll)
+        else:
+            self._unwatch = unwatch
+
+    _unwatch: Callable[[], None] | None = None
+    _on_change: Callable[[], object] | None = None
+
+    @on(Changed)
+    def _pushed_change(self) -> None:
+        if self._on_change is not None:
+            self._on_change()
+
+    def on_unmount(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
 
 
 class ConsoleModal(ReportsFailures, ModalScreen[ScreenResultType]):

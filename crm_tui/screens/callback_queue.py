@@ -72,7 +72,7 @@ class CallbackQueueScreen(ConsoleScreen):
             if self.wide or narrow:
                 table.add_column(label, width=wide if self.wide else narrow)
         self.load_queue()
-        self.set_interval(POLL_SECONDS, self.poll_changes)
+        self.keep_live("queue", self.load_queue, self.poll_changes, POLL_SECONDS)
 
     # --- the queue, live -----------------------------------------------------------------------
 

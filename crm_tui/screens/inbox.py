@@ -73,7 +73,7 @@ class InboxScreen(ConsoleScreen):
             if wide or narrow_width:
                 table.add_column(label, width=wide_width if wide else narrow_width)
         self.load()
-        self.set_interval(POLL_SECONDS, self.poll)
+        self.keep_live("inbox", self.load, self.poll, POLL_SECONDS)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="inbox")
     def load(self) -> None:

@@ -80,7 +80,10 @@ class QueueSupervisionScreen(ConsoleScreen):
         self.query_one("#held", DataTable).add_columns(tr("Customer"), tr("Phone"), tr("Waiting"), tr("Held by"),
                                                        tr("Attempts"), tr("Note"))
         self.load()
+        # The figures move with the clock too (waiting times): reloaded every few seconds, and at
+        # once when the database pushes a change to the queue.
         self.set_interval(REFRESH_SECONDS, self.load)
+        self.keep_live("queue", self.load)
         self.query_one("#held").focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="figures")
