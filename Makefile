@@ -6,7 +6,7 @@ DEMO_DB ?= var/demo.db
 DEMO_CUSTOMERS ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint clean faketime
+.PHONY: run test demo bench lint clean faketime postgresql
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,15 @@ demo: $(STAMP)
 	mkdir -p $(dir $(DEMO_DB))
 	$(BIN)/crm-tui demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS) --force
 
-test: $(STAMP) faketime
+test: $(STAMP) faketime postgresql
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	# plotext lays out chart labels in set order: a fixed hash seed keeps dashboard snapshots exact.
 	PYTHONHASHSEED=0 $(BIN)/pytest -q -n 2 --dist loadgroup
+	# The same services, CLI and races on PostgreSQL 15: each test process starts its own server.
+	$(BIN)/pytest -q -n 2 -p no:cacheprovider --engine postgresql tests/core tests/cli
+	$(BIN)/pytest -q -p no:cacheprovider --engine postgresql tests/integration
 	# Time is an input: the console, the CLI and the services pass again with the date a year ahead.
 	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONHASHSEED=0 faketime -f '+365d' $(BIN)/pytest -q -n 2 -p no:cacheprovider \
 		tests/ui tests/cli tests/core/test_customer_summary.py tests/core/test_marketing.py
@@ -41,6 +44,12 @@ test: $(STAMP) faketime
 faketime:
 	@command -v faketime >/dev/null || { apt-get update -qq && apt-get install -y -qq faketime; } \
 		|| { echo "make test needs faketime: apt-get install faketime (as root)"; exit 1; }
+
+# PostgreSQL 15's server binaries (the tests start private servers; nothing is left running).
+postgresql:
+	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; } \
+		|| { echo "make test needs PostgreSQL 15: apt-get install postgresql-15 (as root)"; exit 1; }
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'

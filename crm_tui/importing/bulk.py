@@ -1,7 +1,9 @@
 """The bulk writer: every row an import writes goes through here, never through ORM objects.
 
-One place per dialect: SQLite uses the driver's executemany; PostgreSQL uses executemany
-with ON CONFLICT now, and is where COPY (through a staging table) can follow.
+One place per dialect: SQLite uses the driver's executemany (INSERT OR IGNORE where a row may
+already be there); PostgreSQL streams rows with COPY, straight into the table, or, where a row
+may already be there, into a staging table first and then one set-based INSERT ... ON CONFLICT
+DO NOTHING (COPY itself cannot skip a conflict).
 """
 
 from collections.abc import Callable, Sequence
@@ -29,21 +31,36 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list
     if not rows:
         return 0
     names = ", ".join(columns)
-    if conn.dialect.name == "sqlite":
-        marks = ", ".join("?" * len(columns))
-        verb = "INSERT OR IGNORE" if skip_conflicts else "INSERT"
-        sql = f"{verb} INTO {table} ({names}) VALUES ({marks})"
-    else:
-        marks = ", ".join(["%s"] * len(columns))
-        conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
-        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}"
+    if conn.dialect.name == "postgresql":
+        return _copy(conn, table, names, rows, skip_conflicts)
+    marks = ", ".join("?" * len(columns))
+    verb = "INSERT OR IGNORE" if skip_conflicts else "INSERT"
     cursor = driver_connection(conn).cursor()
     try:
-        cursor.executemany(sql, rows)
+        cursor.executemany(f"{verb} INTO {table} ({names}) VALUES ({marks})", rows)
         written = cursor.rowcount
     finally:
         cursor.close()
     return written if written is not None and written >= 0 else len(rows)
+
+
+def _copy(conn: Connection, table: str, names: str, rows: list[tuple], skip_conflicts: bool) -> int:
+    driver = driver_connection(conn)
+    target = table
+    if skip_conflicts:
+        target = f"crm_stage_{table}"
+        # Column types as the table's, no constraints; emptied at commit, kept for the next batch.
+        driver.execute(f"CREATE TEMP TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS AS "
+                       f"SELECT {names} FROM {table} WITH NO DATA")
+        driver.execute(f"TRUNCATE {target}")
+    with driver.cursor() as cursor:
+        with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        if not skip_conflicts:
+            return len(rows)
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target} ON CONFLICT DO NOTHING")
+        return cursor.rowcount
 
 
 def next_id(conn: Connection, table: str) -> int:

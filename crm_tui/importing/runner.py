@@ -116,8 +116,7 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                 driver_connection(conn).execute("PRAGMA temp_store=MEMORY")
             transaction = conn.begin()
             try:
-                if sqlite:
-                    rollups.suspend(conn)  # rebuilt set-based below, for the months touched
+                rollups.suspend(conn)  # rebuilt set-based below, for the months touched
                 writes = Writes(conn, summary.count_lines)
                 if reader is not None:
                     counts = reader.run(writes, summary, rejects, options.shop_zone, progress)
@@ -127,10 +126,9 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                     writer.finish()
                     counts = writer.counts
                 fix_sequences(conn, ("product", "customer", "shop_order"))
-                if sqlite:
-                    if (touched := writes.touched_days()) is not None:
-                        rollups.rebuild(conn, *touched)
-                    rollups.resume(conn)
+                if (touched := writes.touched_days()) is not None:
+                    rollups.rebuild(conn, *touched)
+                rollups.resume(conn)
                 _copy_counts(counts, summary)
                 if options.dry_run or (options.strict and summary.rejected):
                     transaction.rollback()

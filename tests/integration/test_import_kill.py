@@ -13,7 +13,7 @@ import pytest
 
 from bench.retail_export import write_export
 from crm_tui.settings import os_login
-from tests.import_helpers import add_ops, scalar, table_counts
+from tests.import_helpers import add_ops, query, scalar, table_counts
 
 LINES = 300_000
 
@@ -24,7 +24,12 @@ def big_export(tmp_path_factory) -> Path:
 
 
 def import_holds_the_write_lock(db: str) -> bool:
-    """True while another process holds SQLite's write lock, i.e. its import is mid-transaction."""
+    """True while another process holds SQLite's write lock (PostgreSQL: a write lock on the order
+    tables), i.e. its import is mid-transaction."""
+    if "://" in db:
+        return query(db, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE "
+                         "c.relname IN ('shop_order', 'order_line') AND l.mode = 'RowExclusiveLock' "
+                         "AND l.pid <> pg_backend_pid()")[0][0] > 0
     conn = sqlite3.connect(db, timeout=0, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -38,9 +43,10 @@ def import_holds_the_write_lock(db: str) -> bool:
 
 
 @pytest.mark.parametrize("delay", [0.2, 1.5])
-def test_kill_9_mid_import_changes_nothing_and_a_rerun_completes(tmp_path, big_export, monkeypatch, delay):
-    db = str(tmp_path / "shop.db")
-    add_ops(db, os_login())  # the import runs in a process of its own, as this machine's login
+def test_kill_9_mid_import_changes_nothing_and_a_rerun_completes(db_path, big_export, monkeypatch, delay):
+    db = str(db_path)
+    # The import runs in a process of its own: as this machine's login (PostgreSQL: the role it connects as).
+    add_ops(db, os_login() if "://" not in db else "postgres")
     before = table_counts(db)
     env = os.environ
     command = [sys.executable, "-m", "crm_tui", "import", str(big_export), "--db", db, "--json"]
