@@ -59,7 +59,8 @@ def demo(
         "--as-of", help="The demo's 'now' in UTC (default: the current minute).")] = None,
 ) -> None:
     """Build a realistic demo shop database and register you as its supervisor."""
-    from crm_tui.db import owned_by_this_user
+    from crm_tui import identity
+    from crm_tui.db import is_sqlite, owned_by_this_user
     from crm_tui.services.demo_shop import DatabaseExists, make_demo_shop
 
     started = time.perf_counter()
@@ -67,7 +68,8 @@ def demo(
         as_of = as_of.replace(tzinfo=timezone.utc)
     try:
         url = database(ctx).url
-        result = make_demo_shop(url, customers=customers, seed=seed, force=force, login=config.os_login(),
+        login = config.os_login() if is_sqlite(url) else identity.database_login(database(ctx).engine(migrate=False))
+        result = make_demo_shop(url, customers=customers, seed=seed, force=force, login=login,
                                 owns_target=owned_by_this_user(url), as_of=as_of,
                                 progress=lambda msg: err.print(literal(f"  {msg}")))
     except (DatabaseExists, DatabaseError) as exc:

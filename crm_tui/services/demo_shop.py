@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
-from crm_tui import rollups
+from crm_tui import postgres_roles, rollups
 from crm_tui.db import create_private_file, lock_timeout_ms, make_engine, run_read, run_write, sqlite_file
 from crm_tui.migrations.runner import upgrade_to_head
 from crm_tui.models import DatabaseFact, Role
@@ -122,6 +122,10 @@ def create_demo_database(engine: Engine, *, customers: int, seed: int, login: st
         summary = build_demo(conn, customers=customers, seed=seed, as_of=as_of, progress=progress)
         rollups.rebuild(conn)
         rollups.resume(conn)
+
+    if engine.dialect.name == "postgresql":  # the demo's builder owns it: its roles are enforced at once
+        with engine.begin() as conn:
+            postgres_roles.setup(conn)
 
     def register_staff(session: Session) -> None:
         session.merge(DatabaseFact(name=DEMO_FACT, value="yes"))
