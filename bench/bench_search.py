@@ -43,9 +43,9 @@ def database() -> Path:
     return path
 
 
-def queries(session: Session, rng: random.Random) -> dict[str, list[str]]:
-    people = session.execute(text("SELECT first_name, last_name, phone FROM customer WHERE id IN "
-                                  "(SELECT abs(random()) % :n + 1 FROM customer LIMIT 400)"), {"n": CUSTOMERS}).all()
+def queries(session: Session, rng: random.Random, customers: int = CUSTOMERS) -> dict[str, list[str]]:
+    ids = ", ".join(str(rng.randint(1, customers)) for _ in range(400))
+    people = session.execute(text(f"SELECT first_name, last_name, phone FROM customer WHERE id IN ({ids})")).all()
     rng.shuffle(people)
     kinds: dict[str, list[str]] = {"prefix 1-4 letters": [], "full name": [], "phone fragment": [],
                                    "order number": [], "customer number": [], "typo": []}
@@ -56,7 +56,7 @@ def queries(session: Session, rng: random.Random) -> dict[str, list[str]]:
         national = phone[3:] if phone.startswith("+34") else "0" + phone[3:]
         kinds["phone fragment"].append(rng.choice([phone[-4:], phone[-6:], f"{national[:3]} {national[3:6]}", phone]))
         kinds["order number"].append(f"WO{rng.randint(1, 300_000):08d}")
-        kinds["customer number"].append(f"CU{rng.randint(1, CUSTOMERS):07d}")
+        kinds["customer number"].append(f"CU{rng.randint(1, customers):07d}")
         i = rng.randrange(1, len(surname)) if len(surname) > 2 else 1
         kinds["typo"].append(surname[:i] + rng.choice("xyzq") + surname[i + 1:])
     return kinds
