@@ -76,9 +76,10 @@ def _statements(conn: Connection) -> list[str]:
         # Supervisors and ops run the shop's data: imports, refreshes, staff, privacy.
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(tables)} TO {managers}",
         f"GRANT SELECT ON {', '.join(t for t in tables if t not in AGENT_UNREADABLE)} TO crm_agent",
-        # Who may put staff in a group (crm-tui staff add): supervisors agents, ops both.
-        "GRANT crm_agent TO crm_supervisor WITH ADMIN OPTION",
-        "GRANT crm_agent, crm_supervisor TO crm_ops WITH ADMIN OPTION",
+        # Who may put staff in a group (crm-tui staff add), by rank (agent < ops < supervisor):
+        # ops add agents, supervisors agents and ops; a supervisor is added by the owner.
+        "GRANT crm_agent TO crm_ops WITH ADMIN OPTION",
+        "GRANT crm_agent, crm_ops TO crm_supervisor WITH ADMIN OPTION",
     ]
     statements += [f"GRANT {what} ON {table} TO crm_agent" for table, what in (AGENT_WRITES | AGENT_INSERT_ONLY).items()]
     # The roll-ups are kept by triggers whoever writes an order: they write as the owner.
@@ -159,7 +160,7 @@ def quoted(conn: Connection, login: str) -> str:
 def grant_login(conn: Connection, login: str, role: Role) -> None:
     """The staff member's login role in their group (and no other), made if missing. Making a
     role takes CREATEROLE (the owner, or a superuser); granting the group takes ADMIN OPTION on
-    it, which setup gives supervisors for agents and ops for agents and supervisors."""
+    it, which setup gives ops for agents and supervisors for agents and ops."""
     name = quoted(conn, login)
     if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}).first() is None:
         conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN")
