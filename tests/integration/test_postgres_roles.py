@@ -124,3 +124,21 @@ def test_an_agent_login_does_the_agents_work_through_the_services(shop):
         assert order.total_cents == 2 * 450 * 90 // 100
     finally:
         engine.dispose()
+
+
+def test_a_supervisor_puts_a_login_the_owner_made_in_the_agents_group(shop):
+    url, *_ = shop
+    with connect(url, "postgres") as owner:
+        owner.execute("DROP ROLE IF EXISTS bob")
+        owner.execute("DROP ROLE IF EXISTS carl")
+        owner.execute("CREATE ROLE bob LOGIN")
+    added = runner.invoke(app, ["staff", "add", "bob", "--role", "agent", "--db", as_login(url, "sue")])
+    assert added.exit_code == 0, added.output
+    with connect(url, "bob") as bob:
+        assert bob.execute("SELECT pg_has_role('bob', 'crm_agent', 'MEMBER'), "
+                           "pg_has_role('bob', 'crm_supervisor', 'MEMBER')").fetchone() == (True, False)
+    refused_add = runner.invoke(app, ["staff", "add", "carl", "--role", "agent", "--db", as_login(url, "sue")])
+    assert refused_add.exit_code != 0 and "CREATE ROLE" in refused_add.output
+    assert len(refused_add.output.strip().splitlines()) <= 3  # one sentence, wrapped
+    with connect(url, "postgres") as owner:  # nothing half-done: no staff row without its login
+        assert owner.execute("SELECT count(*) FROM staff WHERE login = 'carl'").fetchone() == (0,)
