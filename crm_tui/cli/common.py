@@ -81,7 +81,11 @@ def failure_sentence(exc: BaseException) -> str | None:
 
     if isinstance(exc, (DatabaseError, ReaderFailed, UnreadableFile)):
         return str(exc)
-    if isinstance(exc, (DBAPIError, sqlite3.Error)):  # the import writes through the driver itself
+    # The import writes through the driver itself; psycopg is loaded only when PostgreSQL is used.
+    driver_errors: tuple[type[BaseException], ...] = (DBAPIError, sqlite3.Error)
+    if (psycopg := sys.modules.get("psycopg")) is not None:
+        driver_errors += (psycopg.Error,)
+    if isinstance(exc, driver_errors):
         cause = getattr(exc, "orig", exc)
         return explain(exc) or f"The database refused the command ({str(cause).strip()}): nothing was written."
     if isinstance(exc, OSError) and exc.errno is not None:

@@ -97,6 +97,25 @@ def test_a_write_lock_held_past_the_limit_fails_the_import_in_one_line(db, monke
     assert table_counts(db) == before
 
 
+@pytest.mark.postgresql_only
+def test_a_lock_held_past_the_limit_on_postgresql_fails_the_import_in_one_line(db, monkeypatch):
+    """Another session holds the order table: the import waits lock_timeout, then says so."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    monkeypatch.setenv("CRM_TUI_LOCK_TIMEOUT", "0.5")
+    before = table_counts(db)
+    url = make_url(db)
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database) as holder:
+        holder.execute("LOCK TABLE shop_order IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        result = runner.invoke(app, ["import", EXPORT, "--db", db, "--json"])
+        assert time.monotonic() - started < 4
+        holder.rollback()
+    one_sentence(result, "locked for writing past the time limit", "nothing was written")
+    assert table_counts(db) == before
+
+
 def test_a_bad_lock_timeout_names_the_variable(db, monkeypatch):
     monkeypatch.setenv("CRM_TUI_LOCK_TIMEOUT", "soon")
     one_sentence(runner.invoke(app, ["staff", "list", "--db", db]), "CRM_TUI_LOCK_TIMEOUT")

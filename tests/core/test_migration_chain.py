@@ -19,6 +19,7 @@ from crm_tui.db import make_engine, open_database
 from crm_tui.migrations.runner import MIGRATIONS_DIR, alembic_config
 
 VERSIONS = MIGRATIONS_DIR / "versions"
+pytestmark = pytest.mark.sqlite_only  # PostgreSQL's chain: test_postgres_migrations
 
 
 def revisions_in_order() -> list[str]:
