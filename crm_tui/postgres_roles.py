@@ -33,6 +33,9 @@ AGENT_WRITES = {
     "offer_made": "INSERT, UPDATE",
 }
 AGENT_UNREADABLE = ("access_entry",)
+# The web shop's secrets (customers' password hashes, the key that signs its cookies): only the
+# database's owner, who runs the shop, reads them; no staff group does.
+SHOP_SECRETS = ("shop_account", "shop_setting")
 AGENT_INSERT_ONLY = {"access_entry": "INSERT"}
 
 DISCOUNT_CAP = r"""
@@ -65,12 +68,13 @@ ROLLUP_FUNCTIONS = ("rollup_order_insert()", "rollup_line_insert()", "rollup_lin
 
 
 def _statements(conn: Connection) -> list[str]:
-    tables = list(conn.execute(text(
+    every_table = list(conn.execute(text(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")).scalars())
+    tables = [t for t in every_table if t not in SHOP_SECRETS]
     everyone = ", ".join(GROUPS.values())
     managers = ", ".join(MANAGERS)
     statements = [
-        f"REVOKE ALL ON {', '.join(tables)} FROM PUBLIC",
+        f"REVOKE ALL ON {', '.join(every_table)} FROM {everyone}, PUBLIC",
         f"GRANT USAGE ON SCHEMA public TO {everyone}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {everyone}",
         # Supervisors and ops run the shop's data: imports, refreshes, staff, privacy.

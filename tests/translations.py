@@ -1,11 +1,16 @@
-"""Every string the console shows, found in the source: tr("...") calls and binding labels."""
+"""Every string the console and the web shop show, found in the source: tr("...") calls,
+binding labels, and tr("...") in the shop's templates."""
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_SOURCES = [*sorted((ROOT / "crm_tui" / "screens").glob("*.py")), ROOT / "crm_tui" / "app.py",
-              *sorted((ROOT / "crm_tui" / "widgets").glob("*.py"))]
+              *sorted((ROOT / "crm_tui" / "widgets").glob("*.py")),
+              *sorted((ROOT / "crm_tui" / "storefront").glob("*.py"))]
+TEMPLATES = sorted((ROOT / "crm_tui" / "storefront" / "templates").glob("*.html"))
+TEMPLATE_STRING = re.compile(r"""tr\((["'])(.+?)\1\)""")
 
 
 def ui_strings() -> set[str]:
@@ -21,4 +26,6 @@ def ui_strings() -> set[str]:
                 args = list(node.args) + [k.value for k in node.keywords if k.arg == "description"]
                 if len(args) >= 3 and isinstance(args[2], ast.Constant) and args[2].value:
                     found.add(args[2].value)
+    for template in TEMPLATES:
+        found.update(text for _, text in TEMPLATE_STRING.findall(template.read_text(encoding="utf-8")))
     return found

@@ -98,7 +98,7 @@ def backup_command(
                       f"then `cp {copy.path} {live}` and remove {live}-wal and {live}-shm if they are there."))
 
 
-from crm_tui.cli import callbacks, import_files, marketing, postgres, privacy, report, service_desk, staff  # noqa: E402
+from crm_tui.cli import callbacks, import_files, marketing, postgres, privacy, report, service_desk, shop, staff  # noqa: E402
 
 app.add_typer(staff.staff_app, name="staff")
 app.command("import")(import_files.import_command)
@@ -110,6 +110,7 @@ app.add_typer(marketing.marketing_app, name="marketing")
 app.command("report")(report.report_command)
 app.add_typer(privacy.privacy_app, name="privacy")
 app.add_typer(postgres.pg_app, name="pg")
+app.add_typer(shop.shop_app, name="shop")
 
 
 def main() -> None:

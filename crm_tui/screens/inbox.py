@@ -98,7 +98,7 @@ class InboxScreen(ConsoleScreen):
         row = table.cursor_row
         table.clear()
         statuses, kinds = status_labels(tr), {"question": tr("question"), "complaint": tr("complaint"),
-                                              "suggestion": tr("suggestion")}
+                                              "suggestion": tr("suggestion"), "privacy": tr("privacy request")}
         for m in message.messages:
             age = f"{m.age_hours:.0f}h" + ("!" if m.overdue else "")
             sender = m.name or m.email or m.phone or ""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from crm_tui.services.audit import AuditRecord, FieldChange, history, record_changes
@@ -176,6 +176,36 @@ def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits:
             raise ReasonRequired()
     if current.version != expected_version:
         raise _stale(session, loaded, current)
+    return _write_changes(session, staff.login, loaded, current, values, changes, reason.strip(), now)
+
+
+# The customer's own edits in the web shop are audited under this name.
+WEB_SHOP_EDITOR = "web shop (the customer)"
+
+
+def save_own_profile(session: Session, loaded: CustomerCard, edits: dict[str, object], *,
+                     now: datetime) -> CustomerCard:
+    """The customer edits their registration in the web shop: every field staff may edit
+    except the discount, which a customer can neither see nor set; validated, audited and
+    version-checked like a staff save."""
+    staff_only = sorted({"discount_percent", "discount"} & set(edits))
+    if staff_only:
+        raise InvalidInput([InvalidField(name, "is set by the shop's staff only") for name in staff_only])
+    current = load_card(session, loaded.customer_id)
+    values = validate(current, edits)
+    if values.get("email") and session.scalar(select(col(Customer.id)).where(
+            col(Customer.email) == values["email"], col(Customer.id) != loaded.customer_id)):
+        raise InvalidInput([InvalidField("email", f"{values['email']} is already registered", "taken")])
+    changes = [FieldChange(name, getattr(current, name), value) for name, value in values.items()
+               if getattr(current, name) != value]
+    if current.version != loaded.version:
+        raise _stale(session, loaded, current)
+    return _write_changes(session, WEB_SHOP_EDITOR, loaded, current, values, changes, "", now)
+
+
+def _write_changes(session: Session, editor: str, loaded: CustomerCard, current: CustomerCard,
+                   values: dict[str, object], changes: list[FieldChange], reason: str, now: datetime) -> CustomerCard:
+    customer_id = loaded.customer_id
     if not changes:
         return current
     row: dict[str, object] = {}
@@ -190,12 +220,12 @@ def save_card(session: Session, staff: StaffMember, loaded: CustomerCard, edits:
         row["time_zone"] = time_zone_for(str(values.get("country", current.country)),
                                          str(values.get("postcode", current.postcode)))
     written = session.exec(
-        update(Customer).where(col(Customer.id) == customer_id, col(Customer.version) == expected_version)
+        update(Customer).where(col(Customer.id) == customer_id, col(Customer.version) == loaded.version)
         .values(**row, version=col(Customer.version) + 1, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     if written != 1:  # another session saved between our read and our write (not on SQLite: IMMEDIATE)
         raise _stale(session, loaded, load_card(session, customer_id))
-    record_changes(session, staff.login, "customer", customer_id, changes, reason=reason.strip(), at=now)
+    record_changes(session, editor, "customer", customer_id, changes, reason=reason, at=now)
     return load_card(session, customer_id)
 
 

@@ -45,6 +45,8 @@ class Action(StrEnum):
     TRACK_ORDERS = "see an order's status history"
     MOVE_ORDERS = "move orders along (paid, shipped, delivered)"
     SERVICE_QUALITY = "see the service-quality and lost-customer reports"
+    RUN_SHOP = "run the web shop's server"
+    RESTOCK = "restock products"
 
 
 # Agents work with customers and the queue; supervisors and ops also run the shop's data.
@@ -77,6 +79,8 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.MANAGE_STAFF: SUPERVISORS,
     Action.BACKUP: SUPERVISORS,
     Action.PRIVACY: SUPERVISORS,
+    Action.RUN_SHOP: SUPERVISORS,
+    Action.RESTOCK: SUPERVISORS,
 }
 
 

@@ -43,6 +43,7 @@ class ContactKind(StrEnum):
     QUESTION = "question"
     COMPLAINT = "complaint"
     SUGGESTION = "suggestion"
+    PRIVACY = "privacy"  # a customer asks for a copy of their data or for its erasure
 
 
 class MessageStatus(StrEnum):
@@ -261,3 +262,39 @@ class ContactMessage(SQLModel, table=True):
     answer: str = Field(default="", max_length=5000, sa_column_kwargs={"server_default": ""})
     answered_at: datetime | None = _utc(nullable=True)
     closed_at: datetime | None = _utc(nullable=True)
+
+
+class ShopAccount(SQLModel, table=True):
+    """A registered customer's login to the web shop: the e-mail is the customer's."""
+
+    __tablename__ = "shop_account"
+
+    customer_id: int = Field(sa_column=Column(Integer, ForeignKey("customer.id"), primary_key=True))
+    password_hash: str = Field(max_length=200)
+    created_at: datetime = _utc(default=True)
+
+
+class ShopVisit(SQLModel, table=True):
+    """One page the web shop served: the visit log (a visit is a session's requests)."""
+
+    __tablename__ = "shop_visit"
+    __table_args__ = (Index("ix_shop_visit_session", "session_id", "at"),
+                      Index("ix_shop_visit_customer", "customer_id", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(default=True, index=True)
+    session_id: str = Field(max_length=64)
+    customer_id: int | None = None
+    path: str = Field(max_length=500)
+    referrer: str = Field(default="", max_length=500)
+    product_id: int | None = None  # the product page viewed
+    order_id: int | None = None  # the order this request placed
+
+
+class ShopSetting(SQLModel, table=True):
+    """The web shop's own settings, e.g. the key that signs its session cookies."""
+
+    __tablename__ = "shop_setting"
+
+    name: str = Field(max_length=64, primary_key=True)
+    value: str = Field(max_length=500)

@@ -379,6 +379,21 @@ def cancel_order(session: Session, order_id: int, *, taken_by: str | None = None
     return reverse_order(session, order_id, OrderStatus.CANCELLED, taken_by=taken_by, now=now)
 
 
+def restock(session: Session, sku: str, quantity: int) -> tuple[int, int, int]:
+    """Goods arrived: the product's stock grows by `quantity` in one UPDATE (an order taking
+    stock at the same moment is not lost). Returns (product id, stock before, stock after)."""
+    if not 1 <= quantity <= 1_000_000:
+        raise InvalidField("quantity", f"must be from 1 to 1,000,000, not {quantity}")
+    product_id = session.scalar(select(col(Product.id)).where(col(Product.sku) == sku.strip()))
+    if product_id is None:
+        raise InvalidField("sku", f"no product {sku.strip()!r}")
+    session.exec(update(Product).where(col(Product.id) == product_id)
+                 .values(stock_quantity=col(Product.stock_quantity) + quantity)
+                 .execution_options(synchronize_session=False))
+    after = session.scalar(select(col(Product.stock_quantity)).where(col(Product.id) == product_id)) or 0
+    return product_id, after - quantity, after
+
+
 # --- callbacks and the contact form -----------------------------------------------------
 
 

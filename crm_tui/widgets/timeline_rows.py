@@ -15,7 +15,7 @@ def timeline_labels(tr) -> dict[str, str]:
     """Outcomes, statuses and offer rules as the timeline and the order's way show them."""
     return outcome_labels(tr) | {
         "pending": tr("waiting"), "claimed": tr("being called"), "done": tr("done"), "question": tr("question"),
-        "complaint": tr("complaint"), "suggestion": tr("suggestion"), "placed": tr("placed"), "paid": tr("paid"),
+        "complaint": tr("complaint"), "suggestion": tr("suggestion"), "privacy": tr("privacy request"), "placed": tr("placed"), "paid": tr("paid"),
         "shipped": tr("shipped"), "delivered": tr("delivered"), "cancelled": tr("cancelled"),
         "returned": tr("returned"), "information": tr("information"), "follow_up": tr("follow-up"),
         "lost": tr("lost"), "opened": tr("opened"), "resolved": tr("resolved"), "refund": tr("refund"),
