@@ -6,7 +6,7 @@ DEMO_DB ?= var/demo.db
 DEMO_CUSTOMERS ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint clean faketime postgresql
+.PHONY: run test demo bench lint clean faketime postgresql chromium shop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,14 @@ demo: $(STAMP)
 	mkdir -p $(dir $(DEMO_DB))
 	$(BIN)/crm-tui demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS) --force
 
-test: $(STAMP) faketime postgresql
+test: $(STAMP) faketime postgresql chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	# plotext lays out chart labels in set order: a fixed hash seed keeps dashboard snapshots exact.
-	PYTHONHASHSEED=0 $(BIN)/pytest -q -n 2 --dist loadgroup
+	PYTHONHASHSEED=0 $(BIN)/pytest -q -n 2 --dist loadgroup --ignore=tests/browser
+	# The web shop in a real Chromium, beside an agent's console: a pytest process of its own (Playwright).
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser
 	# The same services, CLI and races on PostgreSQL 15: each test process starts its own server.
 	$(BIN)/pytest -q -n 2 -p no:cacheprovider --engine postgresql tests/core tests/cli
 	$(BIN)/pytest -q -p no:cacheprovider --engine postgresql tests/integration
@@ -50,6 +52,16 @@ postgresql:
 	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; } \
 		|| { echo "make test needs PostgreSQL 15: apt-get install postgresql-15 (as root)"; exit 1; }
+
+# Debian's Chromium for the browser test (Playwright cannot download browsers here).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "make test needs Chromium: apt-get install chromium (as root)"; exit 1; }
+
+# The web shop on the demo database, beside the console (`make run` in another terminal).
+shop: $(STAMP) $(DEMO_DB)
+	$(BIN)/crm-tui shop serve --db $(DEMO_DB) $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -390,13 +390,13 @@ async def order_page(shop: Shop, request: Request) -> Response:
         order = s.scalars(select(Order).where(col(Order.number) == number, col(Order.customer_id) == who)).first()
         if order is None:
             return None
-        return order, order_lines(s, order.id or 0), order_steps(s, order.id or 0)
+        return order, order_lines(s, order.id or 0), order_steps(s, order.id or 0), load_card(s, who).time_zone
 
     found = await shop.read(read)
     if found is None:  # another customer's order is as unknown as a made-up number
         return render(shop, request, "not_found.html", status_code=404)
-    order, lines, steps = found
-    return render(shop, request, "order.html", order=order, lines=lines, steps=steps)
+    order, lines, steps, zone = found
+    return render(shop, request, "order.html", order=order, lines=lines, steps=steps, zone=zone)
 
 
 # --- the callback box and the contact form --------------------------------------------------------
