@@ -62,7 +62,7 @@ def test_kill_9_mid_import_changes_nothing_and_a_rerun_completes(db_path, big_ex
     assert proc.returncode == -signal.SIGKILL
 
     assert table_counts(db) == before
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     summary = json.loads(rerun.stdout)
     rows = sum(1 for _ in big_export.open(encoding="utf-8")) - 1
