@@ -77,8 +77,10 @@ def demo(
     s = result.summary
     out.print(literal(f"Demo shop in {result.url}: {s.customers:,} customers, {s.products:,} products, "
                       f"{s.orders:,} orders, {s.order_lines:,} order lines, {s.callbacks} pending callbacks, "
-                      f"{s.contact_messages} contact messages ({time.perf_counter() - started:.1f} s). "
-                      f"{result.supervisor_login!r} is its supervisor."))
+                      f"{s.contact_messages} contact messages, {s.visits} web shop visits "
+                      f"({time.perf_counter() - started:.1f} s). {result.supervisor_login!r} is its supervisor."
+                      + (f" Web shop (crm-tui shop serve): log in as {result.web_login[0]} with the password "
+                         f"{result.web_login[1]}." if result.web_login[0] else "")))
 
 
 @app.command("backup")

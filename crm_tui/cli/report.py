@@ -28,6 +28,7 @@ class Kind(StrEnum):
     CALLBACKS = "callbacks"
     QUALITY = "quality"
     LOST = "lost-customers"
+    VISITS = "visits"
 
 
 class Format(StrEnum):
@@ -41,8 +42,8 @@ MONEY = {"gross_cents", "cancellations_cents", "net_cents", "discount_cents", "v
 
 def report_command(
     ctx: typer.Context,
-    kind: Annotated[Kind, typer.Argument(help="monthly, top-products, top-customers, discounts, callbacks, quality "
-                                              "or lost-customers.")],
+    kind: Annotated[Kind, typer.Argument(help="monthly, top-products, top-customers, discounts, callbacks, quality, "
+                                              "lost-customers or visits (the web shop's).")],
     first: Annotated[Optional[datetime], typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
                                                       help="First day (default: the first sale).")] = None,
     last: Annotated[Optional[datetime], typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
@@ -52,7 +53,8 @@ def report_command(
     country: Annotated[Optional[str], typer.Option(help="Only customers of this country (ISO code).")] = None,
     category: Annotated[Optional[str], typer.Option(help="Top products: only this category.")] = None,
     by: Annotated[str, typer.Option(help="Top products: revenue or quantity. Lost customers: month or customer "
-                                         "(one row each, with their last case and score).")] = "revenue",
+                                         "(one row each, with their last case and score). Visits: day or page "
+                                         "(the catalogue pages that lead to orders).")] = "revenue",
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Top lists: how many.")] = 20,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Money and dates in the table: en or es.")] = None,
 ) -> None:
@@ -61,14 +63,14 @@ def report_command(
     from crm_tui.i18n import Localizer
     from crm_tui.services import reports
 
-    if kind == Kind.LOST and by == "revenue":
-        by = "month"
-    allowed = ("month", "customer") if kind == Kind.LOST else ("revenue", "quantity")
+    if kind in (Kind.LOST, Kind.VISITS) and by == "revenue":
+        by = "month" if kind == Kind.LOST else "day"
+    allowed = {Kind.LOST: ("month", "customer"), Kind.VISITS: ("day", "page")}.get(kind, ("revenue", "quantity"))
     if by not in allowed:
         fail(f"--by must be {' or '.join(allowed)}, not {by!r}", 2)
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
-    if kind in (Kind.QUALITY, Kind.LOST):
+    if kind in (Kind.QUALITY, Kind.LOST, Kind.VISITS):
         service_report(ctx, kind, first, last, output_format, out_file, Localizer(lang or database(ctx).lang), by)
         return
     staff_member(ctx, Action.RUN_REPORTS)
@@ -97,8 +99,9 @@ def report_command(
 
 def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last: datetime | None,
                    output_format: "Format", out_file: Path | None, tr, by: str = "month") -> None:
-    """Service quality (default: the last 30 days) and lost customers (default: the last 12
-    months), up to today; formulas in crm_tui/services/service_quality.py and the README."""
+    """Service quality and the web shop's visits (default: the last 30 days) and lost customers
+    (default: the last 12 months), up to today; formulas in crm_tui/services/service_quality.py
+    and the README."""
     import os
     from datetime import timedelta
 
@@ -107,16 +110,26 @@ def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last:
     from crm_tui.services.service_quality import quality_report
     from crm_tui.settings import service_settings_from, settings_from
 
-    staff = staff_member(ctx, Action.SERVICE_QUALITY)
+    staff = staff_member(ctx, Action.RUN_REPORTS if kind == Kind.VISITS else Action.SERVICE_QUALITY)
     today = datetime.combine(now().date(), datetime.min.time())
     last = last or today
-    first = first or last - timedelta(days=29 if kind == Kind.QUALITY else 364)
+    first = first or last - timedelta(days=364 if kind == Kind.LOST else 29)
     if first > last:
         fail(f"--from {first:%Y-%m-%d} is after --to {last:%Y-%m-%d}", 2)
     service = service_settings_from(os.environ)
     utc = {"tzinfo": timezone.utc}
     start, end = first.replace(**utc), last.replace(**utc)
-    if kind == Kind.LOST:
+    if kind == Kind.VISITS:
+        from crm_tui.services.visits import pages_leading_to_orders, visits_per_day
+
+        until = end + timedelta(days=1)
+        if by == "page":
+            pages = database(ctx).read(lambda session: pages_leading_to_orders(session, staff, start, until))
+            rows = [{"page": p.page, "visits": p.visits, "visits_with_order": p.visits_with_order,
+                     "share_with_order": p.share} for p in pages]
+        else:
+            rows = [vars(d) for d in database(ctx).read(lambda session: visits_per_day(session, staff, start, until))]
+    elif kind == Kind.LOST:
         found = database(ctx).read(lambda session: lost_customers(session, staff, start, end, service,
                                                                   details=by == "customer"))
         if by == "customer":
@@ -172,7 +185,8 @@ def quality_rows(report) -> list[dict]:
 # same customer buys in several months).
 TOTALS = {Kind.MONTHLY: ("orders", "units", "gross_cents", "cancellations_cents", "net_cents"),
           Kind.DISCOUNTS: ("phone_orders", "discounted_orders", "discount_cents", "card_changes"),
-          Kind.LOST: ("customers", "value_lost_cents")}
+          Kind.LOST: ("customers", "value_lost_cents"),
+          Kind.VISITS: ("visits", "pages", "orders")}
 
 
 def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file: Path | None, tr) -> None:

@@ -20,17 +20,22 @@ def shop_serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port.")] = 8000,
     log_dir: Annotated[Optional[Path], typer.Option(
         "--log-dir", help="Where the visit log files go (default: var/shop-logs beside the working directory).")] = None,
+    form_limit: Annotated[int, typer.Option(
+        "--form-limit", min=1, max=100_000,
+        help="Callback and contact forms accepted per address per 10 minutes.")] = 5,
 ) -> None:
     """Serve the web shop (catalogue, basket, registration, callback box, contact form) until
     ctrl+c. For ops and supervisors; the customers' own actions are the shop's rules."""
     import uvicorn
 
+    from crm_tui.shop.types import utc_now
     from crm_tui.storefront.app import make_shop
+    from crm_tui.storefront.guards import RateLimit
 
     started = time.perf_counter()
     staff_member(ctx, Action.RUN_SHOP)
     engine = database(ctx).engine()
-    app = make_shop(engine, log_dir or Path("var/shop-logs"))
+    app = make_shop(engine, log_dir or Path("var/shop-logs"), rate_limit=RateLimit(utc_now, limit=form_limit))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             proxy_headers=False, server_header=False)
     server = uvicorn.Server(config)

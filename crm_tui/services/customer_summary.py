@@ -22,6 +22,7 @@ from crm_tui.db import row_tuples
 from crm_tui.models import ServiceCase, ServiceContact
 from crm_tui.services.customer_groups import GroupPlace, customer_group
 from crm_tui.services.customers import load_card
+from crm_tui.services.visits import VisitSummary, visit_summary
 from crm_tui.shop.models import (
     CallbackRequest,
     CallbackStatus,
@@ -70,6 +71,7 @@ class CustomerSummary:
     last_contact: datetime | None
     group: GroupPlace | None = None  # seed 003's groups I-V, as of the last refresh
     open_cases: int = 0
+    web_visits: VisitSummary | None = None  # the web shop's visit log, the last 7 days
 
 
 def segment_for(purchases: int, days_since_last: int | None, lifetime_value_cents: int, overdue: bool,
@@ -122,7 +124,7 @@ def customer_summary(session: Session, customer_id: int, now: datetime) -> Custo
         lifetime, (gross // purchases) if purchases else None, interval, overdue,
         segment_for(purchases, days_since, lifetime, overdue, (now - first).days if first else None),
         *favourite_products(session, customer_id), open_callbacks, max(contacts) if contacts else None,
-        customer_group(session, customer_id), open_cases)
+        customer_group(session, customer_id), open_cases, visit_summary(session, customer_id, now))
 
 
 def favourite_products(session: Session, customer_id: int,

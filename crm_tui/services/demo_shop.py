@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from crm_tui import postgres_roles, rollups
 from crm_tui.db import create_private_file, lock_timeout_ms, make_engine, run_read, run_write, sqlite_file
@@ -18,7 +18,9 @@ from crm_tui.services.database_facts import DEMO_FACT, is_demo, sqlite_file_is_d
 from crm_tui.services.demo_service_history import build_service_history
 from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.staff import active_staff, add_staff
+from crm_tui.services.web_accounts import add_account
 from crm_tui.shop.demo import DEMO_AGENTS, DemoSummary, build_demo
+from crm_tui.shop.models import Customer, stored_id
 from crm_tui.shop.types import utc_now
 
 
@@ -31,6 +33,11 @@ class DemoResult:
     url: str
     summary: DemoSummary
     supervisor_login: str
+    web_login: tuple[str, str] = ("", "")  # a demo customer's e-mail and password for the web shop
+
+
+# The demo's web shop login: a demo database only, printed when it is built.
+DEMO_WEB_PASSWORD = "demo-shop-password"
 
 
 def make_demo_shop(url: str, *, customers: int, seed: int, force: bool, login: str, owns_target: bool,
@@ -147,4 +154,14 @@ def create_demo_database(engine: Engine, *, customers: int, seed: int, login: st
     if progress:
         progress("segments and offers")
     run_write(engine, lambda session: refresh_marketing(session, as_of))
-    return DemoResult(url, summary, login)
+    return DemoResult(url, summary, login, run_write(engine, lambda session: demo_web_login(session, as_of)))
+
+
+def demo_web_login(session: Session, now: datetime) -> tuple[str, str]:
+    """The first demo customer with an e-mail gets a web shop login, for trying the shop."""
+    customer = session.scalars(select(Customer).where(col(Customer.email).is_not(None))
+                               .order_by(col(Customer.id)).limit(1)).first()
+    if customer is None:
+        return "", ""
+    add_account(session, stored_id(customer), DEMO_WEB_PASSWORD, now)
+    return customer.email or "", DEMO_WEB_PASSWORD

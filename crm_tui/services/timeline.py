@@ -1,5 +1,6 @@
 """A customer's timeline: callback requests and every call attempt, contacts logged from the
-card, contact messages, cases, orders with each status change, offers made. Newest first."""
+card, contact messages, cases, orders with each status change, offers made, visits to the web
+shop. Newest first."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,7 @@ from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
 from crm_tui.models import CallbackAttempt, OfferMade, ServiceCase, ServiceContact
+from crm_tui.services.visits import customer_visits
 from crm_tui.shop.models import CallbackRequest, ContactMessage, Order, OrderStatusChange, Product
 
 PAGE = 50
@@ -87,4 +89,9 @@ def customer_timeline(session: Session, customer_id: int, limit: int = PAGE, off
                    col(Product.name)).join(Product, col(Product.id) == col(OfferMade.product_id))
             .where(col(OfferMade.customer_id) == customer_id)
             .order_by(col(OfferMade.made_at).desc()).limit(n)))]
+    entries += [
+        TimelineEntry(v.started_at, "visit", "web", "ordered" if v.ordered else "browsed",
+                      _joined(f"{v.pages} p.", ", ".join(v.products_viewed)),
+                      int((v.ended_at - v.started_at).total_seconds()))
+        for v in customer_visits(session, customer_id, limit=n)]
     return sorted(entries, key=lambda e: e.at, reverse=True)[offset:n]

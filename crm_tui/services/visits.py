@@ -82,7 +82,8 @@ def visit_summary(session: Session, customer_id: int, now: datetime, days: int =
     visits = session.scalar(select(func.count(distinct(col(ShopVisit.session_id))))
                             .where(col(ShopVisit.customer_id) == customer_id, col(ShopVisit.at) >= since)) or 0
     views = Counter({name: n for name, n in row_tuples(session.execute(
-        select(col(Product.name), func.count()).join(Product, col(Product.id) == col(ShopVisit.product_id))
+        select(col(Product.name), func.count()).select_from(ShopVisit)
+        .join(Product, col(Product.id) == col(ShopVisit.product_id))
         .where(col(ShopVisit.customer_id) == customer_id, col(ShopVisit.at) >= since)
         .group_by(col(Product.name))))})
     return VisitSummary(visits, days, tuple(views.most_common(3)))

@@ -39,9 +39,14 @@ def sign_up(session: Session, form: Mapping[str, Any], password: str, now: datet
         raise InvalidInput(exc.errors + ([problem] if problem else [])) from None
     if problem:
         raise InvalidInput([problem])
-    session.add(ShopAccount(customer_id=stored_id(customer), password_hash=HASHER.hash(password), created_at=now))
-    session.flush()
+    add_account(session, stored_id(customer), password, now)
     return customer
+
+
+def add_account(session: Session, customer_id: int, password: str, now: datetime) -> None:
+    """A web shop login for an existing customer (their e-mail, this password)."""
+    session.add(ShopAccount(customer_id=customer_id, password_hash=HASHER.hash(password), created_at=now))
+    session.flush()
 
 
 def log_in(session: Session, email: str, password: str) -> int | None:

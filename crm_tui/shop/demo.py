@@ -1,7 +1,11 @@
-"""A realistic demo shop: customers with favourites and rhythms, two years of orders.
+"""A realistic demo shop: customers with favourites and rhythms, two years of orders, visits
+to the web shop.
 
-Deterministic: the same seed and the same `as_of` give the same database. Written with
-SQLAlchemy Core in bulk (explicit ids, lists of dicts), never through ORM objects.
+Deterministic: the same seed and the same `as_of` give the same database. It goes through the
+shop's own rules: every registration is checked by registration_values, every order's totals by
+order_totals and its steps by planned_steps, callbacks and contact messages are made by
+request_callback and send_contact_message; the many rows are then written with SQLAlchemy Core
+in bulk (explicit ids, lists of dicts).
 """
 
 import math
@@ -9,11 +13,12 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from sqlalchemy import Connection, insert, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from crm_tui.shop.demo_pools import (
     BRITISH_CITIES,
@@ -27,16 +32,25 @@ from crm_tui.shop.demo_pools import (
     SPANISH_STREETS,
 )
 from crm_tui.shop.models import (
-    CallbackRequest,
-    ContactMessage,
     Customer,
     Order,
     OrderLine,
     OrderStatus,
     OrderStatusChange,
     Product,
+    ShopVisit,
 )
-from crm_tui.shop.operations import FULFILMENT, customer_number_for, order_totals, planned_steps
+from crm_tui.shop.operations import (
+    FULFILMENT,
+    OrderChannel,
+    customer_number_for,
+    order_number_for,
+    order_totals,
+    planned_steps,
+    registration_values,
+    request_callback,
+    send_contact_message,
+)
 from crm_tui.shop.validation import time_zone_for
 
 HISTORY_DAYS = 730
@@ -55,6 +69,7 @@ class DemoSummary:
     order_lines: int = 0
     callbacks: int = 0
     contact_messages: int = 0
+    visits: int = 0
 
 
 @dataclass
@@ -79,6 +94,7 @@ class _Catalogue:
     category: dict[str, list[int]] = field(default_factory=dict)
     popularity: list[float] = field(default_factory=list)
     postage: int = 0
+    sku: dict[int, str] = field(default_factory=dict)
 
 
 class NamePools:
@@ -100,7 +116,7 @@ def build_demo(conn: Connection, *, customers: int = 2_000, seed: int = 7,
                as_of: datetime | None = None, progress: Callable[[str], None] | None = None,
                order_history: bool = True) -> DemoSummary:
     """Fill an empty, migrated shop database. About ten order lines per customer
-    (none with order_history=False: customers only, for search benchmarks)."""
+    (none, and no web visits, with order_history=False: customers only, for search benchmarks)."""
     as_of = (as_of or datetime.now(timezone.utc)).replace(second=0, microsecond=0)
     rng = random.Random(seed)
     say = progress or (lambda _msg: None)
@@ -116,6 +132,9 @@ def build_demo(conn: Connection, *, customers: int = 2_000, seed: int = 7,
     say(f"orders: {summary.orders}, lines: {summary.order_lines}")
     _write_callbacks_and_messages(conn, rng, shoppers, names, summary, as_of)
     say(f"callbacks: {summary.callbacks}, contact messages: {summary.contact_messages}")
+    if order_history:
+        _write_visits(conn, rng, shoppers, catalogue, summary, as_of)
+        say(f"web shop visits: {summary.visits}")
     if conn.dialect.name == "postgresql":
         for table in ("product", "customer", "shop_order", "callback_request", "contact_message"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -148,6 +167,7 @@ def _write_catalogue(conn: Connection, rng: random.Random, summary: DemoSummary,
                                  created_at=as_of - timedelta(days=HISTORY_DAYS + 30)))
                 cat.ids.append(pid)
                 cat.price[pid] = price
+                cat.sku[pid] = str(sku_number)
                 cat.category.setdefault(category, []).append(pid)
                 # Zipf-like popularity: a few best sellers, a long tail.
                 cat.popularity.append(1.0 / (1 + rng.random() * 40))
@@ -201,11 +221,13 @@ def _write_customers(conn, rng, names: NamePools, count, cat: _Catalogue, summar
         registered = as_of - timedelta(days=registered_days, minutes=rng.randrange(1440))
         consent_at = registered + timedelta(minutes=rng.randint(0, 5))
         discount = rng.choices([0, 5, 10, 15], weights=[88, 6, 5, 1])[0]
+        _, checked = registration_values(dict(
+            first_name=first, last_name=last, phone=phone, country=country, preferred_language=lang,
+            email=f"{_ascii(first)}.{_ascii(last.split()[0])}{cid}@{rng.choice(EMAIL_DOMAINS)}"))
         rows.append(dict(
-            id=cid, customer_number=customer_number_for(cid), first_name=first, last_name=last,
-            email=f"{_ascii(first)}.{_ascii(last.split()[0])}{cid}@{rng.choice(EMAIL_DOMAINS)}",
-            phone=phone, street=street, postcode=postcode, city=city, country=country,
-            time_zone=time_zone_for(country, postcode), preferred_language=lang, registered_at=registered,
+            id=cid, customer_number=customer_number_for(cid), **checked,
+            street=street, postcode=postcode, city=city,
+            time_zone=time_zone_for(country, postcode), registered_at=registered,
             consent_email_at=consent_at if rng.random() < 0.6 else None,
             consent_phone_at=consent_at if rng.random() < 0.4 else None,
             consent_chat_at=consent_at if rng.random() < 0.2 else None,
@@ -311,7 +333,8 @@ def _write_orders(conn, rng, shoppers: list[_Shopper], cat: _Catalogue, summary,
         subtotal, discount_cents, total = order_totals(subtotal_lines, discount)
         steps[oid] = _steps_for(rng, when, as_of)
         orders.append(dict(
-            id=oid, number=f"{'PO' if phone_order else 'WO'}{oid:08d}", customer_id=shopper.id if shopper else None,
+            id=oid, number=order_number_for(oid, OrderChannel.PHONE if phone_order else OrderChannel.WEB),
+            customer_id=shopper.id if shopper else None,
             placed_at=when, status=OrderStatus.PLACED, channel="phone" if phone_order else "web",
             discount_percent=discount, taken_by=rng.choice(agents) if phone_order else None, cancels_order_id=None,
             subtotal_cents=subtotal, discount_cents=discount_cents, total_cents=total,
@@ -368,41 +391,62 @@ def _add_cancellations(rng: random.Random, orders: list[dict], lines: list[dict]
 
 
 def _write_callbacks_and_messages(conn, rng, shoppers: list[_Shopper], names: NamePools, summary, as_of) -> None:
-    callbacks, messages = [], []
+    """Through the callback box and the contact form (request_callback, send_contact_message)."""
+    session = Session(bind=conn)
     pending = max(12, min(60, len(shoppers) // 50))
     for k in range(pending):
         shopper = rng.choice(shoppers) if rng.random() < 0.75 else None
         country = shopper.country if shopper else "ES"
         zone = time_zone_for(country)
         requested = as_of - timedelta(minutes=rng.randint(1, 120))
-        window_from = window_to = None
+        window = window_date = None
         if k % 4 == 3:  # scheduled for later today or tomorrow, in the customer's zone
-            local_day = (as_of + timedelta(days=rng.choice([0, 1]))).astimezone(ZoneInfo(zone)).date()
+            local_day = (as_of + timedelta(days=rng.choice([0, 1]))).astimezone(ZoneInfo(zone))
             hour = rng.randint(9, 19)
-            window_from = datetime.combine(local_day, time(hour), ZoneInfo(zone))
-            if window_from <= as_of:  # a window chosen now lies ahead: never one already missed
-                window_from += timedelta(days=1)
-            window_to = window_from + timedelta(hours=1)
+            window = (time(hour), time(hour + 1))
+            if datetime.combine(local_day.date(), time(hour), ZoneInfo(zone)) <= as_of:
+                local_day += timedelta(days=1)  # a window chosen now lies ahead: never one already missed
+            window_date = local_day
         lang = shopper.lang if shopper else rng.choice(["es", "en"])
-        callbacks.append(dict(
-            id=k + 1, customer_id=shopper.id if shopper else None,
-            phone=shopper.phone if shopper else _valid_phone(rng, country), requested_at=requested,
-            window_from=window_from, window_to=window_to, time_zone=zone,
-            note=rng.choice(CALLBACK_NOTES[lang]), source="web", status="pending",
-        ))
-    for k in range(max(20, min(800, len(shoppers) // 20))):
+        request_callback(session, shopper.phone if shopper else _valid_phone(rng, country), country=country,
+                         window=window, window_date=window_date, time_zone=zone,
+                         note=rng.choice(CALLBACK_NOTES[lang]), source="web",
+                         customer_id=shopper.id if shopper else None, now=requested)
+    messages = max(20, min(800, len(shoppers) // 20))
+    for k in range(messages):
         shopper = rng.choice(shoppers) if rng.random() < 0.7 else None
         kind = rng.choices(list(CONTACT_TEXTS), weights=[6, 3, 1])[0]
-        messages.append(dict(
-            id=k + 1,
-            name=shopper.name if shopper else f"{rng.choice(names.first['es'])} {rng.choice(names.last['es'])}",
-            phone=shopper.phone if shopper else None,
-            email=None if shopper else f"visitor{k + 1}@example.org",
-            text=rng.choice(CONTACT_TEXTS[kind]), kind=kind,
+        send_contact_message(
+            session, name=shopper.name if shopper else f"{rng.choice(names.first['es'])} {rng.choice(names.last['es'])}",
+            phone=shopper.phone if shopper else "", email="" if shopper else f"visitor{k + 1}@example.org",
+            country=shopper.country if shopper else "ES", text=rng.choice(CONTACT_TEXTS[kind]), kind=kind,
             # two in five from the last five days: the inbox has work waiting, the rest is history
-            received_at=as_of - timedelta(days=rng.uniform(0, 5) if k % 5 < 2 else rng.uniform(5, 60)),
-            customer_id=shopper.id if shopper else None,
-        ))
-    _bulk(conn, CallbackRequest, callbacks)
-    _bulk(conn, ContactMessage, messages)
-    summary.callbacks, summary.contact_messages = len(callbacks), len(messages)
+            now=as_of - timedelta(days=rng.uniform(0, 5) if k % 5 < 2 else rng.uniform(5, 60)))
+    session.flush()
+    summary.callbacks, summary.contact_messages = pending, messages
+
+
+def _write_visits(conn, rng, shoppers: list[_Shopper], cat: _Catalogue, summary, as_of) -> None:
+    """The web shop's visit log of the last two weeks: customers browsing their categories and
+    favourites (some of them logged in), and anonymous visitors."""
+    categories = list(cat.category)
+    pages: list[dict] = []
+    visitors = max(20, len(shoppers) // 10)
+    for n in range(visitors):
+        shopper = rng.choice(shoppers) if rng.random() < 0.6 else None
+        logged_in = shopper is not None and rng.random() < 0.7
+        session_id = f"demo{n:08d}"
+        at = as_of - timedelta(days=rng.uniform(0, 14))
+        category = rng.choice(shopper.categories if shopper else categories)
+        viewed = shopper.favourites if shopper else rng.sample(cat.category[category],
+                                                               k=min(3, len(cat.category[category])))
+        path: list[tuple[str, int | None]] = [("/", None), (f"/?category={quote(category)}", None)]
+        path += [(f"/product/{cat.sku[pid]}", pid) for pid in rng.sample(viewed, k=rng.randint(1, len(viewed)))]
+        referrer = ""
+        for page, product in path:
+            pages.append(dict(at=at, session_id=session_id, customer_id=shopper.id if logged_in and shopper else None,
+                              path=page, referrer=referrer, product_id=product, order_id=None))
+            referrer = f"http://shop.example{page}"
+            at += timedelta(seconds=rng.randint(10, 240))
+    _bulk(conn, ShopVisit, pages)
+    summary.visits = visitors

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -61,6 +62,7 @@ from crm_tui.storefront.web import (
 )
 
 MAX_QUANTITY = 99
+MAX_LINES = 40  # the basket lives in the signed session cookie, which browsers cap at 4 KB
 
 
 def _session_key(engine: Engine) -> str:
@@ -73,7 +75,10 @@ def _session_key(engine: Engine) -> str:
             session.add(found)
         return found.value
 
-    return run_write(engine, key)
+    try:
+        return run_write(engine, key)
+    except IntegrityError:  # another shop process made it at the same moment: use theirs
+        return run_write(engine, key)
 
 
 def make_shop(engine: Engine, log_dir: Path, clock: Callable[[], datetime] = utc_now,
@@ -106,9 +111,10 @@ def make_shop(engine: Engine, log_dir: Path, clock: Callable[[], datetime] = utc
     return Starlette(routes=routes, middleware=middleware)
 
 
-def _refused() -> Response:
-    return Response("This form has expired or did not come from this shop: reload the page and send it again.\n",
-                    status_code=403, media_type="text/plain; charset=utf-8")
+def _refused(request: Request) -> Response:
+    tr = _tr(request)
+    return Response(tr("This form has expired or did not come from this shop: reload the page and send it again.")
+                    + "\n", status_code=403, media_type="text/plain; charset=utf-8")
 
 
 def _page_number(request: Request) -> int:
@@ -145,7 +151,7 @@ async def product_page(shop: Shop, request: Request) -> Response:
 async def add_to_basket(shop: Shop, request: Request) -> Response:
     fields = await checked_form(request)
     if fields is None:
-        return _refused()
+        return _refused(request)
     tr = _tr(request)
     sku, raw = fields.get("sku", ""), fields.get("quantity", "1").strip()
     item = await shop.read(lambda s: catalogue.product(s, sku))
@@ -162,6 +168,9 @@ async def add_to_basket(shop: Shop, request: Request) -> Response:
     if wanted > item.stock_quantity:
         return redirect(request, f"/product/{sku}", tr("Only {n} of {name} in stock.")
                         .format(n=item.stock_quantity, name=item.name))
+    if sku not in lines and len(lines) >= MAX_LINES:
+        return redirect(request, "/basket", tr("Your basket is full ({n} products): place this order first.")
+                        .format(n=MAX_LINES))
     lines[sku] = wanted
     request.session["basket"] = lines
     return redirect(request, back_to(request, "/basket"), tr("{name} is in your basket.").format(name=item.name))
@@ -170,7 +179,7 @@ async def add_to_basket(shop: Shop, request: Request) -> Response:
 async def update_basket(shop: Shop, request: Request) -> Response:
     fields = await checked_form(request)
     if fields is None:
-        return _refused()
+        return _refused(request)
     lines = basket(request)
     for sku in list(lines):
         raw = fields.get(f"quantity:{sku}", str(lines[sku])).strip()
@@ -206,7 +215,7 @@ async def basket_page(shop: Shop, request: Request) -> Response:
 async def checkout(shop: Shop, request: Request) -> Response:
     fields = await checked_form(request)
     if fields is None:
-        return _refused()
+        return _refused(request)
     tr = _tr(request)
     who = customer_id(request)
     if who is None:
@@ -244,7 +253,7 @@ async def login_page(shop: Shop, request: Request) -> Response:
         return render(shop, request, "login.html", email="", error=None)
     fields = await checked_form(request)
     if fields is None:
-        return _refused()
+        return _refused(request)
     email, password = fields.get("email", "")[:254], fields.get("password", "")[:200]
     who = await shop.read(lambda s: log_in(s, email, password))
     if who is None:
@@ -268,7 +277,7 @@ def _log_in(request: Request, who: int, preferred_language: str) -> None:
 
 async def logout(shop: Shop, request: Request) -> Response:
     if await checked_form(request) is None:
-        return _refused()
+        return _refused(request)
     sid = request.session.get("sid")
     request.session.clear()
     if isinstance(sid, str):
@@ -290,7 +299,7 @@ async def register_page(shop: Shop, request: Request) -> Response:
                       errors={}, min_password=MIN_PASSWORD_LENGTH)
     fields = await checked_form(request)
     if fields is None:
-        return _refused()
+        return _refused(request)
     # Only the registration's own fields are read: anything else posted (a discount...) is refused.
     unknown = sorted(set(fields) - set(REGISTRATION_FIELDS) - set(CONSENTS) - {"password"})
     form: dict[str, object] = {name: fields.get(name, "") for name in REGISTRATION_FIELDS}
@@ -329,7 +338,7 @@ async def profile_page(shop: Shop, request: Request) -> Response:
         return render(shop, request, "profile.html", values=_profile_values(card), errors={}, card=card)
     fields = await checked_form(request)
     if fields is None:
-        return _refused()
+        return _refused(request)
     edits: dict[str, object] = {name: fields.get(name, "") for name in REGISTRATION_FIELDS}
     edits.update({name: name in fields for name in CONSENTS})
     edits.update({name: value for name, value in fields.items()
@@ -355,7 +364,7 @@ async def profile_page(shop: Shop, request: Request) -> Response:
 async def privacy_request(shop: Shop, request: Request) -> Response:
     fields = await checked_form(request)
     if fields is None:
-        return _refused()
+        return _refused(request)
     who = customer_id(request)
     if who is None:
         return redirect(request, "/login")
@@ -416,7 +425,7 @@ def _clock_time(raw: str) -> time | None:
 async def callback_box(shop: Shop, request: Request) -> Response:
     fields = await checked_form(request)
     if fields is None:
-        return _refused()
+        return _refused(request)
     tr = _tr(request)
     session_id(request)
     target = back_to(request)
@@ -452,7 +461,7 @@ async def contact_page(shop: Shop, request: Request) -> Response:
         return render(shop, request, "contact.html", values={"kind": "question"}, errors={}, kinds=kinds)
     fields = await checked_form(request)
     if fields is None:
-        return _refused()
+        return _refused(request)
     tr = _tr(request)
     values = {name: fields.get(name, "") for name in ("name", "email", "phone", "kind", "text")}
     if not shop.limits.allow(_address(request)):

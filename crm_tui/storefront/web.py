@@ -130,7 +130,7 @@ def render(shop: Shop, request: Request, template: str, status_code: int = 200, 
 def remember_csrf(request: Request, response: Response) -> Response:
     token = getattr(request.state, "new_csrf", None)
     if token:
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=86400 * 30)
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=86400 * 30)
     return response
 
 

@@ -59,4 +59,17 @@ class SummaryPanel(Static):
             f"{tr.date(s.last_contact) if s.last_contact else '—'}"
             + (f"  ·  [b $warning]{tr('Open cases')}: {s.open_cases}[/]" if s.open_cases else ""),
         ])) + (filled("\n{group}: {approach}", group=group_label(s.group.code, s.group.loyalty, s.group.needs, tr),
-                      approach=group_approach(s.group.code, tr)) if s.group else Content("")))
+                      approach=group_approach(s.group.code, tr)) if s.group else Content(""))
+            + web_visits_line(s, tr))
+
+
+def web_visits_line(s: CustomerSummary, tr) -> Content:
+    """"Web shop: 3 visits this week, viewed Table lamp ×2": what the customer looked at lately."""
+    visits = s.web_visits
+    if visits is None or not visits.visits:
+        return Content("")
+    line = tr("Web shop: {n} visits this week").format(n=visits.visits)
+    if not visits.most_viewed:
+        return filled("\n{line}", line=line)
+    viewed = ", ".join(f"{name} ×{times}" for name, times in visits.most_viewed)
+    return filled("\n{line}, " + tr("viewed {products}"), line=line, products=viewed)

@@ -8,14 +8,15 @@ from crm_tui.widgets.literal import cell
 def timeline_kinds(tr) -> dict[str, str]:
     return {"request": tr("callback request"), "call": tr("call"), "message": tr("message"),
             "contact": tr("contact"), "case": tr("case"), "order": tr("order"),
-            "order status": tr("tracking"), "offer": tr("offer")}
+            "order status": tr("tracking"), "offer": tr("offer"), "visit": tr("web visit")}
 
 
 def timeline_labels(tr) -> dict[str, str]:
     """Outcomes, statuses and offer rules as the timeline and the order's way show them."""
     return outcome_labels(tr) | {
         "pending": tr("waiting"), "claimed": tr("being called"), "done": tr("done"), "question": tr("question"),
-        "complaint": tr("complaint"), "suggestion": tr("suggestion"), "privacy": tr("privacy request"), "placed": tr("placed"), "paid": tr("paid"),
+        "complaint": tr("complaint"), "suggestion": tr("suggestion"), "privacy": tr("privacy request"),
+        "browsed": tr("browsed"), "ordered": tr("ordered"), "placed": tr("placed"), "paid": tr("paid"),
         "shipped": tr("shipped"), "delivered": tr("delivered"), "cancelled": tr("cancelled"),
         "returned": tr("returned"), "information": tr("information"), "follow_up": tr("follow-up"),
         "lost": tr("lost"), "opened": tr("opened"), "resolved": tr("resolved"), "refund": tr("refund"),

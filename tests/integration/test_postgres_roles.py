@@ -73,6 +73,15 @@ def test_an_agent_cannot_touch_the_staff_table_or_read_the_access_log(shop):
         assert sue.execute("SELECT staff_login FROM access_entry").fetchall() == [("ana",)]
 
 
+def test_no_staff_role_reads_the_web_shops_password_hashes_or_cookie_key(shop):
+    url, _, _ = shop
+    for login in ("ana", "sue"):
+        with connect(url, login) as staff:
+            refused(staff, "SELECT password_hash FROM shop_account")
+            refused(staff, "SELECT value FROM shop_setting")
+            refused(staff, "INSERT INTO shop_setting (name, value) VALUES ('session_key', 'known')")
+
+
 def test_a_discount_above_the_acting_roles_cap_is_refused_by_the_database(shop):
     url, customer_id, _ = shop
     with connect(url, "ana") as ana:
