@@ -32,15 +32,17 @@ test: $(STAMP) faketime postgresql chromium
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	# plotext lays out chart labels in set order: a fixed hash seed keeps dashboard snapshots exact.
-	PYTHONHASHSEED=0 $(BIN)/pytest -q -n 2 --dist loadgroup --ignore=tests/browser
+	# The CLI's tests run once, in the year-ahead pass below.
+	PYTHONHASHSEED=0 $(BIN)/pytest -q -n 2 --dist loadgroup --durations=10 --ignore=tests/browser --ignore=tests/cli
 	# The web shop in a real Chromium, beside an agent's console: a pytest process of its own (Playwright).
 	$(BIN)/pytest -q -p no:cacheprovider tests/browser
 	# The same services, CLI and races on PostgreSQL 15: each test process starts its own server.
 	$(BIN)/pytest -q -n 2 -p no:cacheprovider --engine postgresql tests/core tests/cli
-	$(BIN)/pytest -q -p no:cacheprovider --engine postgresql tests/integration
-	# Time is an input: the console, the CLI and the services pass again with the date a year ahead.
+	$(BIN)/pytest -q -p no:cacheprovider --durations=10 --engine postgresql tests/integration
+	# Time is an input: the CLI, the services and the screens that read the clock pass with the date a year ahead.
 	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONHASHSEED=0 faketime -f '+365d' $(BIN)/pytest -q -n 2 -p no:cacheprovider \
-		tests/ui tests/cli tests/core/test_customer_summary.py tests/core/test_marketing.py
+		tests/cli tests/core/test_customer_summary.py tests/core/test_marketing.py \
+		tests/ui/test_callback_queue_screen.py tests/ui/test_customer_360.py tests/ui/test_call_screen.py
 
 # libfaketime moves the whole process's clock (SQLite included); Debian packages it.
 faketime:

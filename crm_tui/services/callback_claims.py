@@ -76,7 +76,7 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
             return None
         if session.get_bind().dialect.name == "postgresql":
             free = _first_unlocked(session, staff, [c.callback_id for c in candidates], now)
-            if free is not None and _try_claim(session, staff, free, now, settings):
+            if free is not None and _try_claim(session, staff, free, now, settings, locked=True):
                 return next(c for c in candidates if c.callback_id == free)
             limit = min(limit * 2, 1000)  # every candidate taken or being taken: look further down
             continue
@@ -118,8 +118,9 @@ def _first_unlocked(session: Session, staff: StaffMember, ids: list[int], now: d
 
 
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
-               settings: QueueSettings, before_its_window: bool = False) -> bool:
-    if session.get_bind().dialect.name == "postgresql" and session.execute(
+               settings: QueueSettings, before_its_window: bool = False, locked: bool = False) -> bool:
+    """`locked`: this transaction already holds the row (PostgreSQL, _first_unlocked)."""
+    if not locked and session.get_bind().dialect.name == "postgresql" and session.execute(
             select(col(CallbackRequest.id)).where(col(CallbackRequest.id) == callback_id)
             .with_for_update(skip_locked=True)).first() is None:
         return False  # another agent's transaction is claiming or finishing it: take the next, never wait

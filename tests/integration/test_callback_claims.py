@@ -19,7 +19,7 @@ from crm_tui.shop.models import CallbackRequest
 from crm_tui.shop.types import utc_now
 from tests.integration.processes import race
 
-QUEUE = 10_000
+QUEUE = 4_000
 AGENTS = 8
 # Calling hours wide open: the test is about claims, not the clock.
 ALWAYS = QueueSettings(calling_hours=(datetime.min.time(), datetime.max.time()))
@@ -53,15 +53,17 @@ def agent(url: str, login: str, barrier, results) -> None:
 
 
 def test_eight_agents_never_claim_one_callback_twice_and_lose_none(engine):
-    fill_queue(engine, QUEUE)
+    # On PostgreSQL the 32-agent test below carries the volume; this one checks the same race.
+    queue_size = QUEUE if engine.dialect.name == "sqlite" else QUEUE // 2
+    fill_queue(engine, queue_size)
     outcomes = race(agent, [(str(engine.url), f"agent{n}") for n in range(AGENTS)], AGENTS, timeout=300)
     handled = [cid for _, ids in outcomes for cid in ids]
-    assert len(handled) == len(set(handled)) == QUEUE
+    assert len(handled) == len(set(handled)) == queue_size
     shares = sorted(len(ids) for _, ids in outcomes)
     print("callbacks handled per agent:", shares)
     # An agent who loses a race for the head of the queue gets the next one, not "nobody to
     # call" (that once left agents idle while 9,000 callbacks waited).
-    assert shares[0] >= QUEUE / AGENTS / 5
+    assert shares[0] >= queue_size / AGENTS / 5
     with read_session(engine) as session:
         assert session.scalar(select(func.count()).where(CallbackRequest.status != "done")) == 0
         attempts = session.execute(select(CallbackAttempt.callback_id, func.count()).group_by(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.sqlite_only  # packaging: the same whatever the engine
 AS_OF = "2026-11-01T10:00"
 
 
