@@ -6,7 +6,7 @@ DEMO_DB ?= var/demo.db
 DEMO_CUSTOMERS ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint clean faketime postgresql chromium shop
+.PHONY: run test test-volume demo bench lint clean faketime postgresql chromium shop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,11 +38,14 @@ test: $(STAMP) faketime postgresql chromium
 	$(BIN)/pytest -q -p no:cacheprovider tests/browser
 	# The same services, CLI and races on PostgreSQL 15: each test process starts its own server.
 	$(BIN)/pytest -q -n 2 -p no:cacheprovider --engine postgresql tests/core tests/cli
-	$(BIN)/pytest -q -p no:cacheprovider --durations=10 --engine postgresql tests/integration
-	# Time is an input: the CLI, the services and the screens that read the clock pass with the date a year ahead.
+	$(BIN)/pytest -q -p no:cacheprovider --durations=10 --engine postgresql -m "not volume" tests/integration
+	# Time is an input: the CLI and the services that read the clock pass with the date a year ahead.
 	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONHASHSEED=0 faketime -f '+365d' $(BIN)/pytest -q -n 2 -p no:cacheprovider \
-		tests/cli tests/core/test_customer_summary.py tests/core/test_marketing.py \
-		tests/ui/test_callback_queue_screen.py tests/ui/test_customer_360.py tests/ui/test_call_screen.py
+		tests/cli tests/core/test_customer_summary.py tests/core/test_marketing.py
+
+# The load tests that take minutes on two cores: 32 agents working 20,000 callbacks on PostgreSQL.
+test-volume: $(STAMP) postgresql
+	$(BIN)/pytest -q -p no:cacheprovider --durations=5 --engine postgresql -m volume tests/integration
 
 # libfaketime moves the whole process's clock (SQLite included); Debian packages it.
 faketime:

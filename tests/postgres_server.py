@@ -68,7 +68,9 @@ class Server:
                   "--locale=C.UTF-8")
         self._run(server_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.data / "log"), "-w", "-o",
                   f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start")
+                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                  # No background ANALYZE: plans depend only on what the product does itself.
+                  "-c autovacuum=off", "start")
         return self
 
     def stop(self) -> None:

@@ -17,7 +17,7 @@ from crm_tui.importing import crm_csv, parallel
 from crm_tui.importing.accounting import ImportSummary, RejectLog
 from crm_tui.importing.bulk import Writes, driver_connection, fix_sequences
 from crm_tui.importing.lines import import_lines, looks_like_lines
-from crm_tui.importing.shop_writer import ShopWriter, WriterCounts
+from crm_tui.importing.shop_writer import STATISTICS, ShopWriter, WriterCounts
 from crm_tui.importing.sniff import FileDialect, UnreadableFile, sniff
 
 FORMATS = ("auto", "crm", "lines")
@@ -126,6 +126,8 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                     writer.finish()
                     counts = writer.counts
                 fix_sequences(conn, ("product", "customer", "shop_order"))
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(STATISTICS)  # for the roll-ups' GROUP BYs over the new rows
                 if (touched := writes.touched_days()) is not None:
                     rollups.rebuild(conn, *touched)
                 rollups.resume(conn)

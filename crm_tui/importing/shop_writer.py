@@ -48,6 +48,9 @@ class _NewCustomer:
     countries_seen: set[str] = field(default_factory=set)
 
 
+STATISTICS = "ANALYZE shop_order, order_line, customer, product"
+
+
 def _batches(values: list, size: int = _LOOKUP_BATCH) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -244,6 +247,10 @@ class ShopWriter:
     def finish(self) -> None:
         """Set-based fix-ups once every row is in: totals, names, countries, registration."""
         self._write_entities(*self._take_entity_rows())
+        if self.conn.dialect.name == "postgresql":
+            # The planner's figures for tables this transaction just filled (ANALYZE sees its own
+            # rows): without them it may take a nested loop over every line, for minutes.
+            self.writes.execute(STATISTICS)
         # Totals from the lines, with the order's discount rounded half away from zero (imported
         # orders have none; an existing order that gained lines keeps its). One aggregate pass
         # over the line index (UPDATE ... FROM: SQLite 3.33+, PostgreSQL).

@@ -19,7 +19,7 @@ from crm_tui.shop.models import CallbackRequest
 from crm_tui.shop.types import utc_now
 from tests.integration.processes import race
 
-QUEUE = 4_000
+QUEUE = 2_000
 AGENTS = 8
 # Calling hours wide open: the test is about claims, not the clock.
 ALWAYS = QueueSettings(calling_hours=(datetime.min.time(), datetime.max.time()))
@@ -68,7 +68,7 @@ def test_eight_agents_never_claim_one_callback_twice_and_lose_none(engine):
         assert session.scalar(select(func.count()).where(CallbackRequest.status != "done")) == 0
         attempts = session.execute(select(CallbackAttempt.callback_id, func.count()).group_by(
             CallbackAttempt.callback_id)).all()
-    assert len(attempts) == QUEUE and {n for _, n in attempts} == {1}
+    assert len(attempts) == queue_size and {n for _, n in attempts} == {1}
 
 
 CLAIMER = """
@@ -140,7 +140,7 @@ def row_picker(url: str, login: str, barrier, results) -> None:
 
 
 def test_a_rescheduled_callback_is_never_claimed_before_its_window(engine):
-    fill_queue(engine, 1_500)
+    fill_queue(engine, 800)
     url = str(engine.url)
     outcomes = race_mixed(url)
     rescheduled = {cid for _, kind, ids in outcomes if kind == "rescheduled" for cid in ids}
@@ -164,6 +164,7 @@ def _mixed_agent(url: str, login: str, barrier, results) -> None:
 
 
 @pytest.mark.postgresql_only
+@pytest.mark.volume
 def test_thirty_two_agents_on_postgresql_never_claim_twice_lose_none_and_never_fail_on_a_lock(engine):
     """FOR UPDATE SKIP LOCKED: 32 agents side by side, none waits on another's claim."""
     callbacks, agents = 20_000, 32

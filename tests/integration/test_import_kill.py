@@ -43,6 +43,16 @@ def import_holds_the_write_lock(db: str) -> bool:
 
 
 # Killed at once and a moment later; on PostgreSQL once (the server, not a file, undoes the rest).
+def sessions(db: str) -> list:
+    """What every other session of the database is doing (PostgreSQL), or SQLite's lock state."""
+    if "://" not in db:
+        return [("write lock held", import_holds_the_write_lock(db))]
+    return query(db, "SELECT pid, state, wait_event_type, wait_event, left(query, 120), "
+                     "(SELECT string_agg(mode || ' ' || relation::regclass::text, ', ') FROM pg_locks l "
+                     " WHERE l.pid = a.pid AND l.relation IS NOT NULL) "
+                     "FROM pg_stat_activity a WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 @pytest.mark.parametrize("delay", [0.2, pytest.param(1.5, marks=pytest.mark.sqlite_only)])
 def test_kill_9_mid_import_changes_nothing_and_a_rerun_completes(db_path, big_export, monkeypatch, delay):
     db = str(db_path)
@@ -63,7 +73,10 @@ def test_kill_9_mid_import_changes_nothing_and_a_rerun_completes(db_path, big_ex
     assert proc.returncode == -signal.SIGKILL
 
     assert table_counts(db) == before
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    try:
+        rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"the rerun hung; the database's sessions: {sessions(db)}") from None
     assert rerun.returncode == 0, rerun.stderr
     summary = json.loads(rerun.stdout)
     rows = sum(1 for _ in big_export.open(encoding="utf-8")) - 1
