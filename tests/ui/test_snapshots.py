@@ -79,6 +79,10 @@ def summary_of(customer_id, open_first_order=False):
         await settle(pilot)
         pilot.app.push_screen(Customer360Screen(pilot.app.context, customer_id))
         await settle(pilot)
+        # The summary and the order list load in workers of their own; on a loaded machine the
+        # layout (and with it a scroll bar) can settle a frame after both are done.
+        await pilot.pause(0.2)
+        await settle(pilot)
         if open_first_order:
             await pilot.press("enter")
             await settle(pilot)
