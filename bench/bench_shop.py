@@ -83,13 +83,14 @@ def main() -> None:
                                  str(db), "--port", str(port), "--log-dir", str(Path(tmp) / "logs"),
                                  "--form-limit", "100000"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        bare_port = free_port()
-        (Path(tmp) / "bare.py").write_text(BARE)
-        bare = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "uvicorn", "--app-dir", tmp, "bare:app",
-                                 "--port", str(bare_port), "--log-level", "warning"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        bare = None
         try:
             startup = wait_for(f"http://127.0.0.1:{port}/", started, shop)
+            bare_port = free_port()
+            (Path(tmp) / "bare.py").write_text(BARE)
+            bare = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "uvicorn", "--app-dir", tmp,
+                                     "bare:app", "--port", str(bare_port), "--log-level", "warning"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             wait_for(f"http://127.0.0.1:{bare_port}/", time.perf_counter(), bare)
             base = f"http://127.0.0.1:{port}"
             page = httpx2.get(base + "/").text
@@ -99,8 +100,9 @@ def main() -> None:
             anchor = hammer(f"http://127.0.0.1:{bare_port}", "/", form=False)
         finally:
             for proc in (shop, bare):
-                proc.terminate()
-                proc.wait(10)
+                if proc is not None:
+                    proc.terminate()
+                    proc.wait(10)
     print(f"shop serve: first page {startup:.2f} s after the command started (goal < 2 s)")
     print(f"catalogue page: {catalogue:,.0f} requests/s on one core; callback form: {callbacks:,.0f} requests/s "
           f"(each a write: the callback and the visit log)")

@@ -6,6 +6,7 @@ the same time and give the same answer.
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -19,7 +20,13 @@ from crm_tui.shop.validation import InvalidField, InvalidInput, normalise_email
 
 HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
-_UNUSED_HASH = HASHER.hash("a password no account has")  # checked when the e-mail is unknown
+
+
+@cache
+def _unused_hash() -> str:
+    """Checked when the e-mail is unknown, so that it takes as long as a wrong password; made on
+    first use (a hash costs as much as a login: not at start-up)."""
+    return HASHER.hash("a password no account has")
 
 
 def _password_problem(password: str) -> InvalidField | None:
@@ -60,7 +67,7 @@ def log_in(session: Session, email: str, password: str) -> int | None:
         .join(Customer, col(Customer.id) == col(ShopAccount.customer_id))
         .where(col(Customer.email) == address)).first()
     try:
-        HASHER.verify(found[1] if found else _UNUSED_HASH, password)
+        HASHER.verify(found[1] if found else _unused_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     return int(found[0]) if found else None
