@@ -265,6 +265,12 @@ async def login_page(shop: Shop, request: Request) -> Response:
     return redirect(request, target if isinstance(target, str) and target.startswith("/") else "/")
 
 
+def to_login(request: Request) -> Response:
+    """The login page, coming back here once logged in."""
+    request.session["after_login"] = request.url.path
+    return redirect(request, "/login")
+
+
 def _log_in(request: Request, who: int, preferred_language: str) -> None:
     """A new session on login (no fixation): the basket is kept, the visit goes on, the pages
     speak the customer's language."""
@@ -331,8 +337,7 @@ async def profile_page(shop: Shop, request: Request) -> Response:
     session_id(request)
     who = customer_id(request)
     if who is None:
-        request.session["after_login"] = "/profile"
-        return redirect(request, "/login")
+        return to_login(request)
     card = await shop.read(lambda s: load_card(s, who))
     if request.method == "GET":
         return render(shop, request, "profile.html", values=_profile_values(card), errors={}, card=card)
@@ -381,8 +386,7 @@ async def orders_page(shop: Shop, request: Request) -> Response:
     session_id(request)
     who = customer_id(request)
     if who is None:
-        request.session["after_login"] = "/orders"
-        return redirect(request, "/login")
+        return to_login(request)
     orders = await shop.read(lambda s: order_history(s, who, page=100))
     return render(shop, request, "orders.html", orders=orders)
 
@@ -391,8 +395,7 @@ async def order_page(shop: Shop, request: Request) -> Response:
     session_id(request)
     who = customer_id(request)
     if who is None:
-        request.session["after_login"] = request.url.path
-        return redirect(request, "/login")
+        return to_login(request)
     number = request.path_params["number"]
 
     def read(s: Session):

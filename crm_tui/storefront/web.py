@@ -120,7 +120,7 @@ def render(shop: Shop, request: Request, template: str, status_code: int = 200, 
     page = shop.templates.get_template(template).render(
         request=request, tr=tr, lang=lang, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request),
         logged_in=customer_id(request) is not None, basket_count=sum(basket(request).values()),
-        flash=flash if isinstance(flash, str) else None, path=request.url.path,
+        flash=flash if isinstance(flash, str) else None,
         cb=callback_values if isinstance(callback_values, dict) else {},
         cb_error=callback_error if isinstance(callback_error, str) else None, **context)
     response = HTMLResponse(page, status_code=status_code)

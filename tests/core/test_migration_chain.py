@@ -27,9 +27,10 @@ def revisions_in_order() -> list[str]:
     return [revision.revision for revision in reversed(list(script.walk_revisions()))]
 
 
-def migrate(path: Path, how: str, revision: str) -> None:
-    """alembic upgrade/downgrade to `revision` on a connection, the way upgrade_to_head runs it."""
-    engine = make_engine(f"sqlite:///{path}")
+def migrate(target: Path | str, how: str, revision: str) -> None:
+    """alembic upgrade/downgrade to `revision` on a connection, the way upgrade_to_head runs it;
+    `target` a SQLite file or a database URL."""
+    engine = make_engine(str(target) if "://" in str(target) else f"sqlite:///{target}")
     config = alembic_config()
     try:
         with engine.begin() as connection:

@@ -3,12 +3,10 @@ one gets, and the revisions made for PostgreSQL go down and up again to the same
 
 import psycopg
 import pytest
-from alembic import command
 from sqlalchemy.engine import make_url
 
-from crm_tui.db import make_engine, open_database
-from crm_tui.migrations.runner import alembic_config
-from tests.core.test_migration_chain import revisions_in_order
+from crm_tui.db import open_database
+from tests.core.test_migration_chain import migrate, revisions_in_order
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -18,17 +16,6 @@ def empty_database(pg_server, name: str) -> str:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
     return pg_server.url(name)
-
-
-def migrate(url: str, how: str, revision: str) -> None:
-    engine = make_engine(url)
-    config = alembic_config()
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            getattr(command, how)(config, revision)
-    finally:
-        engine.dispose()
 
 
 def schema(url: str) -> dict:
