@@ -1,66 +1,14 @@
-"""The bulk writer: every row an import writes goes through here, never through ORM objects.
-
-One place per dialect: SQLite uses the driver's executemany (INSERT OR IGNORE where a row may
-already be there); PostgreSQL streams rows with COPY, straight into the table, or, where a row
-may already be there, into a staging table first and then one set-based INSERT ... ON CONFLICT
-DO NOTHING (COPY itself cannot skip a conflict).
-"""
+"""The import's writes: every row an import writes goes through here (and the shop's bulk
+writer, crm_tui.shop.bulk), never through ORM objects."""
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection, text
 
+from crm_tui.shop.bulk import bulk_insert, driver_connection
+
 LINE_COLUMNS = ("order_id", "product_id", "quantity", "unit_price_cents", "line_total_cents")
-
-
-def driver_connection(conn: Connection) -> Any:
-    """The driver's own connection (sqlite3 or psycopg) under an open SQLAlchemy connection."""
-    driver = conn.connection.driver_connection
-    if driver is None:
-        raise RuntimeError("the import's database connection is closed")
-    return driver
-
-
-def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple],
-                *, skip_conflicts: bool = False) -> int:
-    """Insert rows (tuples in `columns` order); returns how many were written.
-
-    With skip_conflicts, rows that hit a unique index are skipped and not counted.
-    """
-    if not rows:
-        return 0
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        return _copy(conn, table, names, rows, skip_conflicts)
-    marks = ", ".join("?" * len(columns))
-    verb = "INSERT OR IGNORE" if skip_conflicts else "INSERT"
-    cursor = driver_connection(conn).cursor()
-    try:
-        cursor.executemany(f"{verb} INTO {table} ({names}) VALUES ({marks})", rows)
-        written = cursor.rowcount
-    finally:
-        cursor.close()
-    return written if written is not None and written >= 0 else len(rows)
-
-
-def _copy(conn: Connection, table: str, names: str, rows: list[tuple], skip_conflicts: bool) -> int:
-    driver = driver_connection(conn)
-    target = table
-    if skip_conflicts:
-        target = f"crm_stage_{table}"
-        # Column types as the table's, no constraints; emptied at commit, kept for the next batch.
-        driver.execute(f"CREATE TEMP TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS AS "
-                       f"SELECT {names} FROM {table} WITH NO DATA")
-        driver.execute(f"TRUNCATE {target}")
-    with driver.cursor() as cursor:
-        with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        if not skip_conflicts:
-            return len(rows)
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target} ON CONFLICT DO NOTHING")
-        return cursor.rowcount
 
 
 def next_id(conn: Connection, table: str) -> int:

@@ -4,7 +4,6 @@ The import commits as a whole or not at all: --dry-run and --strict (with reject
 and a killed import leaves the database as it was.
 """
 
-import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,13 +14,13 @@ from sqlalchemy import Engine
 from crm_tui import rollups
 from crm_tui.importing import crm_csv, parallel
 from crm_tui.importing.accounting import ImportSummary, RejectLog
-from crm_tui.importing.bulk import Writes, driver_connection, fix_sequences
+from crm_tui.importing.bulk import Writes, fix_sequences
 from crm_tui.importing.lines import import_lines, looks_like_lines
 from crm_tui.importing.shop_writer import STATISTICS, ShopWriter, WriterCounts
 from crm_tui.importing.sniff import FileDialect, UnreadableFile, sniff
+from crm_tui.shop.bulk import bulk_loading, collector_paused
 
 FORMATS = ("auto", "crm", "lines")
-IMPORT_CACHE_KIB = 96 * 1024
 Progress = Callable[[str, int, int, int], None]  # file name, bytes done, bytes total, rows read
 
 
@@ -79,15 +78,8 @@ def run_import(engine: Engine, paths: list[Path], options: ImportOptions, acting
     started = time.perf_counter()
     planned = plan(paths, options)
     summary = ImportSummary()
-    # A million short-lived tuples make the cyclic collector scan the import's caches again
-    # and again; nothing the import builds is cyclic, so it is paused until the import ends.
-    collector_was_on = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _run(engine, planned, options, acting_login, progress, summary, started)
-    finally:
-        if collector_was_on:
-            gc.enable()
 
 
 def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, acting_login: str,
@@ -103,17 +95,7 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
         engine.dispose()  # no SQLite connection may be open when the reader is forked
         reader = parallel.ReaderProcess(engine.url.render_as_string(hide_password=False), import_files)
     try:
-        with engine.connect().execution_options(sqlite_immediate=True) as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            if sqlite:
-                # Every id the importer writes into a reference is one it has just inserted or
-                # looked up in this transaction, under the write lock; checking each of a
-                # million of them again costs a third of the import. Back on when done.
-                driver_connection(conn).execute("PRAGMA foreign_keys=OFF")
-                # Index pages of a large import stay in memory instead of being re-read.
-                driver_connection(conn).execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
-                # The roll-ups' GROUP BYs sort in memory instead of in temporary files.
-                driver_connection(conn).execute("PRAGMA temp_store=MEMORY")
+        with engine.connect().execution_options(sqlite_immediate=True) as conn, bulk_loading(conn):
             transaction = conn.begin()
             try:
                 rollups.suspend(conn)  # rebuilt set-based below, for the months touched
@@ -140,10 +122,6 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
             except BaseException:
                 transaction.rollback()
                 raise
-            finally:
-                if sqlite:
-                    driver_connection(conn).execute("PRAGMA foreign_keys=ON")
-                    driver_connection(conn).execute("PRAGMA cache_size=-2000")
     finally:
         summary.reject_file = rejects.close()
     summary.seconds = round(time.perf_counter() - started, 3)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, col
 
-from crm_tui import postgres_roles, rollups
+from crm_tui import postgres_roles, rollups, search_index
 from crm_tui.db import create_private_file, lock_timeout_ms, make_engine, run_read, run_write, sqlite_file
 from crm_tui.migrations.runner import upgrade_to_head
 from crm_tui.models import DatabaseFact, Role
@@ -19,6 +19,7 @@ from crm_tui.services.demo_service_history import build_service_history
 from crm_tui.services.marketing import refresh_marketing
 from crm_tui.services.staff import active_staff, add_staff
 from crm_tui.services.web_accounts import add_account
+from crm_tui.shop.bulk import bulk_loading, collector_paused
 from crm_tui.shop.demo import DEMO_AGENTS, DemoSummary, build_demo
 from crm_tui.shop.models import Customer, stored_id
 from crm_tui.shop.types import utc_now
@@ -124,9 +125,11 @@ def create_demo_database(engine: Engine, *, customers: int, seed: int, login: st
     as_of = (as_of or utc_now()).replace(second=0, microsecond=0)
     url = engine.url.render_as_string(hide_password=True)
     upgrade_to_head(engine)
-    with engine.begin() as conn:
+    with collector_paused(), engine.connect() as conn, bulk_loading(conn), conn.begin():
         rollups.suspend(conn)  # set-based once at the end instead of row by row
+        search_index.suspend(conn)
         summary = build_demo(conn, customers=customers, seed=seed, as_of=as_of, progress=progress)
+        search_index.resume(conn)
         rollups.rebuild(conn)
         rollups.resume(conn)
 

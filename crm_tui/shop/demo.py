@@ -8,7 +8,9 @@ request_callback and send_contact_message; the many rows are then written with S
 in bulk (explicit ids, lists of dicts).
 """
 
+import itertools
 import math
+import operator
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,9 +19,10 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, text
 from sqlmodel import Session, SQLModel
 
+from crm_tui.shop.bulk import bulk_insert
 from crm_tui.shop.demo_pools import (
     BRITISH_CITIES,
     BRITISH_STREETS,
@@ -51,13 +54,14 @@ from crm_tui.shop.operations import (
     request_callback,
     send_contact_message,
 )
-from crm_tui.shop.validation import time_zone_for
+from crm_tui.shop.validation import InvalidInput, time_zone_for
 
 HISTORY_DAYS = 730
 CHUNK = 50_000
 # Relative weight of each month for order dates: a December peak and a quiet August.
 MONTH_WEIGHT = {1: 0.8, 2: 0.75, 3: 0.85, 4: 0.9, 5: 0.95, 6: 0.9, 7: 0.8, 8: 0.65,
                 9: 1.0, 10: 1.1, 11: 1.45, 12: 1.6}
+QUANTITIES, QUANTITY_SUM = [1, 2, 3, 4, 6, 12], list(itertools.accumulate([50, 22, 10, 6, 7, 5]))
 DEMO_AGENTS = [("ana", "Ana Ruiz"), ("luis", "Luis Ortega"), ("emma", "Emma Clarke")]
 
 
@@ -93,6 +97,7 @@ class _Catalogue:
     price: dict[int, int] = field(default_factory=dict)
     category: dict[str, list[int]] = field(default_factory=dict)
     popularity: list[float] = field(default_factory=list)
+    popularity_sum: list[float] = field(default_factory=list)  # cumulative, for rng.choices
     postage: int = 0
     sku: dict[int, str] = field(default_factory=dict)
 
@@ -143,8 +148,29 @@ def build_demo(conn: Connection, *, customers: int = 2_000, seed: int = 7,
 
 
 def _bulk(conn: Connection, model: type[SQLModel], rows: list[dict]) -> None:
+    """Write rows that all have the same keys through the bulk writer, each value first through
+    its column's own bind processing (so UTC times are stored as the ORM stores them)."""
+    if not rows:
+        return
+    table = SQLModel.metadata.tables[str(model.__tablename__)]
+    keys = list(rows[0])
+    defaulted = [column.name for column in table.c if column.default is not None and column.name not in keys]
+    if defaulted:  # the ORM would fill them in; the rows must say them
+        raise ValueError(f"{table.name} rows lack {', '.join(defaulted)}")
+    converted = [(index, process) for index, key in enumerate(keys)
+                 if (process := table.c[key].type.bind_processor(conn.dialect)) is not None]
+    values = operator.itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
     for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(model), rows[start:start + CHUNK])
+        tuples = [values(row) for row in rows[start:start + CHUNK]]
+        if converted:
+            tuples = [_converted(list(row), converted) for row in tuples]
+        bulk_insert(conn, table.name, keys, tuples)
+
+
+def _converted(row: list, converted: list[tuple[int, Callable]]) -> tuple:
+    for index, process in converted:
+        row[index] = process(row[index])
+    return tuple(row)
 
 
 def _write_catalogue(conn: Connection, rng: random.Random, summary: DemoSummary, as_of: datetime) -> _Catalogue:
@@ -179,19 +205,36 @@ def _write_catalogue(conn: Connection, rng: random.Random, summary: DemoSummary,
         cat.price[pid] = price
         if code == "POST":
             cat.postage = pid
+    cat.popularity_sum = list(itertools.accumulate(cat.popularity))
     _bulk(conn, Product, rows)
     summary.products = len(rows)
     return cat
 
 
+def _mobile_number(rng: random.Random, country: str) -> str:
+    """A number in the country's mobile ranges; a few of them are not valid numbers."""
+    if country == "ES":
+        return f"+34{rng.choice('67')}{rng.randrange(10**8):08d}"
+    return f"+447{rng.choice('45789')}{rng.randrange(10**8):08d}"
+
+
 def _valid_phone(rng: random.Random, country: str) -> str:
     while True:
-        if country == "ES":
-            raw = f"+34{rng.choice('67')}{rng.randrange(10**8):08d}"
-        else:
-            raw = f"+447{rng.choice('45789')}{rng.randrange(10**8):08d}"
+        raw = _mobile_number(rng, country)
         if phonenumbers.is_valid_number(phonenumbers.parse(raw)):
             return raw
+
+
+def _registered(form: dict[str, str], rng: random.Random) -> dict:
+    """The registration form as the shop checks it; a phone the shop refuses is drawn again,
+    as a person would type another number."""
+    while True:
+        try:
+            return registration_values(form)[1]
+        except InvalidInput as refused:
+            if set(refused.by_field()) != {"phone"}:
+                raise
+            form = {**form, "phone": _mobile_number(rng, form["country"])}
 
 
 def _ascii(name: str) -> str:
@@ -202,28 +245,30 @@ def _ascii(name: str) -> str:
 def _write_customers(conn, rng, names: NamePools, count, cat: _Catalogue, summary, as_of) -> list[_Shopper]:
     rows, shoppers = [], []
     categories = list(cat.category)
+    spanish_cities = list(itertools.accumulate(city[2] for city in SPANISH_CITIES))
+    british_cities = list(itertools.accumulate(city[2] for city in BRITISH_CITIES))
     for cid in range(1, count + 1):
         spanish = rng.random() < 0.62
         lang, country = ("es", "ES") if spanish else ("en", "GB")
         first, last = rng.choice(names.first[lang]), rng.choice(names.last[lang])
         if spanish:
             last = f"{last} {rng.choice(names.last[lang])}"
-            city, prefix, _ = rng.choices(SPANISH_CITIES, weights=[c[2] for c in SPANISH_CITIES])[0]
+            city, prefix, _ = rng.choices(SPANISH_CITIES, cum_weights=spanish_cities)[0]
             postcode = f"{prefix}{rng.randint(1, 99):02d}"
             street = f"{rng.choice(SPANISH_STREETS)} {rng.randint(1, 180)}"
         else:
-            city, prefix, _ = rng.choices(BRITISH_CITIES, weights=[c[2] for c in BRITISH_CITIES])[0]
+            city, prefix, _ = rng.choices(BRITISH_CITIES, cum_weights=british_cities)[0]
             postcode = f"{prefix} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
             street = f"{rng.randint(1, 220)} {rng.choice(BRITISH_STREETS)}"
-        phone = _valid_phone(rng, country)
         # Registered up to 2.5 years ago, more of them recently (the shop grows).
         registered_days = HISTORY_DAYS * 1.25 * (rng.random() ** 1.4)
         registered = as_of - timedelta(days=registered_days, minutes=rng.randrange(1440))
         consent_at = registered + timedelta(minutes=rng.randint(0, 5))
         discount = rng.choices([0, 5, 10, 15], weights=[88, 6, 5, 1])[0]
-        _, checked = registration_values(dict(
-            first_name=first, last_name=last, phone=phone, country=country, preferred_language=lang,
-            email=f"{_ascii(first)}.{_ascii(last.split()[0])}{cid}@{rng.choice(EMAIL_DOMAINS)}"))
+        checked = _registered(dict(
+            first_name=first, last_name=last, phone=_mobile_number(rng, country), country=country,
+            preferred_language=lang, email=f"{_ascii(first)}.{_ascii(last.split()[0])}{cid}@{rng.choice(EMAIL_DOMAINS)}"),
+            rng)
         rows.append(dict(
             id=cid, customer_number=customer_number_for(cid), **checked,
             street=street, postcode=postcode, city=city,
@@ -243,7 +288,7 @@ def _write_customers(conn, rng, names: NamePools, count, cat: _Catalogue, summar
         if rng.random() < 0.07:
             orders = 0  # registered, never bought
         shoppers.append(_Shopper(cid, favourites, favourite_categories, discount, start, end, orders,
-                                 country, phone, lang, f"{first} {last}"))
+                                 country, checked["phone"], lang, f"{first} {last}"))
     _bulk(conn, Customer, rows)
     summary.customers = len(rows)
     return shoppers
@@ -273,8 +318,8 @@ def _pick_products(rng: random.Random, shopper: _Shopper | None, cat: _Catalogue
         elif shopper and roll < 0.8:
             pid = rng.choice(cat.category[rng.choice(shopper.categories)])
         else:
-            pid = rng.choices(cat.ids, weights=cat.popularity)[0]
-        lines[pid] = lines.get(pid, 0) + rng.choices([1, 2, 3, 4, 6, 12], weights=[50, 22, 10, 6, 7, 5])[0]
+            pid = rng.choices(cat.ids, cum_weights=cat.popularity_sum)[0]
+        lines[pid] = lines.get(pid, 0) + rng.choices(QUANTITIES, cum_weights=QUANTITY_SUM)[0]
     return lines
 
 
