@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from crm_tui.database_errors import WriteFailed
 from crm_tui.db import run_write
 from crm_tui.i18n import Localizer
 from crm_tui.services import catalogue
@@ -58,6 +59,7 @@ from crm_tui.storefront.web import (
     remember_csrf,
     render,
     session_id,
+    trouble_page,
     visit_logger,
 )
 
@@ -108,7 +110,9 @@ def make_shop(engine: Engine, log_dir: Path, clock: Callable[[], datetime] = utc
     middleware = [Middleware(VisitLog, shop=shop),
                   Middleware(SessionMiddleware, secret_key=_session_key(engine), session_cookie="shop_session",
                              same_site="lax", max_age=14 * 86400)]
-    return Starlette(routes=routes, middleware=middleware)
+    trouble = partial(trouble_page, shop)
+    return Starlette(routes=routes, middleware=middleware,
+                     exception_handlers={WriteFailed: trouble, DBAPIError: trouble, Exception: trouble})
 
 
 def _refused(request: Request) -> Response:

@@ -14,11 +14,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from crm_tui.database_errors import FAILURES, WriteFailed, failure_kind
 from crm_tui.db import run_read, run_write
 from crm_tui.i18n import Localizer
 from crm_tui.services.visits import PageServed, record_pages
@@ -26,6 +28,7 @@ from crm_tui.settings import LANGUAGES
 from crm_tui.storefront.guards import CSRF_COOKIE, CSRF_FIELD, RateLimit, csrf_ok, new_csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
+SERVER_LOG = logging.getLogger("crm_tui.shop")
 LANG_COOKIE = "shop_lang"
 
 
@@ -127,6 +130,27 @@ def render(shop: Shop, request: Request, template: str, status_code: int = 200, 
     return remember_csrf(request, response)
 
 
+async def trouble_page(shop: Shop, request: Request, exc: Exception) -> Response:
+    """A database failure (busy past its time limit, disk full, server gone) or a bug: one
+    sentence in the visitor's language, and nothing half done, since each of the shop's writes
+    is one transaction. The reason goes to the server's log for ops; a bug's trace is logged
+    by the server itself (the exception goes on up)."""
+    kind = exc.kind if isinstance(exc, WriteFailed) else failure_kind(exc) if isinstance(exc, DBAPIError) else None
+    tr = Localizer(language(request))
+    if kind is None:
+        status, message = 500, tr("Something went wrong on our side: nothing was saved or changed. "
+                                  "Please try again, or write to us.")
+    else:
+        SERVER_LOG.warning("%s %s: %s", request.method, request.url.path, FAILURES[kind])
+        status, message = 503, tr("The shop cannot reach its records just now: nothing was saved or changed. "
+                                  "Please try again in a few minutes.")
+    response = render(shop, request, "trouble.html", status_code=status, message=message,
+                      posted=request.method == "POST")
+    if status == 503:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
 def remember_csrf(request: Request, response: Response) -> Response:
     token = getattr(request.state, "new_csrf", None)
     if token:
@@ -188,4 +212,10 @@ class VisitLog:
             "at": page.at.isoformat(), "session": sid, "customer_id": page.customer_id, "method": scope["method"],
             "path": page.path, "status": status, "ms": round(seconds * 1000), "referrer": page.referrer,
             "product_id": page.product_id, "order_id": page.order_id}, ensure_ascii=True))
-        await self.shop.write(lambda s: record_pages(s, [page]))
+        try:
+            await self.shop.write(lambda s: record_pages(s, [page]))
+        except (WriteFailed, DBAPIError) as exc:  # the line above is in the log file; ops are told why
+            kind = exc.kind if isinstance(exc, WriteFailed) else failure_kind(exc)
+            if kind is None:
+                raise
+            SERVER_LOG.warning("visit to %s kept in the log file only: %s", page.path, FAILURES[kind])
