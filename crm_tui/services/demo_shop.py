@@ -75,7 +75,7 @@ def make_demo_shop(url: str, *, customers: int, seed: int, force: bool, login: s
         engine.dispose()
         for suffix in ("", "-wal", "-shm", "-journal"):
             beside.with_name(beside.name + suffix).unlink(missing_ok=True)
-    return DemoResult(url, result.summary, login)
+    return DemoResult(url, result.summary, login, result.web_login)
 
 
 def _may_replace(url: str, force: bool, demo: bool, owns_target: bool) -> None:

@@ -77,12 +77,14 @@ class VisitSummary:
 
 
 def visit_summary(session: Session, customer_id: int, now: datetime, days: int = 7) -> VisitSummary:
-    """"3 visits this week, viewed Table lamp twice": visits and product views of the last days."""
+    """"3 visits this week, viewed Table lamp twice": visits of the last days, and for each
+    product how many of them viewed it (a page shown again after "add to basket", or reloaded,
+    is the same visit's view)."""
     since = now - timedelta(days=days)
     visits = session.scalar(select(func.count(distinct(col(ShopVisit.session_id))))
                             .where(col(ShopVisit.customer_id) == customer_id, col(ShopVisit.at) >= since)) or 0
     views = Counter({name: n for name, n in row_tuples(session.execute(
-        select(col(Product.name), func.count()).select_from(ShopVisit)
+        select(col(Product.name), func.count(distinct(col(ShopVisit.session_id)))).select_from(ShopVisit)
         .join(Product, col(Product.id) == col(ShopVisit.product_id))
         .where(col(ShopVisit.customer_id) == customer_id, col(ShopVisit.at) >= since)
         .group_by(col(Product.name))))})

@@ -170,8 +170,10 @@ async def add_to_basket(shop: Shop, request: Request) -> Response:
         return redirect(request, f"/product/{sku}", tr("{name} is out of stock and cannot be ordered.")
                         .format(name=item.name))
     if wanted > item.stock_quantity:
-        return redirect(request, f"/product/{sku}", tr("Only {n} of {name} in stock.")
-                        .format(n=item.stock_quantity, name=item.name))
+        message = (tr("Only {n} of {name} in stock, and {m} of them are in your basket already.") if lines.get(sku)
+                   else tr("Only {n} of {name} in stock."))
+        return redirect(request, f"/product/{sku}",
+                        message.format(n=item.stock_quantity, name=item.name, m=lines.get(sku, 0)))
     if sku not in lines and len(lines) >= MAX_LINES:
         return redirect(request, "/basket", tr("Your basket is full ({n} products): place this order first.")
                         .format(n=MAX_LINES))

@@ -68,7 +68,8 @@ def web_visits_line(s: CustomerSummary, tr) -> Content:
     visits = s.web_visits
     if visits is None or not visits.visits:
         return Content("")
-    line = tr("Web shop: {n} visits this week").format(n=visits.visits)
+    line = (tr("Web shop: 1 visit this week") if visits.visits == 1
+            else tr("Web shop: {n} visits this week").format(n=visits.visits))
     if not visits.most_viewed:
         return filled("\n{line}", line=line)
     viewed = ", ".join(f"{name} ×{times}" for name, times in visits.most_viewed)

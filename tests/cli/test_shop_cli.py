@@ -37,3 +37,22 @@ def test_an_agent_may_neither_restock_nor_run_the_shop(db, engine, monkeypatch):
     serve = runner.invoke(app, ["shop", "serve", "--db", db, "--port", "1"])
     assert serve.exit_code == 1 and "run the web shop's server" in serve.output
     assert query(db, "SELECT stock_quantity FROM product WHERE sku = 'LAMP'") == [(3,)]
+
+
+def test_the_demo_prints_a_web_login_that_works(tmp_path, monkeypatch):
+    import re
+
+    from crm_tui.db import open_database, read_session
+    from crm_tui.services.web_accounts import log_in
+    from tests.conftest import AS_OF
+
+    act_as(monkeypatch, "boss")
+    built = CliRunner().invoke(app, ["demo", "--db", str(tmp_path / "demo.db"), "--customers", "30",
+                                     "--as-of", AS_OF.isoformat()])
+    assert built.exit_code == 0, built.output
+    found = re.search(r"log in as (\S+) with the password (\S+)\.", " ".join(built.output.split()))
+    assert found, built.output
+    engine = open_database(str(tmp_path / "demo.db"))
+    with read_session(engine) as session:
+        assert log_in(session, found.group(1), found.group(2)) is not None
+    engine.dispose()

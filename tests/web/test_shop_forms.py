@@ -227,6 +227,9 @@ def test_a_red_product_cannot_be_added_and_the_server_refuses_too(client, catalo
     assert flash(forced.text) == "Kite, rainbow is out of stock and cannot be ordered."
     too_many = client.post("/basket/add", data={"csrf_token": token(client), "sku": "LAMP", "quantity": "2"})
     assert flash(too_many.text) == "Only 1 of Table lamp, zinc in stock."
+    client.post("/basket/add", data={"csrf_token": token(client), "sku": "LAMP", "quantity": "1"})
+    one_more = client.post("/basket/add", data={"csrf_token": token(client), "sku": "LAMP", "quantity": "1"})
+    assert flash(one_more.text) == "Only 1 of Table lamp, zinc in stock, and 1 of them are in your basket already."
     assert "Postage" not in catalogue_page  # postage is not merchandise
 
 
