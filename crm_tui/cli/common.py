@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import Session
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from crm_tui.db import (
     DatabaseError,
@@ -92,6 +92,20 @@ def failure_sentence(exc: BaseException) -> str | None:
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror}: nothing was written."
     return None
+
+
+def _flags_show_no_type(option_class: type) -> None:
+    """typer 0.29 writes "<bool>" beside every flag in --help (--dry-run <bool>, even --help
+    <bool>): a flag takes no value, so its type column stays empty."""
+    shown = option_class.display_type_rich
+
+    def display_type_rich(self, ctx):
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    option_class.display_type_rich = display_type_rich
+
+
+_flags_show_no_type(TyperOption)
 
 
 class Commands(TyperGroup):
