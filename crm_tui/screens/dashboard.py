@@ -17,13 +17,18 @@ from crm_tui.services import reports
 from crm_tui.services.dashboard import DashboardData, load_dashboard, product_figures
 from crm_tui.services.policy import Action
 from crm_tui.services.service_quality import QualityReport, quality_report
-from crm_tui.widgets.chart import Chart
+from crm_tui.widgets.chart import LEGEND, Chart
 from crm_tui.widgets.literal import cell, filled, visible
 from crm_tui.widgets.stock_light import stock_with_light
 
 
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def _channel(key: str, tr) -> str:
+    """The shop's own channels in the agent's language; any other (an import's) as it is."""
+    return tr(key) if key in ("web", "phone") else visible(key)
 
 
 def _ranks(items: list) -> list[str]:
@@ -195,14 +200,16 @@ class DashboardScreen(ConsoleScreen):
         # against nine days of it.
         change = (f" ({(net - earlier) / earlier:+.0%})" if earlier and d.year_earlier_complete
                   else " (" + tr("no full year earlier to compare") + ")" if earlier else "")
+        # The series' marks as in the charts: the legend where it always fits.
+        now_mark, earlier_mark = LEGEND
         self.query_one("#totals", Static).update("\n".join([
-            f"[b]{tr('Net sales')}[/b]", f"{this_year}: {tr.money(net)}{change}",
-            f"{tr('a year earlier')}: {tr.money(earlier)}", "",
-            f"[b]{tr('Orders')}[/b]", f"{this_year}: {tr.number(sum(m.orders for m in yoy))}",
-            f"{tr('a year earlier')}: {tr.number(sum(m.orders_year_earlier for m in yoy))}"]))
+            f"[b]{tr('Net sales')}[/b]", f"{now_mark} {this_year}: {tr.money(net)}{change}",
+            f"{earlier_mark} {tr('a year earlier')}: {tr.money(earlier)}", "",
+            f"[b]{tr('Orders')}[/b]", f"{now_mark} {this_year}: {tr.number(sum(m.orders for m in yoy))}",
+            f"{earlier_mark} {tr('a year earlier')}: {tr.number(sum(m.orders_year_earlier for m in yoy))}"]))
         chart("country").bars(tr("Net sales by country"), [visible(s.key) or tr("guests") for s in d.by_country[:8]],
-                              [[s.net_cents / euros for s in d.by_country[:8]]], unit=money)
-        chart("channel").bars(tr("Net sales by channel"), [visible(s.key) for s in d.by_channel],
+                              [[s.net_cents / euros for s in d.by_country[:8]]], horizontal=True, unit=money)
+        chart("channel").bars(tr("Net sales by channel"), [_channel(s.key, tr) for s in d.by_channel],
                               [[s.net_cents / euros for s in d.by_channel]], unit=money)
         # Top lists are labelled by rank, the same as the list beside the chart.
         chart("revenue").bars(tr("Top products by revenue"), _ranks(d.top_revenue),

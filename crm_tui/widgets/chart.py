@@ -4,6 +4,11 @@ number format: bars or lines, "no data" instead of an empty axis."""
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
+# Series told apart by their marks as well as their colours (a monochrome terminal), named in the
+# line under the chart rather than in a legend box drawn over the data.
+MARKERS = ("braille", "•")
+LEGEND = ("⠒⠒", "••")
+
 
 def nice_step(raw: float) -> float:
     magnitude = 10 ** max(0, len(str(int(raw))) - 1)
@@ -19,6 +24,8 @@ class Chart(PlotextPlot):
              unit: str = "") -> None:
         """`unit`: what the values are counted in, shown with the title ("€", "orders")."""
         plt = self._blank(f"{title} ({unit})" if unit else title)
+        if horizontal:  # plotext stacks bars from the bottom: the first (the biggest) goes on top
+            labels, series = labels[::-1], [values[::-1] for values in series]
         if labels and any(any(s) for s in series):
             plt.bar(labels, series[0], orientation="horizontal" if horizontal else "vertical", width=0.6,
                     color=self._colours()[0])
@@ -39,10 +46,11 @@ class Chart(PlotextPlot):
             self.bars(title, labels, series, unit="%" if percent and not unit else unit)
             return
         plt = self._blank(f"{title} ({unit})" if unit else title)
+        if names:
+            plt.xlabel("  ".join(f"{LEGEND[n]} {name}" for n, name in enumerate(names)))
         if labels and any(any(values) for values in series):
             for n, values in enumerate(series):
-                plt.plot(list(range(len(values))), values, marker="braille", label=names[n] if names else None,
-                         color=self._colours()[n])
+                plt.plot(list(range(len(values))), values, marker=MARKERS[n], color=self._colours()[n])
             step = max(1, len(labels) // 4)
             plt.xticks(list(range(0, len(labels), step)), labels[::step])
             if percent:
