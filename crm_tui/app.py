@@ -1,26 +1,20 @@
-"""The Textual App: modes, global bindings, nothing else."""
+"""The Textual App: modes, global bindings, nothing else. This module imports Textual alone: the
+database layer and the screens are imported while the first frame is already on screen."""
 
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session
 from textual.app import App
 from textual.binding import Binding
 
-from crm_tui.context import ConsoleContext
-from crm_tui.db import describe_database, open_database, readable_by_others, refuse_missing_file, resolve_url
 from crm_tui.i18n import Localizer
-from crm_tui.identity import console_login
-from crm_tui.models import Role
-from crm_tui.services.change_feed import ChangeFeed
-from crm_tui.services.database_facts import is_demo
-from crm_tui.services.policy import Action, NotAllowed, require
-from crm_tui.services.staff import NotStaff, active_staff
-from crm_tui.settings import QueueSettings, Settings, SettingsError, service_settings_from, settings_from
-from crm_tui.shop.types import utc_now
-from crm_tui.widgets.literal import visible
+from crm_tui.settings import QueueSettings, Settings, SettingsError, settings_from
 from crm_tui.widgets.translated_bindings import translate_bindings
+
+if TYPE_CHECKING:
+    from crm_tui.context import ConsoleContext
 
 
 def _customer_commands():
@@ -44,18 +38,58 @@ class CrmApp(App):
     TITLE = "crm-tui"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
     COMMANDS = App.COMMANDS | {_customer_commands, _screen_commands}
+    context: "ConsoleContext"  # set once the console is open
 
-    def __init__(self, context: ConsoleContext):
+    def __init__(self, context: "ConsoleContext | None" = None,
+                 opening: "Callable[[], Opened] | None" = None, lang: str = "en"):
+        """Either an open `context` (the tests), or `opening`, run in a thread after the first frame."""
         super().__init__()
+        self.opening = opening
+        self.refusal: str | None = None  # why the console did not open (said once it has closed)
+        self.startup_warning: str | None = None  # e.g. other users of the machine can read the database file
+        self._opening_tr = context.tr if context is not None else Localizer(lang)
+        translate_bindings(self, self._opening_tr)
+        if context is not None:
+            self._set_context(context)
+
+    def _set_context(self, context: "ConsoleContext") -> None:
+        from crm_tui.models import Role
+        from crm_tui.widgets.literal import visible
+
         self.context = context
         tr = context.tr
         roles = {Role.AGENT: tr("agent"), Role.SUPERVISOR: tr("supervisor"), Role.OPS: tr("ops")}
         self.sub_title = f"{visible(context.staff.display_name)} ({roles[context.staff.role]})"
-        translate_bindings(self, tr)
-
-    startup_warning: str | None = None  # e.g. other users of the machine can read the database file
 
     def on_mount(self) -> None:
+        if self.opening is None:
+            self._show_home()
+            return
+        from crm_tui.screens.opening import OpeningScreen
+
+        self.push_screen(OpeningScreen(self._opening_tr("Opening the database…")))
+        self.run_worker(self._open, thread=True, name="opening")
+
+    def _open(self) -> None:
+        assert self.opening is not None
+        try:
+            opened = self.opening()
+        except ConsoleRefused as exc:
+            self.call_from_thread(self._refuse, str(exc))
+        else:
+            self.call_from_thread(self._opened, opened)
+
+    def _opened(self, opened: "Opened") -> None:
+        self._set_context(opened.context)
+        self.startup_warning = opened.warning
+        self.pop_screen()
+        self._show_home()
+
+    def _refuse(self, reason: str) -> None:
+        self.refusal = reason
+        self.exit(return_code=1)
+
+    def _show_home(self) -> None:
         from crm_tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen(self.context))
@@ -63,8 +97,9 @@ class CrmApp(App):
             self.notify(self.startup_warning, severity="warning", timeout=20, markup=False)
 
     def on_unmount(self) -> None:
-        if self.context.changes is not None:
-            self.context.changes.close()
+        context = getattr(self, "context", None)  # None when the console was refused
+        if context is not None and context.changes is not None:
+            context.changes.close()
 
     def action_go_home(self) -> None:
         """Back to the search box, whatever is open (the stack is: default, home, ...)."""
@@ -90,19 +125,45 @@ class CrmApp(App):
         self.push_screen(CustomerCardScreen(self.context, customer_id))
 
 
-def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
-             clock: Callable[[], datetime] = utc_now, queue: QueueSettings | None = None,
-             impersonate: str | None = None) -> CrmApp:
-    """Settings -> engine -> who is logged in -> the App. Used by the CLI and the tests (which
-    give the clock, the login and may give the queue's settings instead of the environment's).
+class Opened:
+    """An open console: its context and what to warn about (e.g. a database file others can read)."""
+
+    def __init__(self, context: "ConsoleContext", warning: str | None):
+        self.context, self.warning = context, warning
+
+
+def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
+                 clock: "Callable[[], datetime] | None" = None, queue: QueueSettings | None = None,
+                 impersonate: str | None = None) -> Opened:
+    """Settings -> engine -> who is logged in -> the console's context; ConsoleRefused says why not.
     `impersonate` (--as) is honoured on a demo database only."""
+    from sqlmodel import Session
+
+    from crm_tui.context import ConsoleContext
+    from crm_tui.db import (
+        DatabaseError,
+        describe_database,
+        open_database,
+        readable_by_others,
+        refuse_missing_file,
+        resolve_url,
+    )
+    from crm_tui.identity import console_login
+    from crm_tui.screens.home import HomeScreen  # noqa: F401  (imported here, off the first frame's thread)
+    from crm_tui.services.change_feed import ChangeFeed
+    from crm_tui.services.database_facts import is_demo
+    from crm_tui.services.policy import Action, NotAllowed, require
+    from crm_tui.services.staff import NotStaff, active_staff
+    from crm_tui.settings import service_settings_from
+    from crm_tui.shop.types import utc_now
+
     try:
         queue = queue or settings_from(os.environ if environ is None else environ)
         service = service_settings_from(os.environ if environ is None else environ)
-    except SettingsError as exc:
+        refuse_missing_file(resolve_url(settings.db))
+        engine = open_database(settings.db)
+    except (SettingsError, DatabaseError) as exc:
         raise ConsoleRefused(str(exc)) from None
-    refuse_missing_file(resolve_url(settings.db))
-    engine = open_database(settings.db)
     try:
         with Session(engine) as session:
             if impersonate is not None and not is_demo(session):
@@ -110,10 +171,31 @@ def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
                                      f"{describe_database(str(engine.url))} is not one")
             staff = active_staff(session, impersonate or console_login(settings, engine))
             require(staff, Action.OPEN_CONSOLE)
-    except (NotStaff, NotAllowed, ConsoleRefused) as exc:
+    except (NotStaff, NotAllowed, ConsoleRefused, DatabaseError) as exc:
         engine.dispose()
         raise ConsoleRefused(str(exc)) from None
-    app = CrmApp(ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue,
-                                service, clock, ChangeFeed(engine)))
-    app.startup_warning = readable_by_others(str(engine.url))
+    context = ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue,
+                             service, clock or utc_now, ChangeFeed(engine))
+    return Opened(context, readable_by_others(str(engine.url)))
+
+
+def make_app(settings: Settings, environ: Mapping[str, str] | None = None,
+             clock: "Callable[[], datetime] | None" = None, queue: QueueSettings | None = None,
+             impersonate: str | None = None) -> CrmApp:
+    """The console opened before it starts (the tests, which give the clock, the login and may give
+    the queue's settings instead of the environment's)."""
+    opened = open_console(settings, environ, clock, queue, impersonate)
+    app = CrmApp(opened.context)
+    app.startup_warning = opened.warning
     return app
+
+
+def console_app(settings: Settings, environ: Mapping[str, str] | None = None,
+                impersonate: str | None = None) -> CrmApp:
+    """The console as `crm-tui` starts it: the first frame at once, the database opened behind it.
+    The queue's settings are checked first, so a mistake in them is said before any screen."""
+    try:
+        settings_from(os.environ if environ is None else environ)
+    except SettingsError as exc:
+        raise ConsoleRefused(str(exc)) from None
+    return CrmApp(opening=lambda: open_console(settings, environ, impersonate=impersonate), lang=settings.lang)

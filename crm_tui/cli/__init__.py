@@ -1,5 +1,8 @@
-"""The `crm-tui` command: thin typer commands that parse, call services and print."""
+"""The `crm-tui` command: thin typer commands that parse, call services and print. A command's
+module (and the database layer) is imported when that command runs, so the console draws its
+first frame without them."""
 
+import importlib
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,13 +22,53 @@ from crm_tui.cli.common import (
     out,
     staff_member,
 )
-from crm_tui.db import DatabaseError, sqlite_file
-from crm_tui.services.policy import Action
 from crm_tui.settings import LANGUAGES, Settings
 from crm_tui.widgets.literal import literal
 
+# name: (module in crm_tui.cli, its typer app or command function), in the order --help lists them
+SUBCOMMANDS = {
+    "staff": ("staff", "staff_app"),
+    "import": ("import_files", "import_command"),
+    "callbacks": ("callbacks", "callbacks_app"),
+    "inbox": ("service_desk", "inbox_app"),
+    "cases": ("service_desk", "cases_app"),
+    "orders": ("service_desk", "orders_app"),
+    "marketing": ("marketing", "marketing_app"),
+    "report": ("report", "report_command"),
+    "privacy": ("privacy", "privacy_app"),
+    "pg": ("postgres", "pg_app"),
+    "shop": ("shop", "shop_app"),
+}
+
+
+class RootCommands(Commands):
+    """The root group: the commands of SUBCOMMANDS are built from their modules when first named."""
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands:
+            for name in SUBCOMMANDS if cmd_name not in SUBCOMMANDS else [cmd_name]:
+                self.commands.setdefault(name, _subcommand(name))  # all of them: "did you mean" needs every name
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx):
+        return [*self.commands, *(name for name in SUBCOMMANDS if name not in self.commands)]
+
+
+def _subcommand(name: str):
+    module, attribute = SUBCOMMANDS[name]
+    target = getattr(importlib.import_module(f"crm_tui.cli.{module}"), attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+    else:
+        command = typer.main.get_command_from_info(typer.models.CommandInfo(name=name, callback=target),
+                                                   pretty_exceptions_short=app.pretty_exceptions_short,
+                                                   rich_markup_mode=app.rich_markup_mode)
+    command.name = name
+    return command
+
+
 app = typer.Typer(help="Terminal CRM console for the call centre of an online shop.",
-                  no_args_is_help=False, add_completion=False, cls=Commands)
+                  no_args_is_help=False, add_completion=False, cls=RootCommands)
 
 
 @app.callback(invoke_without_command=True)
@@ -40,13 +83,15 @@ def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None,
         ctx.obj = CommandDatabase(db, Settings.from_environment(lang=lang).lang, impersonate)
         ctx.call_on_close(ctx.obj.close)
         return
-    from crm_tui.app import ConsoleRefused, make_app
+    from crm_tui.app import ConsoleRefused, console_app
 
     try:
-        crm = make_app(Settings.from_environment(db=db, lang=lang), impersonate=impersonate)
-    except (ConsoleRefused, DatabaseError) as exc:
+        crm = console_app(Settings.from_environment(db=db, lang=lang), impersonate=impersonate)
+    except ConsoleRefused as exc:
         fail(str(exc))
     crm.run()
+    if crm.refusal is not None:
+        fail(crm.refusal)
 
 
 @app.command()
@@ -60,7 +105,7 @@ def demo(
 ) -> None:
     """Build a realistic demo shop database and register you as its supervisor."""
     from crm_tui import identity
-    from crm_tui.db import is_sqlite, owned_by_this_user
+    from crm_tui.db import DatabaseError, is_sqlite, owned_by_this_user
     from crm_tui.services.demo_shop import DatabaseExists, make_demo_shop
 
     started = time.perf_counter()
@@ -89,7 +134,9 @@ def backup_command(
     out_file: Annotated[Path, typer.Option("--out", help="The copy: a new file.")],
 ) -> None:
     """A consistent, checked copy of the database while agents keep working. Supervisors and ops."""
+    from crm_tui.db import sqlite_file
     from crm_tui.services.backup import back_up
+    from crm_tui.services.policy import Action
 
     staff_member(ctx, Action.BACKUP)
     copy = back_up(database(ctx).url, out_file)
@@ -98,21 +145,6 @@ def backup_command(
     live = sqlite_file(database(ctx).url)
     out.print(literal(f"Backed up to {copy.path} ({copy.pages:,} pages, integrity ok). To restore: stop the consoles, "
                       f"then `cp {copy.path} {live}` and remove {live}-wal and {live}-shm if they are there."))
-
-
-from crm_tui.cli import callbacks, import_files, marketing, postgres, privacy, report, service_desk, shop, staff  # noqa: E402
-
-app.add_typer(staff.staff_app, name="staff")
-app.command("import")(import_files.import_command)
-app.add_typer(callbacks.callbacks_app, name="callbacks")
-app.add_typer(service_desk.inbox_app, name="inbox")
-app.add_typer(service_desk.cases_app, name="cases")
-app.add_typer(service_desk.orders_app, name="orders")
-app.add_typer(marketing.marketing_app, name="marketing")
-app.command("report")(report.report_command)
-app.add_typer(privacy.privacy_app, name="privacy")
-app.add_typer(postgres.pg_app, name="pg")
-app.add_typer(shop.shop_app, name="shop")
 
 
 def main() -> None:

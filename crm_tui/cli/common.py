@@ -8,29 +8,22 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TextIO, TypeVar
 
 import typer
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy import Engine
-from sqlmodel import Session
+from typer._coercion import RuntimeParam
 from typer.core import TyperGroup, TyperOption
 
-from crm_tui.db import (
-    DatabaseError,
-    open_database,
-    readable_by_others,
-    refuse_missing_file,
-    resolve_url,
-    run_read,
-    run_write,
-    sqlite_file,
-)
 from crm_tui.widgets.literal import literal
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the database layer is imported when a command uses it: the console starts without it
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
     from crm_tui.services.policy import Action
     from crm_tui.services.staff import StaffMember
 
@@ -124,6 +117,23 @@ class Commands(TyperGroup):
             say_error(sentence)
             sys.exit(1)
 
+    def parse_args(self, ctx, args):
+        for param in self.get_params(ctx):  # the group's own options (--db, --lang, --as, --help)
+            annotation = param.type_descriptor.annotation
+            if getattr(param, "_runtime_param", False) is None and annotation in (str, bool):
+                param._runtime_param = PlainText(annotation=annotation,
+                                                 parameter_info=param.type_descriptor.parameter_info)
+        return super().parse_args(ctx, args)
+
+
+@dataclass(frozen=True)
+class PlainText(RuntimeParam):
+    """An option whose value is used as click parsed it. Typer would check it through a pydantic
+    adapter, and importing pydantic costs the console a seventh of a second before its first frame."""
+
+    def _coerce_value(self, value, param, ctx):
+        return value
+
 
 @contextmanager
 def private_output(path: Path) -> Iterator[TextIO]:
@@ -165,17 +175,21 @@ class CommandDatabase:
     services run inside read() or write() and never commit."""
 
     def __init__(self, db: str | None, lang: str = "en", impersonate: str | None = None):
+        from crm_tui.db import DatabaseError, resolve_url
+
         self.lang = lang  # the root --lang: the language of what commands print in words
         self.impersonate = impersonate  # --as: only on a demo database
         try:
             self.url = resolve_url(db)
         except DatabaseError as exc:
             fail(str(exc))
-        self._engine: Engine | None = None
+        self._engine: "Engine | None" = None
         self._migrated = False
 
-    def engine(self, migrate: bool = True, create: bool = False) -> Engine:
+    def engine(self, migrate: bool = True, create: bool = False) -> "Engine":
         """`create`: the first `staff add` may make a new database; other commands never do."""
+        from crm_tui.db import DatabaseError, open_database, readable_by_others, refuse_missing_file
+
         try:
             if self._engine is None:
                 if not create:
@@ -191,14 +205,20 @@ class CommandDatabase:
             fail(str(exc))
         return self._engine
 
-    def read(self, fn: Callable[[Session], T]) -> T:
+    def read(self, fn: "Callable[[Session], T]") -> T:
+        from crm_tui.db import run_read
+
         return run_read(self.engine(), fn)
 
-    def write(self, fn: Callable[[Session], T]) -> T:
+    def write(self, fn: "Callable[[Session], T]") -> T:
+        from crm_tui.db import run_write
+
         return run_write(self.engine(), fn)
 
     def checkpoint(self) -> None:
         """SQLite: copy the write-ahead log into the file and empty it (as far as readers allow)."""
+        from crm_tui.db import sqlite_file
+
         if sqlite_file(self.url) is not None:
             with self.engine().connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

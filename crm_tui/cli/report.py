@@ -58,8 +58,7 @@ def report_command(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Top lists: how many.")] = 20,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Money and dates in the table: en or es.")] = None,
 ) -> None:
-    """Monthly sales, top products and customers, discounts per agent, callbacks: as a table on the
-    terminal, CSV or JSON for files. Days are UTC. For supervisors and ops."""
+    """Sales, products, customers, discounts, callbacks: a table, CSV or JSON. Supervisors and ops."""
     from crm_tui.i18n import Localizer
     from crm_tui.services import reports
 
