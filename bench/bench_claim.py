@@ -1,5 +1,6 @@
-"""Claim latency with 1,000,000 finished callbacks in the table (and 2,000 waiting), next to
-the anchor of one bare conditional UPDATE by primary key through the sqlite3 driver.
+"""Claim latency with 1,000,000 finished callbacks in the table and 100,000 waiting (of every
+priority, due and not yet due), next to the anchor of one bare conditional UPDATE by primary key
+through the sqlite3 driver. The claim ranks every waiting callback: the head of the whole queue.
 """
 
 import os
@@ -18,7 +19,7 @@ from crm_tui.settings import QueueSettings
 from crm_tui.shop.types import utc_now
 
 FINISHED = int(os.environ.get("BENCH_CLAIM_FINISHED", "1000000"))
-WAITING = 2000
+WAITING = int(os.environ.get("BENCH_CLAIM_WAITING", "100000"))
 OUT = Path(__file__).parent / "out"
 ALWAYS = QueueSettings(calling_hours=(clock_time.min, clock_time.max))
 
@@ -39,10 +40,10 @@ def database() -> Path:
           (start + timedelta(seconds=i * 20 + 600)).isoformat(" ", "microseconds")) for i in range(FINISHED)))
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     conn.executemany(
-        "INSERT INTO callback_request (phone, requested_at, time_zone, note, source, status, attempts) "
-        "VALUES (?, ?, 'Europe/Madrid', '', 'web', 'pending', 0)",
-        ((f"+3461{i:07d}", (now - timedelta(minutes=30, seconds=-i)).isoformat(" ", "microseconds"))
-         for i in range(WAITING)))
+        "INSERT INTO callback_request (phone, requested_at, time_zone, note, source, status, attempts, priority) "
+        "VALUES (?, ?, 'Europe/Madrid', '', 'web', 'pending', 0, ?)",
+        ((f"+3461{i:07d}", (now - timedelta(minutes=(i * 7) % 600, seconds=-i % 60)).isoformat(" ", "microseconds"),
+          i % 4) for i in range(WAITING)))
     conn.execute("COMMIT")
     conn.close()
     return path

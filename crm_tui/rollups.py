@@ -23,12 +23,17 @@ from crm_tui.sql_dialect import day_of
 ALL_TABLES = ("sales_day", "sales_product_day", "sales_product_month", "sales_customer_day", "sales_customer_month",
               "customer_first_purchase", "sales_month_customers", "sales_customer_total")
 # The import suspends these: it rebuilds what it touched set-based.
-BULK_TRIGGERS = ("rollup_order_insert", "rollup_line_insert", "rollup_line_delete")
+BULK_TRIGGERS = ("rollup_order_insert", "rollup_line_insert", "rollup_line_delete",
+                 "callback_priority_total_insert", "callback_priority_total_update")
 # rebuild() recounts the buying customers per month at once instead of through these.
 MONTH_CUSTOMER_TRIGGERS = ("rollup_month_customer_insert", "rollup_month_customer_update")
 # Where suspend() keeps the SQL of the triggers it dropped until resume(): the connection's info.
 _SUSPENDED = "crm_tui.rollups.suspended"
 
+# The callback queue's priority from a customer's lifetime gross (as migration 0014 sets it).
+CALLBACK_PRIORITY = ("coalesce((SELECT CASE WHEN t.gross_cents >= 100000 THEN 3 WHEN t.gross_cents >= 25000 "
+                     "THEN 2 WHEN t.gross_cents > 0 THEN 1 ELSE 0 END FROM sales_customer_total t "
+                     "WHERE t.customer_id = callback_request.customer_id), 0)")
 IS_ORDER = "(CASE WHEN o.status IN ('cancelled', 'returned') THEN 0 ELSE 1 END)"
 COUNTRY = "coalesce(c.country, '')"
 # PostgreSQL's trigger functions obey these settings (migration 0010), local to a transaction.
@@ -149,3 +154,7 @@ def _total_customers(conn: Connection, params: dict) -> None:
         "INSERT INTO sales_customer_total SELECT o.customer_id, sum(l.line_total_cents) FROM shop_order o "
         f"JOIN order_line l ON l.order_id = o.id WHERE o.customer_id IN ({who}) AND l.quantity > 0 "
         "GROUP BY 1"), params)
+    # Their open callbacks' priority follows (migration 0014's triggers do it row by row).
+    conn.execute(text(
+        f"UPDATE callback_request SET priority = {CALLBACK_PRIORITY} WHERE status IN ('pending', 'claimed') "
+        f"AND customer_id IN ({who})"), params)

@@ -29,6 +29,7 @@ from crm_tui.settings import QueueSettings, ServiceSettings
 from crm_tui.shop.models import CallbackRequest, CallbackStatus
 
 CLAIM_CANDIDATES = 12  # enough for agents racing for the same head of the queue
+MAX_CANDIDATES = 1000  # how far a claim reads past callbacks it may not take now
 RETRIED = ("no_answer", "busy", "voicemail")
 OUTCOMES = ("resolved", "ordered", "no_answer", "busy", "voicemail", "wrong_number", "call_later", "declined")
 
@@ -64,13 +65,14 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
     begin_write(session)
     # Losing every candidate to other agents does not mean the queue is empty: read again.
     # Each lost race is someone else's claim, so this ends.
-    # Read more when the head of the queue is all other agents' personal callbacks.
+    # Read further when the head of the queue is all other agents' personal callbacks or
+    # customers outside calling hours.
     limit = CLAIM_CANDIDATES
     while True:
         read = queue(session, now, settings, limit=limit)
         candidates = [c for c in read if c.callable_now and c.offered_to(staff.login)]
         if not candidates:
-            if limit < 1000 and any(not c.offered_to(staff.login) for c in read):
+            if limit < MAX_CANDIDATES and len(read) >= limit:
                 limit *= 4
                 continue
             return None
@@ -78,7 +80,7 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
             free = _first_unlocked(session, staff, [c.callback_id for c in candidates], now)
             if free is not None and _try_claim(session, staff, free, now, settings, locked=True):
                 return next(c for c in candidates if c.callback_id == free)
-            limit = min(limit * 2, 1000)  # every candidate taken or being taken: look further down
+            limit = min(limit * 2, MAX_CANDIDATES)  # every candidate taken or being taken: look further down
             continue
         for candidate in candidates:
             if _try_claim(session, staff, candidate.callback_id, now, settings):

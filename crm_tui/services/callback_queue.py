@@ -3,10 +3,11 @@
 - A callback is offered when it is pending (or its claim expired), its retry time (if any)
   has come, and it is callable now: inside the window the customer chose, or, for "as soon as
   possible", inside calling hours in the customer's own time zone.
-- Order: due ones first (a scheduled window that has opened, or an ASAP request older than the
-  target), then by the customer's value (priority), then oldest first. The value ordering is
-  applied among the oldest due candidates (CANDIDATES), which keeps a claim fast on a large
-  queue.
+- Order, over every waiting callback: due ones first (a scheduled window that has opened, a
+  retry whose time has come, or an ASAP request older than the target), then by the customer's
+  priority (0-3 from their lifetime gross purchases, kept on the callback by the database:
+  migration 0014), then oldest first. The list and the claim read the same ranking; index-ordered
+  reads in that order stop at their limit, so a claim costs the same with 10 or 100,000 waiting.
 - A claim is one conditional UPDATE (status pending, or claimed with an expired claim): two
   agents can never hold the same callback. A claim expires after `claim_minutes`; the
   callback returns to the queue if the agent's console disappears.
@@ -19,12 +20,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, and_, bindparam, false, func, or_, select, text, true
+from sqlalchemy import BindParameter, and_, bindparam, false, or_, select, text, true
 from sqlmodel import Session, col
 
-from crm_tui.db import row_tuples
 from crm_tui.settings import QueueSettings
-from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
+from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer
 
 CANDIDATES = 50
 
@@ -93,28 +93,36 @@ def open_condition(now: datetime, before_its_window: bool = False, login: str | 
 
 @lru_cache(maxsize=4)
 def _queue_reads(include_claimed: bool):
-    """The reads of the queue, built once (a claim runs them thousands of times)."""
+    """The reads of the queue, built once (a claim runs them thousands of times). Each returns
+    its part of the queue in the queue's own order, so the first `limit` rows of each, merged
+    and sorted, are the first `limit` of the whole queue."""
     now: BindParameter[datetime] = bindparam("now")
+    target: BindParameter[datetime] = bindparam("target")
     limit: BindParameter[int] = bindparam("limit")
     columns = (col(CallbackRequest.id), col(CallbackRequest.customer_id), col(Customer.first_name),
                col(Customer.last_name), col(CallbackRequest.phone), col(CallbackRequest.requested_at),
                col(CallbackRequest.window_from), col(CallbackRequest.window_to), col(CallbackRequest.time_zone),
                col(CallbackRequest.note), col(CallbackRequest.attempts), col(CallbackRequest.claimed_by),
                col(CallbackRequest.status), col(CallbackRequest.claimed_until), col(CallbackRequest.next_attempt_at),
-               col(CallbackRequest.kept_for), col(CallbackRequest.kept_until))
+               col(CallbackRequest.kept_for), col(CallbackRequest.kept_until), col(CallbackRequest.priority))
     retry_ok = or_(col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.next_attempt_at) <= now)
     pending = col(CallbackRequest.status) == CallbackStatus.PENDING
+    ranked = (col(CallbackRequest.priority).desc(), col(CallbackRequest.requested_at), col(CallbackRequest.id))
+    due = or_(col(CallbackRequest.window_from) <= now,
+              and_(col(CallbackRequest.window_from).is_(None),
+                   or_(col(CallbackRequest.requested_at) <= target, col(CallbackRequest.next_attempt_at).is_not(None))))
     reads = [
-        select(*columns).where(pending, col(CallbackRequest.window_from).is_not(None),
-                               col(CallbackRequest.window_from) <= now, retry_ok)
-        .order_by(col(CallbackRequest.window_from)),
-        select(*columns).where(pending, col(CallbackRequest.window_from).is_(None), retry_ok)
-        .order_by(col(CallbackRequest.requested_at), col(CallbackRequest.id)),
+        # Due: read along ix_callback_rank (status, priority descending, age).
+        select(*columns).where(pending, retry_ok, due).order_by(*ranked),
+        # ASAP requests younger than the target: the few of the last minutes.
+        select(*columns).where(pending, col(CallbackRequest.window_from).is_(None),
+                               col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.requested_at) > target)
+        .order_by(*ranked),
         select(*columns).where(col(CallbackRequest.status) == CallbackStatus.CLAIMED,
                                true() if include_claimed else col(CallbackRequest.claimed_until) < now)
-        .order_by(col(CallbackRequest.requested_at)),
+        .order_by(*ranked),
     ]
-    if include_claimed:  # the whole picture: also what is held, and windows still to come
+    if include_claimed:  # the whole picture: also windows still to come
         reads.append(select(*columns).where(pending, col(CallbackRequest.window_from) > now)
                      .order_by(col(CallbackRequest.window_from)))
     return [read.outerjoin(Customer, col(Customer.id) == col(CallbackRequest.customer_id)).limit(limit)
@@ -123,17 +131,14 @@ def _queue_reads(include_claimed: bool):
 
 def queue(session: Session, now: datetime, settings: QueueSettings = QueueSettings(),
           limit: int = CANDIDATES, include_claimed: bool = False) -> list[QueuedCallback]:
-    """The queue in the order callbacks are offered (see the module's rules); with
-    include_claimed, also the callbacks agents hold and windows that open later.
-
-    Three index-ordered reads, merged: windows open now, the oldest ASAP requests, and claims
-    that expired; each stops at `limit`, so a claim costs the same with 10 or 10,000 waiting."""
+    """The first `limit` callbacks of the queue in the order they are offered (see the module's
+    rules), and of the expired claims; with include_claimed, also the callbacks agents hold and
+    windows that open later."""
+    target = now - timedelta(minutes=settings.target_minutes)
     rows = {}
     for read in _queue_reads(include_claimed):
-        for r in session.execute(read, {"now": now, "limit": limit}):
+        for r in session.execute(read, {"now": now, "target": target, "limit": limit}):
             rows[r.id] = r
-    values = _customer_values(session, {r.customer_id for r in rows.values() if r.customer_id})
-    target = now - timedelta(minutes=settings.target_minutes)
     entries = []
     for r in rows.values():
         name = f"{r.first_name or ''} {r.last_name or ''}".strip()
@@ -142,26 +147,16 @@ def queue(session: Session, now: datetime, settings: QueueSettings = QueueSettin
         expired = r.status == CallbackStatus.CLAIMED and r.claimed_until is not None and r.claimed_until < now
         entries.append(QueuedCallback(
             r.id, r.customer_id, name, r.phone, r.requested_at, r.window_from, r.window_to, r.time_zone, r.note,
-            r.attempts, priority_for(values.get(r.customer_id, 0)), due,
+            r.attempts, r.priority, due,
             callable_now(r.window_from, r.window_to, r.time_zone, now, settings),
             None if expired else r.claimed_by, (now - r.requested_at).total_seconds() / 60,
             r.kept_for if r.kept_until is not None and r.kept_until > now else None, r.kept_until))
     entries.sort(key=lambda e: (not e.due, -e.priority, e.requested_at, e.callback_id))
-    return entries
-
-
-def priority_for(lifetime_value_cents: int) -> int:
-    """0 to 3 from the customer's lifetime value: unknown/none, some, good, top."""
-    return 3 if lifetime_value_cents >= 100_000 else 2 if lifetime_value_cents >= 25_000 else \
-        1 if lifetime_value_cents > 0 else 0
-
-
-def _customer_values(session: Session, customer_ids: set[int]) -> dict[int, int]:
-    if not customer_ids:
-        return {}
-    rows = session.execute(select(col(Order.customer_id), func.sum(col(Order.total_cents)))
-                           .where(col(Order.customer_id).in_(customer_ids)).group_by(col(Order.customer_id)))
-    return {cid: total or 0 for cid, total in row_tuples(rows)}
+    # Each read gave its first `limit`: past that many waiting ones, another read's next rows
+    # (not read) may rank higher. What agents hold and windows still to come are shown whole.
+    waiting = [e for e in entries if e.claimed_by is None and (e.window_from is None or e.window_from <= now)]
+    shown = waiting[:limit]
+    return shown + [e for e in entries if e.claimed_by is not None or (e.window_from is not None and e.window_from > now)]
 
 
 def queue_version(session: Session) -> tuple:

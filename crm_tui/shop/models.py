@@ -8,8 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, SmallInteger, String, text
+from sqlmodel import Field, SQLModel, col
 
 from crm_tui.shop.types import UTCDateTime, utc_now
 
@@ -195,6 +195,9 @@ class CallbackRequest(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("customer.id"), nullable=True, index=True)
     )
     phone: str = Field(max_length=20, index=True)  # E.164
+    # 0-3 from the customer's lifetime gross purchases; the database sets it (migration 0014's
+    # triggers) when the callback is requested or linked and when the customer's total crosses a step.
+    priority: int = Field(default=0, sa_type=SmallInteger, sa_column_kwargs={"server_default": "0"})
     requested_at: datetime = _utc(default=True)
     # Both empty: "as soon as possible". Otherwise the window the customer chose, in UTC;
     # time_zone is the zone they chose it in, to show it back to them.
@@ -220,6 +223,11 @@ class CallbackRequest(SQLModel, table=True):
     # anyone else only once kept_until (the time plus a grace period) has passed.
     kept_for: str | None = Field(default=None, max_length=64)
     kept_until: datetime | None = _utc(nullable=True)
+
+
+# The queue's order: due callbacks are read along it, highest priority and oldest first.
+Index("ix_callback_rank", col(CallbackRequest.status), col(CallbackRequest.priority).desc(),
+      col(CallbackRequest.requested_at))
 
 
 class OrderStatusChange(SQLModel, table=True):

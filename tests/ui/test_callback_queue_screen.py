@@ -1,5 +1,6 @@
 """The queue screen: take the next callback, record an outcome, see new requests arrive."""
 
+import random
 from datetime import time, timedelta
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from crm_tui.settings import QueueSettings
 from crm_tui.shop.models import Customer
 from crm_tui.shop.operations import request_callback
 from crm_tui.shop.validation import national_phone
+from tests.core.test_queue_ranking import fill_mixed, ranked_from_scratch
 from tests.ui.conftest import CONSOLE_NOW
 from tests.ui.test_search_and_card import settle
 
@@ -69,23 +71,21 @@ async def test_a_request_from_the_shop_appears_without_a_key_press(console_facto
 
 
 async def test_n_takes_the_top_row_the_agent_sees(console_factory, demo_db):
-    """A hundred more requests of mixed age and priority: `n` still takes the first row shown."""
+    """A thousand more requests of mixed priority and due state: the first row shown is the head
+    of the whole queue by the rule (due, priority, age), and `n` takes it."""
     engine = open_database(demo_db)
-    with write_session(engine) as session:
-        customers = session.scalars(select(Customer.id).order_by(Customer.id).limit(100)).all()
-        for n, customer_id in enumerate(customers):
-            phone = session.get(Customer, customer_id).phone or f"+3469900{n:04d}"
-            request_callback(session, phone, now=CONSOLE_NOW - timedelta(minutes=(n * 37) % 300))
+    with Session(engine) as session:
+        customers = list(session.scalars(select(Customer.id)))
+    fill_mixed(engine, customers, 1_000, random.Random(7), now=CONSOLE_NOW)
+    head = ranked_from_scratch(engine, ALWAYS, now=CONSOLE_NOW, login="ana")[0]
     engine.dispose()
     app = console_factory(login="ana", queue=ALWAYS)
     async with app.run_test(size=(120, 40)) as pilot:
         queue_screen = await open_queue(app, pilot)
-        top = next(e for e in queue_screen.entries if e.callable_now and not e.claimed_by)
-        assert queue_screen.query_one("#queue", DataTable).coordinate_to_cell_key((0, 0)).row_key.value == str(
-            top.callback_id)
+        assert queue_screen.query_one("#queue", DataTable).coordinate_to_cell_key((0, 0)).row_key.value == str(head)
         await pilot.press("n")
         await settle(pilot)
-        assert isinstance(app.screen, CallScreen) and app.screen.entry.callback_id == top.callback_id
+        assert isinstance(app.screen, CallScreen) and app.screen.entry.callback_id == head
 
 
 async def test_outside_calling_hours_the_queue_says_why_and_enter_asks_first(console_factory, demo_db):
