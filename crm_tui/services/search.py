@@ -5,8 +5,10 @@ order number, phone fragments in any format. When nothing matches, names are mat
 typo tolerance and ranked below exact hits.
 
 Dialect-specific SQL lives here: SQLite searches its FTS5 indexes (kept in step with customer
-by triggers, migration 0002); PostgreSQL its expression indexes of the same tokens (tsvector
-prefixes with accents folded, and pg_trgm trigrams for typos, migration 0011).
+by triggers, migration 0002); PostgreSQL a B-tree of the same tokens, one row per word
+(customer_word, migration 0015), and for words that are all common, the GIN indexes of their
+tsvectors (accents folded by unaccent, migration 0011). Typos on both: each word corrected to
+the names' vocabulary it most resembles.
 """
 
 import re
@@ -18,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
+from crm_tui.db import row_tuple
 from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
 from crm_tui.shop.validation import national_phone
 
@@ -70,9 +73,7 @@ def search_customers(session: Session, query: str, limit: int = LIMIT) -> list[C
     if words:
         add(_by_words(session, words, sqlite, limit), 2)
         if not ranked:
-            similar = _by_words(session, _corrected(session, words), sqlite, limit, any_word=True) if sqlite \
-                else _pg_similar_names(session, words, limit)
-            add(similar, 3)
+            add(_by_words(session, _corrected(session, words), sqlite, limit, any_word=True), 3)
     return _hits(session, ranked, " ".join(words))
 
 
@@ -128,8 +129,7 @@ def _by_phone(session: Session, digits: str, sqlite: bool, limit: int) -> list[i
         match = " OR ".join(f'phones:"{p}"*' for p in prefixes)
         return list(session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
                                          "LIMIT :n"), {"m": match, "n": limit}))
-    return _pg_ids(session, "crm_phone_tokens(phone) @@ to_tsquery('simple', :q)",
-                   {"q": _pg_prefixes(prefixes, "|"), "n": limit})
+    return list(dict.fromkeys(cid for prefix in prefixes for cid in _pg_words(session, "p", [prefix], limit)))[:limit]
 
 
 def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_word: bool = False,
@@ -147,12 +147,46 @@ def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_
             found += session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
                                           "LIMIT :n"), {"m": f"contact: ({match})", "n": limit - len(found)})
         return found
-    query = {"q": _pg_prefixes(words, "&"), "n": limit}
-    found = _pg_ids(session, "crm_name_tokens(first_name, last_name) @@ to_tsquery('simple', :q)", query)
+    if any_word:
+        return list(dict.fromkeys(cid for word in words for cid in _pg_words(session, "n", [word], limit)))[:limit]
+    found = _pg_words(session, "n", words, limit)
     if both_indexes or len(found) < limit:
-        found += _pg_ids(session, "crm_contact_tokens(email, customer_number) @@ to_tsquery('simple', :q)",
-                         query | {"n": limit - len(found)})
+        found += _pg_words(session, "c", words, limit - len(found))
     return found
+
+
+DRIVEN = 1000  # a word with fewer customers than this is read first and the others checked per customer
+# Common words all this long are intersected by the GIN index (a short prefix spans too many of
+# its entries: "o'c" took 60 ms there; read from the B-tree, its matches are dense and found at once).
+GIN_PART = 3
+
+
+def _pg_words(session: Session, kind: str, words: list[str], limit: int) -> list[int]:
+    """Customers with a word of `kind` ('n' names, 'c' e-mail and number, 'p' phone) starting with each
+    part typed (migration 0015's B-tree of words). One part: a range read that stops at the
+    limit. More: read from the part with the fewest customers, checking the others per
+    customer; when every part is common and none is short, 0011's GIN index intersects them."""
+    parts = _pg_parts(words)
+    if not parts or limit <= 0:
+        return []
+    patterns = {part: part + "%" for part in parts}  # parts are letters and digits only: nothing to escape
+    if len(parts) > 1:
+        counted = session.execute(text("SELECT " + ", ".join(
+            f"(SELECT count(*) FROM (SELECT 1 FROM customer_word WHERE kind = :k AND word LIKE :p{n} LIMIT :cap) s)"
+            for n in range(len(parts)))), {"k": kind, "cap": DRIVEN} | {f"p{n}": patterns[part]
+                                                                        for n, part in enumerate(parts)}).one()
+        counts: dict[str, int] = {part: int(count) for part, count in zip(parts, row_tuple(counted))}
+        if min(counts.values()) >= DRIVEN and min(map(len, parts)) >= GIN_PART:
+            tokens = "crm_name_tokens(first_name, last_name)" if kind == "n" else \
+                "crm_contact_tokens(email, customer_number)"
+            return _pg_ids(session, f"{tokens} @@ to_tsquery('simple', :q)", {"q": _pg_prefixes(words, "&"), "n": limit})
+        parts.sort(key=lambda part: (counts[part], -len(part)))
+    params = {"k": kind, "n": limit * 2} | {f"p{n}": patterns[part] for n, part in enumerate(parts)}
+    checks = "".join(f" AND EXISTS (SELECT 1 FROM customer_word w{n} WHERE w{n}.customer_id = w.customer_id "
+                     f"AND w{n}.kind = :k AND w{n}.word LIKE :p{n})" for n in range(1, len(parts)))
+    rows = session.scalars(text(f"SELECT w.customer_id FROM customer_word w WHERE w.kind = :k AND w.word LIKE :p0"
+                                f"{checks} LIMIT :n"), params)
+    return list(dict.fromkeys(rows))[:limit]  # a customer with two words of that start is read twice
 
 
 def _pg_ids(session: Session, condition: str, params: dict) -> list[int]:
@@ -164,30 +198,25 @@ def _pg_ids(session: Session, condition: str, params: dict) -> list[int]:
                                      "SELECT id FROM found LIMIT :n"), params))
 
 
+def _pg_parts(words: list[str]) -> list[str]:
+    """The words split where the indexes split them (any non-alphanumeric), each once."""
+    return list(dict.fromkeys(part for word in words for part in re.split(r"[\W_]+", word) if part))
+
+
 def _pg_prefixes(words: list[str], joiner: str) -> str:
-    """A tsquery of token prefixes: words split where the index splits them (any non-alphanumeric)."""
-    parts = [part for word in words for part in re.split(r"[\W_]+", word) if part]
-    return f" {joiner} ".join(f"'{part}':*" for part in parts) or "''"
+    """A tsquery of token prefixes."""
+    return f" {joiner} ".join(f"'{part}':*" for part in _pg_parts(words)) or "''"
 
 
-SIMILAR_WORDS = "0.5"  # pg_trgm's word similarity: 'escrba' finds 'escriba', 'garcya' 'garcia'
-
-
-def _pg_similar_names(session: Session, words: list[str], limit: int) -> list[int]:
-    """Names holding a word like one of the words typed (3 letters or more), most alike first."""
-    words = [w for w in words if len(w) >= 3][:5]
-    if not words:
-        return []
-    session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"), {"t": SIMILAR_WORDS})
-    params = {f"w{n}": w for n, w in enumerate(words)} | {"n": limit}
-    alike = " OR ".join(f":w{n} <% crm_name(first_name, last_name)" for n in range(len(words)))
-    score = " + ".join(f"word_similarity(:w{n}, crm_name(first_name, last_name))" for n in range(len(words)))
-    return list(session.scalars(text(f"SELECT id FROM customer WHERE {alike} ORDER BY {score} DESC, id LIMIT :n"),
-                                params))
-
-
-# The names' vocabulary, read once a minute at most (reading it walks the whole FTS index:
-# 60 ms at 1,000,000 customers), and again at once when a customer is added.
+# The names' vocabulary, read once a minute at most (60 ms at 1,000,000 customers), and again at
+# once when a customer is added. SQLite: FTS5's own vocabulary; PostgreSQL: the distinct name
+# words of customer_word, one index probe each (a loose index scan).
+_NAME_TERMS = {
+    "sqlite": "SELECT term FROM customer_name_terms",
+    "postgresql": "WITH RECURSIVE t(word) AS (SELECT min(word) FROM customer_word WHERE kind = 'n' UNION ALL "
+                  "SELECT (SELECT min(w.word) FROM customer_word w WHERE w.kind = 'n' AND w.word > t.word) FROM t "
+                  "WHERE t.word IS NOT NULL) SELECT word FROM t WHERE word IS NOT NULL",
+}
 _TERMS: dict[str, tuple[float, int, list[str]]] = {}
 TERMS_SECONDS = 60
 
@@ -198,7 +227,7 @@ def _name_terms(session: Session) -> list[str]:
     cached = _TERMS.get(key)
     if cached is not None and cached[1] == newest and time.monotonic() - cached[0] < TERMS_SECONDS:
         return cached[2]
-    terms = list(session.scalars(text("SELECT term FROM customer_name_terms")))
+    terms = list(session.scalars(text(_NAME_TERMS[session.get_bind().dialect.name])))
     _TERMS[key] = (time.monotonic(), newest, terms)
     return terms
 

@@ -63,3 +63,42 @@ def test_one_box_finds_by_any_part_on_either_engine(catalogue):
     assert other.id not in found["nun jo"]
     assert found["josé nuñes"][:1] == [jose.id] and found["nobody"] == []
     assert fuzzy["jose nunes"][:1] == [True] and fuzzy["oñat"] == [False]
+
+
+def test_common_words_rare_words_and_short_prefixes_find_the_same_customers(engine):
+    """1,200 customers sharing common words: every way the search may read them (a rare word
+    first, common words intersected, one-letter prefixes) finds exactly who matches."""
+    from sqlalchemy import insert
+
+    from crm_tui.services.search import count_matches
+    from crm_tui.shop.models import Customer
+
+    rows = [dict(customer_number=f"CU{n:07d}", first_name="Juan" if n % 3 else "Juana",
+                 last_name=("Flores Ibáñez" if n % 2 else "Flores Otero") + (" Quiroga" if n == 7 else ""),
+                 email=f"j{n}@example.com") for n in range(1, 1201)]
+    with write_session(engine) as session:
+        session.execute(insert(Customer), rows)
+    with write_session(engine) as session:
+        expected = {"juan flores": 1200, "juana flores otero": 200, "j f o": 600, "flo q": 1, "ibañez juan": 600,
+                    "quiroga": 1, "juan quiroga flores": 1, "f": 1200}
+        assert {query: count_matches(session, query) for query in expected} == expected
+        assert [h.name for h in search_customers(session, "quir juan")] == ["Juan Flores Ibáñez Quiroga"]
+        assert len(search_customers(session, "juan flores")) == 50
+
+
+def test_the_search_follows_a_changed_name(engine):
+    from sqlalchemy import update
+
+    from crm_tui.shop.models import Customer
+
+    with write_session(engine) as session:
+        customer = register_customer(session, REGISTRATION | {"first_name": "Bartolomé", "last_name": "Quiroga"},
+                                     now=AS_OF)
+    with write_session(engine) as session:
+        assert [h.customer_id for h in search_customers(session, "barto quir")] == [customer.id]
+        session.execute(update(Customer).where(Customer.id == customer.id).values(last_name="Ulloa"))
+    with write_session(engine) as session:
+        assert not [h for h in search_customers(session, "barto quir") if not h.fuzzy]  # the old name is gone
+        assert [h.customer_id for h in search_customers(session, "ulloa bart")] == [customer.id]
+        session.execute(update(Customer).where(Customer.id == customer.id).values(discount_percent=5))
+        assert [h.customer_id for h in search_customers(session, "ulloa bart")] == [customer.id]
