@@ -82,8 +82,17 @@ class CrmApp(App):
     def _opened(self, opened: "Opened") -> None:
         self._set_context(opened.context)
         self.startup_warning = opened.warning
+        typed = getattr(self.screen, "typed", [])
         self.pop_screen()
         self._show_home()
+        self.call_after_refresh(self._replay, typed)
+
+    def _replay(self, typed: list[tuple[str, str | None]]) -> None:
+        """The keys pressed while the database opened, to the home screen as if pressed now."""
+        from textual import events
+
+        for key, character in typed:
+            self.post_message(events.Key(key, character))
 
     def _refuse(self, reason: str) -> None:
         self.refusal = reason

@@ -1,12 +1,12 @@
 """What supervisors see of the queue: depth, oldest waiting, share within the target, agents."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
-from crm_tui.db import row_tuple, row_tuples
+from crm_tui.db import row_tuples
 from crm_tui.models import CallbackAttempt
 from crm_tui.settings import QueueSettings
 from crm_tui.shop.models import CallbackRequest, CallbackStatus
@@ -34,18 +34,16 @@ def queue_figures(session: Session, since: datetime, now: datetime,
     after the request, among requests first called since `since`), per-agent handled count and
     average handling time, and the average satisfaction, all since `since`."""
     open_ = col(CallbackRequest.status).in_([CallbackStatus.PENDING, CallbackStatus.CLAIMED])
-    waiting, oldest = row_tuple(session.execute(select(func.count(), func.min(col(CallbackRequest.requested_at)))
-                                                .where(open_)).one())
-    first_attempts = (select(col(CallbackAttempt.callback_id),
-                             func.min(col(CallbackAttempt.started_at)).label("first"))
-                      .group_by(col(CallbackAttempt.callback_id)).subquery())
-    firsts = session.execute(select(col(CallbackRequest.requested_at), col(CallbackRequest.window_from),
-                                    first_attempts.c.first)
-                             .join(first_attempts, first_attempts.c.callback_id == col(CallbackRequest.id))
-                             .where(first_attempts.c.first >= since)).all()
-    target = timedelta(minutes=settings.target_minutes)
-    within = [first - max(window or requested, requested) <= target
-              for requested, window, first in row_tuples(firsts)]
+    waiting = session.scalar(select(func.count()).where(open_)) or 0
+    # The longest wait among callbacks that may be called now: a window still to come is not a wait.
+    oldest = session.scalar(select(func.min(col(CallbackRequest.requested_at))).where(
+        open_, or_(col(CallbackRequest.window_from).is_(None), col(CallbackRequest.window_from) <= now)))
+    # How soon each was first called after it became due, as recorded at that first call (a
+    # later "call back later" moves the window, not the wait the customer had).
+    seconds = session.scalars(select(col(CallbackRequest.first_call_seconds))
+                              .where(col(CallbackRequest.first_called_at) >= since,
+                                     col(CallbackRequest.first_call_seconds).is_not(None))).all()
+    within = [wait <= settings.target_minutes * 60 for wait in seconds if wait is not None]
     rows = session.execute(select(col(CallbackAttempt.staff_login), col(CallbackAttempt.started_at),
                                   col(CallbackAttempt.ended_at))
                            .where(col(CallbackAttempt.ended_at) >= since)).all()

@@ -130,6 +130,24 @@ def test_supervisor_figures(engine):
     assert waiting
 
 
+def test_a_late_first_call_stays_late_after_call_back_later(engine):
+    """The wait is judged when the first call is made: "call back later" moves the window, not
+    the 45 minutes the customer had waited; a window still to come is not a wait either."""
+    from crm_tui.services.queue_figures import queue_figures
+
+    late, _ = add_callbacks(engine, dict(phone="699 000 051", now=NOON),
+                            dict(phone="699 000 052", now=NOON - timedelta(hours=3),
+                                 starting_at=NOON + timedelta(days=1)))
+    called = NOON + timedelta(minutes=45)
+    with Session(engine) as session:
+        claim_callback(session, ANA, late, now=called)
+        finish_callback(session, ANA, late, "call_later", started_at=called, now=called,
+                        call_back_at=called + timedelta(minutes=30))
+        figures = queue_figures(session, since=NOON - timedelta(hours=1), now=called)
+    assert figures.share_within_target == 0.0
+    assert figures.oldest_waiting_minutes is None  # one rescheduled, one for tomorrow: nobody waits now
+
+
 def test_an_unknown_callers_number_is_matched_to_a_registered_customer(engine):
     from crm_tui.services.callers import match_caller
 

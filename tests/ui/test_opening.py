@@ -3,7 +3,7 @@ refusal said in one sentence once the screen has gone."""
 
 import threading
 
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from crm_tui.app import CrmApp, console_app, open_console
 from crm_tui.screens.home import HomeScreen
@@ -40,6 +40,25 @@ async def test_the_first_frame_comes_before_the_database_and_the_home_screen_fol
         assert len(app.screen_stack) == 2  # default, home: Esc-to-home keeps working
         await pilot.press("escape")
         assert app.screen.focused.id == "search"
+
+
+async def test_keys_typed_while_the_database_opens_reach_the_home_screen(demo_db):
+    database_may_open = threading.Event()
+    settings = Settings(db=demo_db, lang="en", login="ana")
+
+    def opening():
+        assert database_may_open.wait(10)
+        return open_console(settings)
+
+    app = CrmApp(opening=opening)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("G", "a", "r", "backspace", "r")
+        database_may_open.set()
+        await until_home(pilot)
+        await all_workers_done(app)
+        await pilot.pause()
+        assert app.screen.query_one("#search", Input).value == "Gar"
 
 
 async def test_a_login_that_is_not_staff_closes_the_console_and_says_why(demo_db):
