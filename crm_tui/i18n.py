@@ -1,7 +1,7 @@
 """Translations (gettext catalogues in crm_tui/data/locale, read with babel) and locale formatting."""
 
 import gettext
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from importlib.resources import files
 from zoneinfo import ZoneInfo
@@ -66,7 +66,11 @@ class Localizer:
         return format_decimal(value, locale=self.locale)
 
     def datetime(self, value: datetime, zone: str = "Europe/Madrid") -> str:
-        return format_datetime(value, "short", tzinfo=ZoneInfo(zone), locale=self.locale)
+        """A moment in `zone`: babel's medium date and the 24-hour time, one form in both
+        languages ("2 Dec 2026, 09:25" / "2 dic 2026, 09:25")."""
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)  # stored times are UTC
+        local = aware.astimezone(ZoneInfo(zone))
+        return f"{format_date(local, 'medium', locale=self.locale)}, {local:%H:%M}"
 
     def day_time(self, value: Moment, zone: str = "Europe/Madrid") -> str:
         """A moment briefly, for narrow columns: "02/11 11:27" (day and month, both languages)."""

@@ -65,12 +65,19 @@ class CallbackQueueScreen(ConsoleScreen):
         # jump while it is.
         # At 80 columns: who, the number, how long, when, how valuable, whose; the attempts and the
         # note move to the line under the list (the highlighted callback's).
-        self.wide = self.app.size.width >= 100
-        for label, wide, narrow in ((tr("Customer"), 24, 17), (tr("Phone"), 13, 13), (tr("Waiting"), 8, 7),
-                                    (tr("Window"), 19, 14), (tr("Attempts"), 8, 0), (tr("Priority"), 9, 3),
-                                    (tr("Held by"), 12, 9), (tr("Note"), 40, 0)):
-            if self.wide or narrow:
-                table.add_column(label, width=wide if self.wide else narrow)
+        # Wide, the note takes what the others leave of the screen (cut with "…", whole below);
+        # the attempts get a column from 140 columns on.
+        width = self.app.size.width
+        self.wide, self.attempts_shown = width >= 100, width >= 140
+        columns = [(tr("Customer"), 22, 16), (tr("Phone"), 13, 13), (tr("Waiting"), 8, 7), (tr("Window"), 19, 14),
+                   (tr("Attempts"), 8 if self.attempts_shown else 0, 0), (tr("Priority"), 9, 3),
+                   (tr("Held by"), 12, 10)]
+        taken = sum(wide + 2 for _, wide, _ in columns if wide) + 2 + 6  # cell padding, the note's, the frame
+        columns.append((tr("Note"), max(10, width - taken), 0))
+        for label, wide, narrow in columns:
+            if self.wide and wide or not self.wide and narrow:
+                short = "★" if narrow == 3 and not self.wide else label  # the stars' own column at 80
+                table.add_column(short, width=wide if self.wide else narrow)
         self.load_queue()
         self.keep_live("queue", self.load_queue, self.poll_changes, POLL_SECONDS)
 
@@ -111,12 +118,14 @@ class CallbackQueueScreen(ConsoleScreen):
             if missed:
                 window += " " + tr("missed")
             if not e.callable_now and (missed or not e.window_from):
-                window += " (" + tr("outside calling hours") + ")"
+                # At 80 columns the part that matters first: not now.
+                window = window + " (" + tr("outside calling hours") + ")" if self.wide else tr("outside hours")
             held = cell(e.claimed_by or (tr("{login} (personal)").format(login=e.kept_for) if e.kept_for else ""))
             cells = [cell(e.customer_name or tr("unknown caller")), cell(national_phone(e.phone)),
                      f"[{colour}]{int(minutes)} min[/]", cell(window)]
-            cells += [str(e.attempts), "★" * e.priority, held, cell(e.note)] if self.wide else \
-                ["★" * e.priority, held]
+            if self.attempts_shown:
+                cells.append(str(e.attempts))
+            cells += ["★" * e.priority, held, cell(e.note)] if self.wide else ["★" * e.priority, held]
             table.add_row(*cells, key=str(e.callback_id))
         if message.entries:
             table.move_cursor(row=min(row, len(message.entries) - 1))
@@ -147,6 +156,9 @@ class CallbackQueueScreen(ConsoleScreen):
             return
         callback_id = int(event.row_key.value)
         entry = next((e for e in self.entries if e.callback_id == callback_id), None)
+        if entry is not None and not entry.offered_to(self.context.staff.login):
+            self.query_one("#call", Static).update(literal(self._kept_note(entry)))
+            return
         if entry is None or self._callable(entry, self.clock()):
             self.calling = True
             self.claim(callback_id)
@@ -191,9 +203,7 @@ class CallbackQueueScreen(ConsoleScreen):
                 entry = next((e for e in self.entries if e.callback_id == callback_id), None)
                 kept = entry is not None and not entry.offered_to(login) and entry.kept_until is not None
                 if not taken:
-                    note = tr("{login} keeps that callback until {time}: it is theirs to call.").format(
-                        login=entry.kept_for, time=tr.datetime(entry.kept_until, self.settings.time_zone)) \
-                        if kept and entry is not None and entry.kept_until is not None \
+                    note = self._kept_note(entry) if kept and entry is not None \
                         else tr("Someone else took that callback.")
                     entry = None
                 else:
@@ -205,6 +215,11 @@ class CallbackQueueScreen(ConsoleScreen):
                     note = tr("The number belongs to a registered customer: linked.")
             return entry, note
         self.post_message(self.Claimed(*self.context.write(take)))
+
+    def _kept_note(self, entry: QueuedCallback) -> str:
+        tr = self.context.tr
+        return tr("{login} keeps that callback until {time}: it is theirs to call.").format(
+            login=entry.kept_for, time=tr.datetime(entry.kept_until, self.settings.time_zone))
 
     def _callable(self, e: QueuedCallback, now) -> bool:
         """Callable at this moment (the list may have been loaded a while ago)."""

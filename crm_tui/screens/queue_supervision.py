@@ -107,7 +107,8 @@ class QueueSupervisionScreen(ConsoleScreen):
 
         for widget_id, title, f in (("#today", tr("Today"), message.today), ("#week", tr("This week"), message.week)):
             share = f"{f.share_within_target:.0%}" if f.share_within_target is not None else "—"
-            satisfaction = f"{f.satisfaction_average:.1f} / 5" if f.satisfaction_average is not None else "—"
+            satisfaction = f"{tr.number(round(f.satisfaction_average, 1))} / 5" \
+                if f.satisfaction_average is not None else "—"
             self.query_one(widget_id, Static).update("\n".join([
                 f"[b]{title}[/b]",
                 f"{tr('Waiting now')}: {f.waiting}  ·  {tr('Oldest waiting')}: "

@@ -155,8 +155,9 @@ def queue(session: Session, now: datetime, settings: QueueSettings = QueueSettin
     # Each read gave its first `limit`: past that many waiting ones, another read's next rows
     # (not read) may rank higher. What agents hold and windows still to come are shown whole.
     waiting = [e for e in entries if e.claimed_by is None and (e.window_from is None or e.window_from <= now)]
-    shown = waiting[:limit]
-    return shown + [e for e in entries if e.claimed_by is not None or (e.window_from is not None and e.window_from > now)]
+    later = sorted((e for e in entries if e.claimed_by is not None or (e.window_from is not None and e.window_from > now)),
+                   key=lambda e: (e.claimed_by is None, e.window_from or e.requested_at, e.callback_id))
+    return waiting[:limit] + later  # held ones, then windows to come in the order they open
 
 
 def queue_version(session: Session) -> tuple:

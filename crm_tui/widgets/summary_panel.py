@@ -7,6 +7,11 @@ from crm_tui.services.customer_summary import CustomerSummary
 from crm_tui.widgets.literal import filled
 
 
+def whole(text: str) -> str:
+    """A date or amount the line may not break inside ("20 / nov 2026" was a wrap)."""
+    return text.replace(" ", "\u00a0")
+
+
 def segment_labels(tr) -> dict[str, str]:
     """Every segment's name in the agent's language: the summary's and the marketing ones."""
     return {"champion": tr("champion"), "loyal": tr("loyal"), "promising": tr("promising"), "new": tr("new"),
@@ -43,7 +48,7 @@ class SummaryPanel(Static):
         segments = segment_labels(tr)
         days = s.days_since_last or 0
         ago = tr("today") if days == 0 else tr("yesterday") if days == 1 else tr("{days} days ago").format(days=days)
-        last = f"{tr.date(s.last_purchase)} ({ago})" if s.last_purchase else tr("never")
+        last = f"{whole(tr.date(s.last_purchase))} ({ago})" if s.last_purchase else tr("never")
         rhythm = (tr("every {days} days").format(days=round(s.usual_interval_days))
                   if s.usual_interval_days else "—")
         if s.overdue:
@@ -52,11 +57,11 @@ class SummaryPanel(Static):
         self.update(first + Content.from_markup("\n".join([
             f"{tr('Segment')}: [b]{segments[s.segment]}[/b]  ·  {tr('Discount')}: {s.discount_percent} %",
             f"{tr('Last purchase')}: {last}  ·  {tr('First purchase')}: "
-            f"{tr.date(s.first_purchase) if s.first_purchase else '—'}  ·  {tr('Rhythm')}: {rhythm}",
+            f"{whole(tr.date(s.first_purchase)) if s.first_purchase else '—'}  ·  {tr('Rhythm')}: {rhythm}",
             f"{tr('Purchases')}: {s.purchases}  ·  {tr('Lifetime value')}: {tr.money(s.lifetime_value_cents)}  ·  "
             f"{tr('Average order')}: {tr.money(s.average_order_cents) if s.average_order_cents else '—'}  ·  "
             f"{tr('Open callbacks')}: {s.open_callbacks}  ·  {tr('Last contact')}: "
-            f"{tr.date(s.last_contact) if s.last_contact else '—'}"
+            f"{whole(tr.date(s.last_contact)) if s.last_contact else '—'}"
             + (f"  ·  [b $warning]{tr('Open cases')}: {s.open_cases}[/]" if s.open_cases else ""),
         ])) + (filled("\n{group}: {approach}", group=group_label(s.group.code, s.group.loyalty, s.group.needs, tr),
                       approach=group_approach(s.group.code, tr)) if s.group else Content(""))

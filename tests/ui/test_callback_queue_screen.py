@@ -67,7 +67,7 @@ async def test_a_request_from_the_shop_appears_without_a_key_press(console_facto
         await settle(pilot)
         table = screen.query_one("#queue", DataTable)
         assert table.row_count == before + 1
-        assert any("new from the web" in str(table.get_row_at(r)[7]) for r in range(table.row_count))
+        assert any("new from the web" in str(table.get_row_at(r)[-1]) for r in range(table.row_count))
 
 
 async def test_n_takes_the_top_row_the_agent_sees(console_factory, demo_db):
