@@ -141,6 +141,19 @@ class Opened:
         self.context, self.warning = context, warning
 
 
+def _not_staff(exc, tr, db: str | None) -> str:
+    """Why this login may not open the console, and the command that lets it (on this database)."""
+    where = f" --db {db}" if db else ""
+    if exc.first:
+        return tr("This database has no staff yet: its owner adds the first supervisor with "
+                  "`crm-tui staff add {login} --role supervisor{where}`.").format(login=exc.login, where=where)
+    if exc.disabled:
+        return tr("The login '{login}' is disabled: a supervisor or ops can enable it with "
+                  "`crm-tui staff enable {login}{where}`.").format(login=exc.login, where=where)
+    return tr("The login '{login}' is not registered as staff: a supervisor or ops can add it with "
+              "`crm-tui staff add {login} --role agent{where}`.").format(login=exc.login, where=where)
+
+
 def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
                  clock: "Callable[[], datetime] | None" = None, queue: QueueSettings | None = None,
                  impersonate: str | None = None) -> Opened:
@@ -154,8 +167,8 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
         describe_database,
         open_database,
         readable_by_others,
-        refuse_missing_file,
         resolve_url,
+        sqlite_file,
     )
     from crm_tui.identity import console_login
     from crm_tui.screens.home import HomeScreen  # noqa: F401  (imported here, off the first frame's thread)
@@ -166,10 +179,14 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
     from crm_tui.settings import service_settings_from
     from crm_tui.shop.types import utc_now
 
+    tr = Localizer(settings.lang)
     try:
         queue = queue or settings_from(os.environ if environ is None else environ)
         service = service_settings_from(os.environ if environ is None else environ)
-        refuse_missing_file(resolve_url(settings.db))
+        missing = sqlite_file(resolve_url(settings.db))
+        if missing is not None and not missing.exists():  # only `crm-tui demo` or `staff add` make one
+            raise ConsoleRefused(tr("There is no database at {path}: nothing was created. Check --db, or build a "
+                                    "demo with `crm-tui demo --db {path}`.").format(path=missing))
         engine = open_database(settings.db)
     except (SettingsError, DatabaseError) as exc:
         raise ConsoleRefused(str(exc)) from None
@@ -180,7 +197,10 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
                                      f"{describe_database(str(engine.url))} is not one")
             staff = active_staff(session, impersonate or console_login(settings, engine))
             require(staff, Action.OPEN_CONSOLE)
-    except (NotStaff, NotAllowed, ConsoleRefused, DatabaseError) as exc:
+    except NotStaff as exc:
+        engine.dispose()
+        raise ConsoleRefused(_not_staff(exc, tr, settings.db)) from None
+    except (NotAllowed, ConsoleRefused, DatabaseError) as exc:
         engine.dispose()
         raise ConsoleRefused(str(exc)) from None
     context = ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue,

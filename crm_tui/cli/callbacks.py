@@ -30,16 +30,20 @@ def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
                                        "window_to": e.window_to.isoformat() if e.window_to else None}
                           for e in entries]))
         return
-    table = Table("id", "customer", Column("phone", no_wrap=True), "requested (UTC)", "waiting",
-                  Column("window (their time)", no_wrap=True), "attempts", "priority", "held by", "note")
+    from crm_tui.i18n import Localizer
+
+    tr = Localizer(database(ctx).lang)
+    table = Table("id", tr("Customer"), Column(tr("Phone"), no_wrap=True), tr("Requested (UTC)"), tr("Waiting"),
+                  Column(tr("Window (their time)"), no_wrap=True), tr("Attempts"), tr("Priority"), tr("Held by"),
+                  tr("Note"))
     for e in entries:
         window = (f"{_local(e.window_from, e.time_zone)}–{_local(e.window_to or e.window_from, e.time_zone)[-5:]} "
-                  f"{e.time_zone}" if e.window_from else "asap")
-        table.add_row(str(e.callback_id), literal(e.customer_name or "unknown caller"), literal(e.phone),
+                  f"{e.time_zone}" if e.window_from else tr("asap"))
+        kept = tr("{login} (personal until {time})").format(login=e.kept_for, time=_local(e.kept_until, e.time_zone)[-5:]) \
+            if e.kept_for and e.kept_until else ""
+        table.add_row(str(e.callback_id), literal(e.customer_name or tr("unknown caller")), literal(e.phone),
                       f"{e.requested_at:%Y-%m-%d %H:%M}", f"{e.age_minutes:.0f} min", window, str(e.attempts),
-                      str(e.priority),
-                      literal(e.claimed_by or (f"{e.kept_for} (personal until {_local(e.kept_until, e.time_zone)[-5:]})"
-                                               if e.kept_for and e.kept_until else "")), literal(e.note))
+                      str(e.priority), literal(e.claimed_by or kept), literal(e.note))
     print_table(table)
 
 
@@ -50,7 +54,7 @@ def callbacks_add(
     note: Annotated[str, typer.Option(help="What the caller wants.")] = "",
     at: Annotated[Optional[str], typer.Option(
         "--at", help="When, in the customer's own time, for one hour: 18:30, 'tomorrow 10:00', +30m or "
-                     "'2026-11-24 10:00' (as on the call screen); default: as soon as possible.")] = None,
+                     "'YYYY-MM-DD 10:00' (as on the call screen); default: as soon as possible.")] = None,
     country: Annotated[str, typer.Option(help="Country of a number written without +code.")] = "ES",
 ) -> None:
     """Add a callback request, as the web shop's callback box does."""

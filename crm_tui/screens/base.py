@@ -43,8 +43,8 @@ def service_sentence(error: ServiceError, tr) -> str:
         "not_held": tr("This callback is no longer yours: its claim expired or a supervisor gave it to someone "
                        "else."),
         "satisfaction_range": tr("A whole number from 1 to 5, or nothing."),
-        "call_later_needs_time": tr("Type a time to come: 18:30, tomorrow 10:00, +30m or 2026-11-24 10:00."),
-        "not_a_time": tr("Type a time to come: 18:30, tomorrow 10:00, +30m or 2026-11-24 10:00."),
+        "call_later_needs_time": tr("Type a time to come: 18:30, tomorrow 10:00, +30m or YYYY-MM-DD 10:00."),
+        "not_a_time": tr("Type a time to come: 18:30, tomorrow 10:00, +30m or YYYY-MM-DD 10:00."),
         "time_passed": tr("That time has already passed."),
         "no_such_callback": tr("This callback no longer exists."),
         "not_allowed": tr("That is not for your role."),

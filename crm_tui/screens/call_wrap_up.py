@@ -42,10 +42,10 @@ class WrapUpScreen(ConsoleModal[dict | None]):
                                  prompt=tr("choose…"), id="lost-reason")
                     yield Static("", id="error-lost-reason", classes="error")
             elif self.outcome == "call_later":
-                yield Static(tr("[b]Call back later[/b] — when did the customer ask for?"))
+                yield Static(tr("[b]Call back later[/b] — when would the customer like the call?"))
                 yield from self._field("call-back-at", filled(tr("Time in the customer's zone ({zone})"),
                                                               zone=self.zone),
-                                       tr("18:30 · tomorrow 10:00 · +30m · 2026-11-24 10:00"))
+                                       tr("18:30 · tomorrow 10:00 · +30m · YYYY-MM-DD 10:00"))
                 yield Checkbox(tr("Keep it for me: others get it {minutes} min after the time").format(
                     minutes=self.context.queue.personal_grace_minutes), value=True, id="keep")
             else:
@@ -85,7 +85,7 @@ class WrapUpScreen(ConsoleModal[dict | None]):
                                                         self.zone)
                 values["keep"] = self.query_one("#keep", Checkbox).value
             except CallbackError:
-                errors["call-back-at"] = tr("Type a time to come: 18:30, tomorrow 10:00, +30m or 2026-11-24 10:00.")
+                errors["call-back-at"] = tr("Type a time to come: 18:30, tomorrow 10:00, +30m or YYYY-MM-DD 10:00.")
         else:
             satisfaction = self.query_one("#satisfaction", Input).value.strip()
             if satisfaction:

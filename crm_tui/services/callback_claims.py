@@ -225,7 +225,7 @@ def call_back_time(text: str, now: datetime, zone: str) -> datetime:
             raise ValueError
     except (ValueError, OverflowError):
         raise CallbackError("not_a_time", f"{text!r} is not a time: type 18:30, tomorrow 10:00, +30m or "
-                            "2026-11-24 10:00", text=text) from None
+                            "YYYY-MM-DD 10:00", text=text) from None
     if when <= now:
         raise CallbackError("time_passed", f"{text!r} has already passed", text=text)
     return when.astimezone(ZoneInfo("UTC"))

@@ -21,7 +21,7 @@ class NotStaff(StaffError):
     """The operating-system login is not active staff: the console does not start."""
 
     def __init__(self, login: str, disabled: bool = False, first: bool = False):
-        self.login = login
+        self.login, self.disabled, self.first = login, disabled, first
         if first:
             advice = (f"This database has no staff yet: its owner adds the first supervisor with "
                       f"`crm-tui staff add {login} --role supervisor`.")

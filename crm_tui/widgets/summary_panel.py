@@ -49,8 +49,9 @@ class SummaryPanel(Static):
         days = s.days_since_last or 0
         ago = tr("today") if days == 0 else tr("yesterday") if days == 1 else tr("{days} days ago").format(days=days)
         last = f"{whole(tr.date(s.last_purchase))} ({ago})" if s.last_purchase else tr("never")
-        rhythm = (tr("every {days} days").format(days=round(s.usual_interval_days))
-                  if s.usual_interval_days else "—")
+        interval = round(s.usual_interval_days or 0)
+        rhythm = "—" if not s.usual_interval_days else tr("every day") if interval <= 1 else \
+            tr("every {days} days").format(days=interval)
         if s.overdue:
             rhythm += " — [b $warning]" + tr("overdue") + "[/]"
         first = filled("[b]{name}[/b]  ·  {number}  ·  ", name=s.name, number=s.customer_number)
