@@ -12,9 +12,10 @@ CLI's runner) does.
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Integer, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
@@ -109,14 +110,25 @@ def renew_claim(session: Session, staff: StaffMember, callback_id: int, now: dat
         .execution_options(synchronize_session=False)).rowcount == 1
 
 
+@lru_cache(maxsize=1)
+def _claim_statements():
+    """The claim's two statements, built once (32 agents run them thousands of times a minute):
+    PostgreSQL's pick of the first candidate no other transaction holds, and the claim itself."""
+    ids = bindparam("ids", type_=postgresql.ARRAY(Integer))
+    first_unlocked = (select(col(CallbackRequest.id))
+                      .where(col(CallbackRequest.id) == any_(ids), open_condition())
+                      .order_by(func.array_position(ids, col(CallbackRequest.id)))
+                      .limit(1).with_for_update(skip_locked=True))
+    claim = (update(CallbackRequest).where(col(CallbackRequest.id) == bindparam("callback_id"), open_condition())
+             .values(status=CallbackStatus.CLAIMED, claimed_by=bindparam("login"), claimed_until=bindparam("until"))
+             .execution_options(synchronize_session=False))
+    return first_unlocked, claim
+
+
 def _first_unlocked(session: Session, staff: StaffMember, ids: list[int], now: datetime) -> int | None:
     """PostgreSQL: the first of the candidates, in queue order, that is still open and that no
     other transaction holds, locked for this one; one statement however many agents race."""
-    return session.scalar(
-        select(col(CallbackRequest.id))
-        .where(col(CallbackRequest.id).in_(ids), open_condition(now, False, staff.login))
-        .order_by(func.array_position(postgresql.array(ids), col(CallbackRequest.id)))
-        .limit(1).with_for_update(skip_locked=True))
+    return session.scalar(_claim_statements()[0], {"ids": ids, "now": now, "early": False, "login": staff.login})
 
 
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
@@ -126,12 +138,9 @@ def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: date
             select(col(CallbackRequest.id)).where(col(CallbackRequest.id) == callback_id)
             .with_for_update(skip_locked=True)).first() is None:
         return False  # another agent's transaction is claiming or finishing it: take the next, never wait
-    taken = session.exec(
-        update(CallbackRequest)
-        .where(col(CallbackRequest.id) == callback_id, open_condition(now, before_its_window, staff.login))
-        .values(status=CallbackStatus.CLAIMED, claimed_by=staff.login,
-                claimed_until=now + timedelta(minutes=settings.claim_minutes))
-        .execution_options(synchronize_session=False)).rowcount
+    taken = session.exec(_claim_statements()[1], params={
+        "callback_id": callback_id, "now": now, "early": before_its_window, "login": staff.login,
+        "until": now + timedelta(minutes=settings.claim_minutes)}).rowcount
     return taken == 1
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, and_, bindparam, false, or_, select, text, true
+from sqlalchemy import BindParameter, Boolean, String, and_, bindparam, or_, select, text, true
 from sqlmodel import Session, col
 
 from crm_tui.settings import QueueSettings
@@ -77,14 +77,16 @@ def callable_from(entry: QueuedCallback, now: datetime, settings: QueueSettings)
     return (start if local < start else start + timedelta(days=1)).astimezone(now.tzinfo)
 
 
-def open_condition(now: datetime, before_its_window: bool = False, login: str | None = None):
-    """What a claim re-checks in its own UPDATE: still waiting (or its claim expired), its retry
-    time come, its window opened (a callback rescheduled meanwhile is never taken early, unless
-    the agent chose to call before the window), and not kept for another agent."""
+def open_condition():
+    """What a claim re-checks in its own statement: still waiting (or its claim expired), its
+    retry time come, its window opened (a callback rescheduled meanwhile is never taken early,
+    unless :early, the agent chose to call before the window), and not kept for another agent
+    than :login. Bound parameters (:now, :early, :login): the statements are built once."""
+    now: BindParameter[datetime] = bindparam("now")
     window_open = or_(col(CallbackRequest.window_from).is_(None), col(CallbackRequest.window_from) <= now,
-                      true() if before_its_window else false())
+                      bindparam("early", type_=Boolean))
     not_kept = or_(col(CallbackRequest.kept_for).is_(None), col(CallbackRequest.kept_until) <= now,
-                   col(CallbackRequest.kept_for) == login if login is not None else false())
+                   col(CallbackRequest.kept_for) == bindparam("login", type_=String))
     return and_(window_open, not_kept, or_(
         and_(col(CallbackRequest.status) == CallbackStatus.PENDING,
              or_(col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.next_attempt_at) <= now)),
