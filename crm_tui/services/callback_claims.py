@@ -196,16 +196,26 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
 def release_callback(session: Session, staff: StaffMember, callback_id: int, to_login: str | None = None,
                      settings: QueueSettings = QueueSettings(), *, now: datetime) -> None:
     """Supervisors: put a claimed (or personal) callback back in the queue for anyone, or hand
-    it to another agent."""
+    it to another agent: one waiting for a time to come (a personal callback, or a window not
+    yet open) becomes theirs to call then, kept as the first agent's was; one due now, theirs
+    to call now (a claim)."""
     require(staff, Action.RELEASE_CALLBACK)
     begin_write(session)
     if to_login is not None:
         active_staff(session, to_login)  # NotStaff says who to add
-    values: dict[str, object] = (
-        {"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None} if to_login is None
-        else {"status": CallbackStatus.CLAIMED, "claimed_by": to_login,
-              "claimed_until": now + timedelta(minutes=settings.claim_minutes)})
-    values |= {"kept_for": None, "kept_until": None}  # a personal callback released is the team's
+    callback = session.get(CallbackRequest, callback_id, populate_existing=True)
+    values: dict[str, object]
+    if to_login is None:
+        values = {"status": CallbackStatus.PENDING, "claimed_by": None, "claimed_until": None,
+                  "kept_for": None, "kept_until": None}  # a personal callback released is the team's
+    elif callback is not None and callback.status == CallbackStatus.PENDING and (
+            callback.kept_for is not None or (callback.window_from is not None and callback.window_from > now)):
+        due = callback.window_from if callback.window_from is not None and callback.window_from > now else now
+        values = {"kept_for": to_login,
+                  "kept_until": max(callback.kept_until or due, due + timedelta(minutes=settings.personal_grace_minutes))}
+    else:
+        values = {"status": CallbackStatus.CLAIMED, "claimed_by": to_login, "kept_for": None, "kept_until": None,
+                  "claimed_until": now + timedelta(minutes=settings.claim_minutes)}
     session.execute(update(CallbackRequest).where(col(CallbackRequest.id) == callback_id,
                                                   col(CallbackRequest.status) != CallbackStatus.DONE).values(**values)
                     .execution_options(synchronize_session=False))

@@ -281,3 +281,30 @@ def test_call_back_later_is_kept_for_the_agent_until_its_grace_ends(engine):
     with write_session(engine) as session:
         [entry] = [e for e in queue(session, grace_over, settings, include_claimed=True) if e.callback_id == cid]
         assert entry.kept_for is None  # not kept: the team's at its time
+
+
+def test_a_personal_callback_handed_to_another_agent_stays_personal(engine):
+    """Reassigned before its time, a kept callback is kept for the new agent (not a claim that
+    would expire before the window); the first agent cannot take it back."""
+    from crm_tui.services.callback_claims import release_callback
+    from crm_tui.services.staff import add_staff
+
+    with write_session(engine) as session:
+        boss = add_staff(session, "sara", Role.SUPERVISOR, acting=None, acting_login="sara", owns_database=True)
+        add_staff(session, "luis", Role.AGENT, acting=boss, acting_login="sara")
+    [cid] = add_callbacks(engine, dict(phone="699 000 061", now=NOON))
+    settings = QueueSettings(calling_hours=(time(0), time(23, 59)))
+    later = NOON + timedelta(hours=2)
+    with Session(engine) as session:
+        with session.begin():
+            claim_callback(session, ANA, cid, now=NOON, settings=settings)
+        with session.begin():
+            finish_callback(session, ANA, cid, "call_later", started_at=NOON, now=NOON, call_back_at=later,
+                            settings=settings)
+        with session.begin():
+            release_callback(session, boss, cid, "luis", settings, now=NOON + timedelta(minutes=5))
+        row = session.get(CallbackRequest, cid, populate_existing=True)
+        assert (row.status, row.claimed_by, row.kept_for) == ("pending", None, "luis")
+        opened = later + timedelta(minutes=1)
+        assert claim_next_callback(session, ANA, now=opened, settings=settings) is None
+        assert claim_next_callback(session, LUIS, now=opened, settings=settings).callback_id == cid
