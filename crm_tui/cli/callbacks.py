@@ -27,7 +27,8 @@ def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         print(json.dumps([asdict(e) | {"requested_at": e.requested_at.isoformat(),
                                        "kept_until": e.kept_until.isoformat() if e.kept_until else None,
                                        "window_from": e.window_from.isoformat() if e.window_from else None,
-                                       "window_to": e.window_to.isoformat() if e.window_to else None}
+                                       "window_to": e.window_to.isoformat() if e.window_to else None,
+                                       "retry_at": e.retry_at.isoformat() if e.retry_at else None}
                           for e in entries]))
         return
     from crm_tui.i18n import Localizer
@@ -39,6 +40,8 @@ def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     for e in entries:
         window = (f"{_local(e.window_from, e.time_zone)}–{_local(e.window_to or e.window_from, e.time_zone)[-5:]} "
                   f"{e.time_zone}" if e.window_from else tr("asap"))
+        if e.retry_at is not None:
+            window = tr("retry at {time}").format(time=_local(e.retry_at, e.time_zone)[-5:])
         kept = tr("{login} (personal until {time})").format(login=e.kept_for, time=_local(e.kept_until, e.time_zone)[-5:]) \
             if e.kept_for and e.kept_until else ""
         table.add_row(str(e.callback_id), literal(e.customer_name or tr("unknown caller")), literal(e.phone),

@@ -114,6 +114,8 @@ class CallbackQueueScreen(ConsoleScreen):
             minutes = (now - e.requested_at).total_seconds() / 60
             colour = "green" if minutes < target / 2 else "yellow" if minutes < target else "red"
             window = (self._window(e, now) if e.window_from else tr("asap"))
+            if e.retry_at is not None:
+                window = tr("retry at {time}").format(time=f"{e.retry_at.astimezone(ZoneInfo(e.time_zone)):%H:%M}")
             missed = e.window_to is not None and e.window_to <= now
             if missed:
                 window += " " + tr("missed")
@@ -188,7 +190,7 @@ class CallbackQueueScreen(ConsoleScreen):
         # `n` takes the top row the agent sees that can be called now; only if someone else took
         # it meanwhile does the queue decide again.
         login = self.context.staff.login
-        top = next((e for e in self.entries if not e.claimed_by and e.offered_to(login) and self._callable(e, now)),
+        top = next((e for e in self.entries if e.offered_now(now) and e.offered_to(login) and self._callable(e, now)),
                    None)
 
         def take(session):
@@ -238,7 +240,7 @@ class CallbackQueueScreen(ConsoleScreen):
         waiting = [e for e in self.entries if not e.claimed_by]
         if not waiting:
             return tr("Nobody to call right now.")
-        first = min(callable_from(e, now, self.settings) for e in waiting)
+        first = min(max(callable_from(e, now, self.settings), e.retry_at or now) for e in waiting)
         return tr("Nobody to call right now: the {count} waiting callbacks are outside calling hours or before their "
                   "windows; the next can be called at {time} ({zone}).").format(
             count=len(waiting), time=tr.datetime(first, self.settings.time_zone), zone=self.settings.time_zone)

@@ -48,10 +48,20 @@ class QueuedCallback:
     age_minutes: float = field(default=0.0)
     kept_for: str | None = None  # a personal callback: only theirs until kept_until
     kept_until: datetime | None = None
+    retry_at: datetime | None = None  # tried without answer: offered again from then
 
     def offered_to(self, login: str) -> bool:
         """Whether this agent may take it: nobody keeps it, or they do."""
         return self.kept_for is None or self.kept_for == login
+
+    def offered_now(self, now: datetime) -> bool:
+        """In the queue now: not held, its window (if any) opened, its retry time (if any) come."""
+        return self.claimed_by is None and self.retry_at is None and (self.window_from is None or self.window_from <= now)
+
+    @property
+    def comes_at(self) -> datetime | None:
+        """When a callback not offered yet will be: its retry time or its window's start."""
+        return self.retry_at or self.window_from
 
 
 def callable_now(window_from, window_to, zone: str, now: datetime, settings: QueueSettings) -> bool:
@@ -124,9 +134,11 @@ def _queue_reads(include_claimed: bool):
                                true() if include_claimed else col(CallbackRequest.claimed_until) < now)
         .order_by(*ranked),
     ]
-    if include_claimed:  # the whole picture: also windows still to come
+    if include_claimed:  # the whole picture: also windows and retries still to come
         reads.append(select(*columns).where(pending, col(CallbackRequest.window_from) > now)
                      .order_by(col(CallbackRequest.window_from)))
+        reads.append(select(*columns).where(pending, col(CallbackRequest.next_attempt_at) > now)
+                     .order_by(col(CallbackRequest.next_attempt_at)))
     return [read.outerjoin(Customer, col(Customer.id) == col(CallbackRequest.customer_id)).limit(limit)
             for read in reads]
 
@@ -152,14 +164,16 @@ def queue(session: Session, now: datetime, settings: QueueSettings = QueueSettin
             r.attempts, r.priority, due,
             callable_now(r.window_from, r.window_to, r.time_zone, now, settings),
             None if expired else r.claimed_by, (now - r.requested_at).total_seconds() / 60,
-            r.kept_for if r.kept_until is not None and r.kept_until > now else None, r.kept_until))
+            r.kept_for if r.kept_until is not None and r.kept_until > now else None, r.kept_until,
+            r.next_attempt_at if r.status == CallbackStatus.PENDING and r.next_attempt_at is not None
+            and r.next_attempt_at > now else None))
     entries.sort(key=lambda e: (not e.due, -e.priority, e.requested_at, e.callback_id))
     # Each read gave its first `limit`: past that many waiting ones, another read's next rows
-    # (not read) may rank higher. What agents hold and windows still to come are shown whole.
-    waiting = [e for e in entries if e.claimed_by is None and (e.window_from is None or e.window_from <= now)]
-    later = sorted((e for e in entries if e.claimed_by is not None or (e.window_from is not None and e.window_from > now)),
-                   key=lambda e: (e.claimed_by is None, e.window_from or e.requested_at, e.callback_id))
-    return waiting[:limit] + later  # held ones, then windows to come in the order they open
+    # (not read) may rank higher. What agents hold and what comes later are shown whole.
+    waiting = [e for e in entries if e.offered_now(now)]
+    later = sorted((e for e in entries if not e.offered_now(now)),
+                   key=lambda e: (e.claimed_by is None, e.comes_at or e.requested_at, e.callback_id))
+    return waiting[:limit] + later  # held ones, then windows and retries in the order they come
 
 
 def queue_version(session: Session) -> tuple:

@@ -308,3 +308,17 @@ def test_a_personal_callback_handed_to_another_agent_stays_personal(engine):
         opened = later + timedelta(minutes=1)
         assert claim_next_callback(session, ANA, now=opened, settings=settings) is None
         assert claim_next_callback(session, LUIS, now=opened, settings=settings).callback_id == cid
+
+
+def test_a_callback_waiting_for_its_retry_is_shown_but_not_offered(engine):
+    [cid, other] = add_callbacks(engine, dict(phone="699 000 071", now=NOON), dict(phone="699 000 072", now=NOON))
+    settings = QueueSettings(calling_hours=(time(0), time(23, 59)), backoff_minutes=(30,))
+    with Session(engine) as session:
+        claim_callback(session, ANA, cid, now=NOON, settings=settings)
+        finish_callback(session, ANA, cid, "no_answer", started_at=NOON, now=NOON, settings=settings)
+        soon = NOON + timedelta(minutes=5)
+        offered = queue(session, soon, settings)
+        everything = queue(session, soon, settings, include_claimed=True)
+    assert [e.callback_id for e in offered] == [other]
+    assert [e.callback_id for e in everything] == [other, cid]
+    assert everything[1].retry_at == NOON + timedelta(minutes=30) and not everything[1].offered_now(soon)
