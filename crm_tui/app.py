@@ -76,6 +76,10 @@ class CrmApp(App):
             opened = self.opening()
         except ConsoleRefused as exc:
             self.call_from_thread(self._refuse, str(exc))
+        except Exception as exc:  # anything unforeseen: one sentence after the screen closes, not a traceback
+            from crm_tui.screens.base import failure_sentence
+
+            self.call_from_thread(self._refuse, failure_sentence(exc, self._opening_tr))
         else:
             self.call_from_thread(self._opened, opened)
 
@@ -141,19 +145,6 @@ class Opened:
         self.context, self.warning = context, warning
 
 
-def _not_staff(exc, tr, db: str | None) -> str:
-    """Why this login may not open the console, and the command that lets it (on this database)."""
-    where = f" --db {db}" if db else ""
-    if exc.first:
-        return tr("This database has no staff yet: its owner adds the first supervisor with "
-                  "`crm-tui staff add {login} --role supervisor{where}`.").format(login=exc.login, where=where)
-    if exc.disabled:
-        return tr("The login '{login}' is disabled: a supervisor or ops can enable it with "
-                  "`crm-tui staff enable {login}{where}`.").format(login=exc.login, where=where)
-    return tr("The login '{login}' is not registered as staff: a supervisor or ops can add it with "
-              "`crm-tui staff add {login} --role agent{where}`.").format(login=exc.login, where=where)
-
-
 def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
                  clock: "Callable[[], datetime] | None" = None, queue: QueueSettings | None = None,
                  impersonate: str | None = None) -> Opened:
@@ -165,10 +156,10 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
     from crm_tui.db import (
         DatabaseError,
         describe_database,
+        missing_file,
         open_database,
         readable_by_others,
         resolve_url,
-        sqlite_file,
     )
     from crm_tui.identity import console_login
     from crm_tui.screens.home import HomeScreen  # noqa: F401  (imported here, off the first frame's thread)
@@ -183,8 +174,7 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
     try:
         queue = queue or settings_from(os.environ if environ is None else environ)
         service = service_settings_from(os.environ if environ is None else environ)
-        missing = sqlite_file(resolve_url(settings.db))
-        if missing is not None and not missing.exists():  # only `crm-tui demo` or `staff add` make one
+        if (missing := missing_file(resolve_url(settings.db))) is not None:  # refuse_missing_file, translated
             raise ConsoleRefused(tr("There is no database at {path}: nothing was created. Check --db, or build a "
                                     "demo with `crm-tui demo --db {path}`.").format(path=missing))
         engine = open_database(settings.db)
@@ -199,7 +189,7 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
             require(staff, Action.OPEN_CONSOLE)
     except NotStaff as exc:
         engine.dispose()
-        raise ConsoleRefused(_not_staff(exc, tr, settings.db)) from None
+        raise ConsoleRefused(exc.sentence(tr, settings.db)) from None
     except (NotAllowed, ConsoleRefused, DatabaseError) as exc:
         engine.dispose()
         raise ConsoleRefused(str(exc)) from None

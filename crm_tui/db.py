@@ -133,11 +133,16 @@ def create_private_file(path: Path) -> None:
         pass  # another process made it first
 
 
+def missing_file(url: str) -> Path | None:
+    """The SQLite file the URL names, when it is not there."""
+    path = sqlite_file(url)
+    return path if path is not None and not path.exists() else None
+
+
 def refuse_missing_file(url: str) -> None:
     """A SQLite database that is not there is not made by a mistyped --db: only `crm-tui demo`
     and the first `crm-tui staff add` make one."""
-    path = sqlite_file(url)
-    if path is not None and not path.exists():
+    if (path := missing_file(url)) is not None:
         raise DatabaseError(f"There is no database at {path}; nothing was created. Check --db, or make one: "
                             f"`crm-tui demo --db {path}` for a demo, `crm-tui staff add LOGIN --role supervisor "
                             f"--db {path}` for a shop's own.")

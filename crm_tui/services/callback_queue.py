@@ -111,18 +111,20 @@ def _queue_reads(include_claimed: bool):
     now: BindParameter[datetime] = bindparam("now")
     target: BindParameter[datetime] = bindparam("target")
     limit: BindParameter[int] = bindparam("limit")
+    # The one definition of "due": the reads filter on it and return it (the merge sorts by it).
+    due = or_(col(CallbackRequest.window_from) <= now,
+              and_(col(CallbackRequest.window_from).is_(None),
+                   or_(col(CallbackRequest.requested_at) <= target, col(CallbackRequest.next_attempt_at).is_not(None))))
     columns = (col(CallbackRequest.id), col(CallbackRequest.customer_id), col(Customer.first_name),
                col(Customer.last_name), col(CallbackRequest.phone), col(CallbackRequest.requested_at),
                col(CallbackRequest.window_from), col(CallbackRequest.window_to), col(CallbackRequest.time_zone),
                col(CallbackRequest.note), col(CallbackRequest.attempts), col(CallbackRequest.claimed_by),
                col(CallbackRequest.status), col(CallbackRequest.claimed_until), col(CallbackRequest.next_attempt_at),
-               col(CallbackRequest.kept_for), col(CallbackRequest.kept_until), col(CallbackRequest.priority))
+               col(CallbackRequest.kept_for), col(CallbackRequest.kept_until), col(CallbackRequest.priority),
+               due.label("due"))
     retry_ok = or_(col(CallbackRequest.next_attempt_at).is_(None), col(CallbackRequest.next_attempt_at) <= now)
     pending = col(CallbackRequest.status) == CallbackStatus.PENDING
     ranked = (col(CallbackRequest.priority).desc(), col(CallbackRequest.requested_at), col(CallbackRequest.id))
-    due = or_(col(CallbackRequest.window_from) <= now,
-              and_(col(CallbackRequest.window_from).is_(None),
-                   or_(col(CallbackRequest.requested_at) <= target, col(CallbackRequest.next_attempt_at).is_not(None))))
     reads = [
         # Due: read along ix_callback_rank (status, priority descending, age).
         select(*columns).where(pending, retry_ok, due).order_by(*ranked),
@@ -156,12 +158,10 @@ def queue(session: Session, now: datetime, settings: QueueSettings = QueueSettin
     entries = []
     for r in rows.values():
         name = f"{r.first_name or ''} {r.last_name or ''}".strip()
-        due = (r.window_from is not None and r.window_from <= now) or (r.window_from is None and r.requested_at <= target) \
-            or r.next_attempt_at is not None
         expired = r.status == CallbackStatus.CLAIMED and r.claimed_until is not None and r.claimed_until < now
         entries.append(QueuedCallback(
             r.id, r.customer_id, name, r.phone, r.requested_at, r.window_from, r.window_to, r.time_zone, r.note,
-            r.attempts, r.priority, due,
+            r.attempts, r.priority, bool(r.due),  # NULL (no window, not due) is not due
             callable_now(r.window_from, r.window_to, r.time_zone, now, settings),
             None if expired else r.claimed_by, (now - r.requested_at).total_seconds() / 60,
             r.kept_for if r.kept_until is not None and r.kept_until > now else None, r.kept_until,

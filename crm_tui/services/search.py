@@ -129,7 +129,7 @@ def _by_phone(session: Session, digits: str, sqlite: bool, limit: int) -> list[i
         match = " OR ".join(f'phones:"{p}"*' for p in prefixes)
         return list(session.scalars(text("SELECT rowid FROM customer_contact WHERE customer_contact MATCH :m "
                                          "LIMIT :n"), {"m": match, "n": limit}))
-    return list(dict.fromkeys(cid for prefix in prefixes for cid in _pg_words(session, "p", [prefix], limit)))[:limit]
+    return _pg_any_word(session, "p", prefixes, limit)
 
 
 def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_word: bool = False,
@@ -148,7 +148,7 @@ def _by_words(session: Session, words: list[str], sqlite: bool, limit: int, any_
                                           "LIMIT :n"), {"m": f"contact: ({match})", "n": limit - len(found)})
         return found
     if any_word:
-        return list(dict.fromkeys(cid for word in words for cid in _pg_words(session, "n", [word], limit)))[:limit]
+        return _pg_any_word(session, "n", words, limit)
     found = _pg_words(session, "n", words, limit)
     if both_indexes or len(found) < limit:
         found += _pg_words(session, "c", words, limit - len(found))
@@ -179,7 +179,7 @@ def _pg_words(session: Session, kind: str, words: list[str], limit: int) -> list
         if min(counts.values()) >= DRIVEN and min(map(len, parts)) >= GIN_PART:
             tokens = "crm_name_tokens(first_name, last_name)" if kind == "n" else \
                 "crm_contact_tokens(email, customer_number)"
-            return _pg_ids(session, f"{tokens} @@ to_tsquery('simple', :q)", {"q": _pg_prefixes(words, "&"), "n": limit})
+            return _pg_ids(session, f"{tokens} @@ to_tsquery('simple', :q)", {"q": _pg_prefixes(parts), "n": limit})
         parts.sort(key=lambda part: (counts[part], -len(part)))
     params = {"k": kind, "n": limit * 2} | {f"p{n}": patterns[part] for n, part in enumerate(parts)}
     checks = "".join(f" AND EXISTS (SELECT 1 FROM customer_word w{n} WHERE w{n}.customer_id = w.customer_id "
@@ -187,6 +187,11 @@ def _pg_words(session: Session, kind: str, words: list[str], limit: int) -> list
     rows = session.scalars(text(f"SELECT w.customer_id FROM customer_word w WHERE w.kind = :k AND w.word LIKE :p0"
                                 f"{checks} LIMIT :n"), params)
     return list(dict.fromkeys(rows))[:limit]  # a customer with two words of that start is read twice
+
+
+def _pg_any_word(session: Session, kind: str, words: list[str], limit: int) -> list[int]:
+    """Customers with a word of `kind` starting with any of `words`, each once."""
+    return list(dict.fromkeys(cid for word in words for cid in _pg_words(session, kind, [word], limit)))[:limit]
 
 
 def _pg_ids(session: Session, condition: str, params: dict) -> list[int]:
@@ -203,9 +208,9 @@ def _pg_parts(words: list[str]) -> list[str]:
     return list(dict.fromkeys(part for word in words for part in re.split(r"[\W_]+", word) if part))
 
 
-def _pg_prefixes(words: list[str], joiner: str) -> str:
-    """A tsquery of token prefixes."""
-    return f" {joiner} ".join(f"'{part}':*" for part in _pg_parts(words)) or "''"
+def _pg_prefixes(parts: list[str]) -> str:
+    """A tsquery: every part as a token prefix."""
+    return " & ".join(f"'{part}':*" for part in parts)
 
 
 # The names' vocabulary, read once a minute at most (60 ms at 1,000,000 customers), and again at

@@ -22,15 +22,19 @@ class NotStaff(StaffError):
 
     def __init__(self, login: str, disabled: bool = False, first: bool = False):
         self.login, self.disabled, self.first = login, disabled, first
-        if first:
-            advice = (f"This database has no staff yet: its owner adds the first supervisor with "
-                      f"`crm-tui staff add {login} --role supervisor`.")
-        elif disabled:
-            advice = f"A supervisor or ops can enable it with `crm-tui staff enable {login}`."
-        else:
-            advice = f"A supervisor or ops can add it with `crm-tui staff add {login} --role agent`."
-        super().__init__(f"The login {login!r} {'is disabled' if disabled else 'is not registered as staff'}. "
-                         + advice)
+        super().__init__(self.sentence())
+
+    def sentence(self, tr=lambda message: message, db: str | None = None) -> str:
+        """Why, and the command that lets this login in (on the database `db`), in tr's language."""
+        where = f" --db {db}" if db else ""
+        if self.first:
+            return tr("This database has no staff yet: its owner adds the first supervisor with "
+                      "`crm-tui staff add {login} --role supervisor{where}`.").format(login=self.login, where=where)
+        if self.disabled:
+            return tr("The login '{login}' is disabled: a supervisor or ops can enable it with "
+                      "`crm-tui staff enable {login}{where}`.").format(login=self.login, where=where)
+        return tr("The login '{login}' is not registered as staff: a supervisor or ops can add it with "
+                  "`crm-tui staff add {login} --role agent{where}`.").format(login=self.login, where=where)
 
 
 @dataclass(frozen=True)
