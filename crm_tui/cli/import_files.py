@@ -34,6 +34,9 @@ def import_command(
         "--refresh/--no-refresh", help="Recompute segments and offers afterwards (default: yes).")] = True,
     empty_clears: Annotated[bool, typer.Option(
         "--empty-clears", help="crm CSV: an empty cell clears its field (default: leaves it as it is).")] = False,
+    sku_case: Annotated[str, typer.Option(
+        "--sku-case", help="Product codes that differ only by letter case: merge (one product, the default) "
+                           "or exact (two products).")] = "merge",
 ) -> None:
     """Load shop exports: validated, idempotent, all or nothing. Exit 0 done, 1 refused, 2 usage."""
     from crm_tui.importing.runner import FORMATS, ImportOptions, run_import
@@ -41,6 +44,8 @@ def import_command(
 
     if file_format not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {file_format!r}", 2)
+    if sku_case not in ("merge", "exact"):
+        fail(f"--sku-case must be merge or exact, not {sku_case!r}", 2)
     mapping = {}
     for item in column_map or []:
         column, sep, field_name = item.partition("=")
@@ -49,7 +54,7 @@ def import_command(
         mapping[column.strip()] = field_name.strip()
     options = ImportOptions(format=file_format, dry_run=dry_run, strict=strict, decimal_comma=decimal_comma,
                             dayfirst=dayfirst, column_map=mapping, reject_file=reject_file, shop_zone=shop_zone,
-                            empty_clears=empty_clears)
+                            empty_clears=empty_clears, sku_case=sku_case)
     engine = database(ctx).engine()
     importer = staff_member(ctx, Action.IMPORT)
     progress_bar = None if as_json or not err.is_terminal else _import_progress()

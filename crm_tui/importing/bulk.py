@@ -1,14 +1,23 @@
 """The import's writes: every row an import writes goes through here (and the shop's bulk
 writer, crm_tui.shop.bulk), never through ORM objects."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from sqlalchemy import Connection, text
 
 from crm_tui.shop.bulk import bulk_insert, driver_connection
 
-LINE_COLUMNS = ("order_id", "product_id", "quantity", "unit_price_cents", "line_total_cents")
+LINE_COLUMNS = ("order_id", "product_id", "quantity", "unit_price_cents", "line_total_cents", "description_id")
+# Temporary tables of one import: the lines and heads its files give for invoices the shop
+# already had, compared with what is stored once every row is in (crm_tui.importing.history).
+INVOICE_LINE_STAGE = "import_invoice_line"
+INVOICE_HEAD_STAGE = "import_invoice_head"
+_STAGES = {
+    INVOICE_LINE_STAGE: "order_id INTEGER, product_id INTEGER, quantity INTEGER, unit_price_cents INTEGER, "
+                        "line_total_cents INTEGER, description_id INTEGER",
+    INVOICE_HEAD_STAGE: "order_id INTEGER, customer_id INTEGER, placed_at {timestamp}, country VARCHAR(2)",
+}
 
 
 def next_id(conn: Connection, table: str) -> int:
@@ -38,7 +47,7 @@ class ShopWrites(Protocol):
 
     def execute(self, sql: str, params: dict | list[dict] | None = None) -> None: ...
 
-    def lines(self, new_order_lines: Sequence[int], older_order_lines: Sequence[int]) -> None: ...
+    def lines(self, new_order_lines: Sequence[int], older_order_lines: Sequence[int], replace: bool) -> None: ...
 
     def touch_order(self, order_id: int) -> None: ...
 
@@ -53,7 +62,8 @@ class Writes:
         self.conn = conn
         self.on_lines = on_lines  # (lines of new orders, written), (lines of older orders, written)
         self._days: list[str] = []  # the first and last day of the orders written (roll-ups)
-        self._older_orders: set[int] = set()
+        self._older_orders: set[int] = set()  # orders already there whose lines or status changed
+        create_stages(conn)
 
     def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
         bulk_insert(self.conn, table, columns, rows)
@@ -65,16 +75,30 @@ class Writes:
     def execute(self, sql: str, params: dict | list[dict] | None = None) -> None:
         self.conn.execute(text(sql), params if params is not None else {})
 
-    def lines(self, new_order_lines: Sequence[int], older_order_lines: Sequence[int]) -> None:
-        """Lines come as flat sequences of LINE_COLUMNS values. Lines that hit the line
-        identity index are skipped: for new orders they were duplicates within the import,
-        for orders that existed before, already there."""
+    def lines(self, new_order_lines: Sequence[int], older_order_lines: Sequence[int], replace: bool) -> None:
+        """Lines come as flat sequences of LINE_COLUMNS values. Lines of new orders that hit the
+        line identity were duplicates within the import. Lines of orders already there are
+        staged, to replace the order's lines if they differ (replace), or added where new."""
         new_rows, old_rows = _rows(new_order_lines), _rows(older_order_lines)
-        self._older_orders.update(row[0] for row in old_rows)
         written_new = bulk_insert(self.conn, "order_line", LINE_COLUMNS, new_rows, skip_conflicts=True)
+        if replace:
+            bulk_insert(self.conn, INVOICE_LINE_STAGE, LINE_COLUMNS, old_rows)
+            self.on_lines(len(new_rows), written_new, 0, 0)
+            return
+        self._older_orders.update(row[0] for row in old_rows)
         written_old = bulk_insert(self.conn, "order_line", LINE_COLUMNS, old_rows, skip_conflicts=True)
         self.on_lines(len(new_rows), written_new, len(old_rows), written_old)
 
+    def older_orders_changed(self, order_ids: Iterable[int], days: Iterable[str]) -> None:
+        """Orders already there that an import changed, and the days they were on before."""
+        self._older_orders.update(order_ids)
+        days = [str(day)[:10] for day in days]
+        if days:
+            self._days = [min(days + self._days[:1]), max(days + self._days[1:])]
+
+    @property
+    def older_orders(self) -> set[int]:
+        return self._older_orders
 
     def touch_order(self, order_id: int) -> None:
         """An existing order changed in a way the roll-ups count (its status)."""
@@ -89,6 +113,15 @@ class Writes:
                     ", ".join(map(str, batch))))).one()
             days += [str(first)[:10], str(last)[:10]]
         return (min(days), max(days)) if days else None
+
+
+def create_stages(conn: Connection) -> None:
+    timestamp = "TIMESTAMP" if conn.dialect.name == "postgresql" else "DATETIME"
+    for table, columns in _STAGES.items():
+        on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns.format(timestamp=timestamp)})"
+                             f"{on_commit}")
+        conn.exec_driver_sql(f"DELETE FROM {table}")
 
 
 def _batches(ids: list[int], size: int = 500):

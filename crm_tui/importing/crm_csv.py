@@ -166,7 +166,7 @@ class _Loader:
     def _products(self, chunk) -> None:
         self.writer.prefetch({v["sku"].strip() for _, v, _ in chunk}, set(), set())
         existing = self._current("SELECT id, sku, name, description, category, unit_price_cents, stock_quantity, "
-                                 "low_stock_threshold, active, kind FROM product WHERE sku IN ({})",
+                                 "low_stock_threshold, active, kind, name_from_sales, stock_tracked FROM product WHERE sku IN ({})",
                                  [v["sku"].strip() for _, v, _ in chunk])
         for line_no, v, row in chunk:
             sku = v["sku"].strip()
@@ -211,6 +211,9 @@ class _Loader:
                 values[field_name] = read(text)
             except (BadValue, ValueError) as exc:
                 raise _CellError(column, str(exc)) from None
+        values["name_from_sales"] = False  # the file names and prices it from now on
+        if "stock_quantity" in values or new:
+            values["stock_tracked"] = "stock_quantity" in values
         return values
 
     # --- customers -------------------------------------------------------------------------
@@ -338,7 +341,7 @@ class _Loader:
                 if order_id is None:
                     raise BadValue("no such order in the database or in orders.csv")
                 column = "sku"
-                product = self.writer.products.get(v["sku"].strip())
+                product = self.writer.product(v["sku"].strip())
                 if product is None:
                     raise BadValue("no such product in the database or in products.csv")
                 column = "quantity"
@@ -353,8 +356,8 @@ class _Loader:
                 self._reject(line_no, column, v, str(exc), row)
                 continue
             target = old_lines if order_id in self.writer.preexisting_orders else new_lines
-            target.extend((order_id, product[0], quantity, price, price * quantity))
-        self.writer.write_lines(new_lines, old_lines)
+            target.extend((order_id, product[0], quantity, price, price * quantity, 0))
+        self.writer.write_lines(new_lines, old_lines, replace=False)
 
     # --- shared ------------------------------------------------------------------------------
 

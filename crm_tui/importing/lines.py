@@ -15,6 +15,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from crm_tui.importing.accounting import ImportSummary, RejectLog
+from crm_tui.importing.product_codes import product_kind
 from crm_tui.importing.shop_writer import ShopWriter
 from crm_tui.importing.sniff import FileDialect, UnreadableFile
 from crm_tui.importing.values import (
@@ -48,7 +49,7 @@ ALIASES = {
 CHUNK_ROWS = 20_000
 _INT = struct.Struct("<q")
 _LINE_REST = struct.Struct("<4q")  # product id, quantity, unit cents, line cents
-CHUNK_BYTES = CHUNK_ROWS * 5 * 8
+CHUNK_BYTES = CHUNK_ROWS * 6 * 8
 
 
 def _ints(packed: bytearray) -> array:
@@ -219,14 +220,17 @@ class _LineLoader:
 
     def load(self, reader, progress: Callable[[int], None]) -> None:
         """The hot loop. An invoice's columns are parsed once per run of its rows; a line's
-        (code, quantity, price) once per distinct combination. A million rows take seconds."""
+        (code, quantity, price) once per distinct combination. A million rows take seconds.
+        Nothing is created for a rejected row: a product only once a line of it is accepted."""
         writer, parser, header = self.writer, self.parser, self.dialect.header
         width, has_nul, i_desc = len(header), self.dialect.has_nul, parser.i_desc
-        names = writer.new_product_names
         head_key, line_key = parser.head_key(), parser.line_key()
-        # line key -> product id, quantity, packed line, negative price (0 no, 1 an adjustment
-        # code's, 2 merchandise's: only on an adjustment document), line cents
-        lines: dict[tuple, tuple[int, int, bytes, int, int]] = {}
+        # line key -> product id (None until a line of it is accepted), quantity, packed line,
+        # negative price (0 no, 1 an adjustment code's, 2 merchandise's: only on an adjustment
+        # document), line cents, product code, unit cents
+        lines: dict[tuple, tuple] = {}
+        described: dict[str, bytes] = {}  # a description as written -> its packed id
+        no_description = b""
         last_key, target, order_bytes, cancellation, adjustment = None, self.new_lines, b"", False, False
         unrecognised = None
         tally = writer.counts
@@ -265,6 +269,8 @@ class _LineLoader:
                 self.rejects.reject(self.name, reader.line_num, header[at] if at is not None else "",
                                     _shown(row[at]) if at is not None else "", str(exc), _shown_row(row))
                 continue
+            if hit[0] is None:
+                hit = self._accept_product(lkey, hit, row, lines)
             if adjustment or hit[3]:
                 tally.adjustment_lines += 1
                 tally.adjustment_cents += hit[4]
@@ -273,17 +279,21 @@ class _LineLoader:
             if key != last_key:
                 order_number, cancellation, adjustment, placed_at, customer, country, unrecognised = head
                 cid = writer.customer(customer, country, placed_at) if customer else None
-                oid = writer.order(order_number, cid, placed_at, cancellation)
+                oid = writer.order(order_number, cid, placed_at, cancellation, country)
                 target = self.old_lines if oid in writer.preexisting_orders else self.new_lines
                 order_bytes = _INT.pack(oid)
                 last_key = key
             target += order_bytes
             target += hit[2]
-            if names:
-                counts = names.get(hit[0])
-                if counts is not None and i_desc is not None:
-                    description = row[i_desc]
-                    counts[description] = counts.get(description, 0) + 1
+            if i_desc is None:
+                if not no_description:
+                    no_description = _INT.pack(writer.description_id(""))
+                target += no_description
+            else:
+                packed = described.get(row[i_desc])
+                if packed is None:
+                    packed = described[row[i_desc]] = _INT.pack(writer.description_id(row[i_desc].strip()))
+                target += packed
             if len(target) >= CHUNK_BYTES:
                 in_older = target is self.old_lines
                 self.flush()
@@ -293,17 +303,26 @@ class _LineLoader:
         self.summary.rows_read += rows_read
         progress(self.summary.rows_read)
 
-    def _resolve_line(self, key: tuple, row: list[str], cache: dict) -> tuple[int, int, bytes, int, int]:
+    def _resolve_line(self, key: tuple, row: list[str], cache: dict) -> tuple:
         sku, quantity, unit, total = self.parser.line(key)
-        known = self.writer.products.get(sku)
-        description = row[self.parser.i_desc] if self.parser.i_desc is not None else ""
-        pid = known[0] if known is not None else self.writer.product_id(sku, description, unit)
-        negative = 0 if unit >= 0 else 1 if self.writer.products[sku][1] in _ADJUSTING_KINDS else 2
+        known = self.writer.product(sku)
+        kind = known[1] if known is not None else product_kind(
+            sku, row[self.parser.i_desc] if self.parser.i_desc is not None else "")
+        negative = 0 if unit >= 0 else 1 if kind in _ADJUSTING_KINDS else 2
         if len(cache) > 200_000:
             cache.clear()
-        cache[key] = value = (pid, quantity, _LINE_REST.pack(pid, quantity, unit, total), negative, total)
+        cache[key] = value = (None, quantity, b"", negative, total, sku, unit)
+        return value
+
+    def _accept_product(self, key: tuple, hit: tuple, row: list[str], cache: dict) -> tuple:
+        """The first accepted line of this (code, quantity, price): the product is created if the
+        shop does not have it yet, and this spelling of its code counts."""
+        sku, unit = hit[5], hit[6]
+        description = row[self.parser.i_desc] if self.parser.i_desc is not None else ""
+        pid = self.writer.product_id(sku, description, unit)
+        cache[key] = value = (pid, hit[1], _LINE_REST.pack(pid, hit[1], unit, hit[4]), hit[3], hit[4], sku, unit)
         return value
 
     def flush(self) -> None:
-        self.writer.write_lines(_ints(self.new_lines), _ints(self.old_lines))
+        self.writer.write_lines(_ints(self.new_lines), _ints(self.old_lines), replace=True)
         self.new_lines, self.old_lines = bytearray(), bytearray()

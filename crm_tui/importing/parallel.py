@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection as Pipe
 
 from crm_tui.db import make_engine
 from crm_tui.importing.accounting import ImportSummary, RejectLog
-from crm_tui.importing.bulk import Writes, next_id
+from crm_tui.importing.bulk import Writes
 from crm_tui.importing.shop_writer import ShopWriter, WriterCounts
 from crm_tui.importing.sniff import UnreadableFile
 
@@ -41,8 +41,8 @@ class _PipedWrites:
     def execute(self, sql, params=None) -> None:
         self.pipe.send(("execute", sql, params))
 
-    def lines(self, new_order_lines, older_order_lines) -> None:
-        self.pipe.send(("lines", new_order_lines, older_order_lines))
+    def lines(self, new_order_lines, older_order_lines, replace) -> None:
+        self.pipe.send(("lines", new_order_lines, older_order_lines, replace))
 
     def touch_order(self, order_id: int) -> None:
         self.pipe.send(("touch_order", order_id))
@@ -72,12 +72,12 @@ class ReaderProcess:
         # ends this process's wait with EOF instead of leaving it behind forever.
         parent_end.close()
         try:
-            kind, ids, shop_zone = pipe.recv()
+            kind, ids, shop_zone, sku_case = pipe.recv()
             assert kind == "start"
             engine = make_engine(url)
             with engine.connect() as conn:
                 summary = ImportSummary()
-                writer = ShopWriter(conn, _PipedWrites(pipe), shop_zone, ids=ids)
+                writer = ShopWriter(conn, _PipedWrites(pipe), shop_zone, ids=ids, sku_case=sku_case)
                 import_files(writer, summary, _PipedRejects(pipe),
                              lambda *state: pipe.send(("progress", *state)))
                 writer.finish()
@@ -91,17 +91,17 @@ class ReaderProcess:
         finally:
             pipe.close()
 
-    def run(self, writes: Writes, summary: ImportSummary, rejects: RejectLog, shop_zone: str,
-            progress) -> WriterCounts:
-        """Apply the reader's writes until it is done. The write lock must already be held."""
-        ids = {t: next_id(writes.conn, t) for t in ("product", "customer", "shop_order")}
+    def run(self, writes: Writes, summary: ImportSummary, rejects: RejectLog, shop_zone: str, sku_case: str,
+            ids: dict[str, int], progress) -> WriterCounts:
+        """Apply the reader's writes until it is done. The write lock must already be held (the
+        first free ids were read under it)."""
         try:
-            self.pipe.send(("start", ids, shop_zone))
+            self.pipe.send(("start", ids, shop_zone, sku_case))
             while True:
                 message = self.pipe.recv()
                 kind = message[0]
                 if kind == "lines":
-                    writes.lines(message[1], message[2])
+                    writes.lines(message[1], message[2], message[3])
                 elif kind == "insert":
                     writes.insert(*message[1:])
                 elif kind == "execute":

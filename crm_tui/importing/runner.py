@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from crm_tui import rollups
-from crm_tui.importing import crm_csv, parallel
+from crm_tui.importing import crm_csv, history, parallel
 from crm_tui.importing.accounting import ImportSummary, RejectLog
 from crm_tui.importing.bulk import Writes, fix_sequences
 from crm_tui.importing.lines import import_lines, looks_like_lines
-from crm_tui.importing.shop_writer import STATISTICS, ShopWriter, WriterCounts
+from crm_tui.importing.shop_writer import STATISTICS, ShopWriter, WriterCounts, first_ids
 from crm_tui.importing.sniff import FileDialect, UnreadableFile, sniff
 from crm_tui.shop.bulk import bulk_loading, collector_paused
 
@@ -36,6 +36,7 @@ class ImportOptions:
     shop_zone: str = "Europe/Madrid"
     empty_clears: bool = False  # crm CSV: an empty cell clears the field instead of leaving it
     parallel: bool = True  # transaction-line files: read in a second process while this one writes
+    sku_case: str = "merge"  # product codes differing only by letter case: "merge" (one product) or "exact"
 
 
 @dataclass
@@ -100,14 +101,19 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
             try:
                 rollups.suspend(conn)  # rebuilt set-based below, for the months touched
                 writes = Writes(conn, summary.count_lines)
+                ids = first_ids(conn)
                 if reader is not None:
-                    counts = reader.run(writes, summary, rejects, options.shop_zone, progress)
+                    counts = reader.run(writes, summary, rejects, options.shop_zone, options.sku_case, ids, progress)
                 else:
-                    writer = ShopWriter(conn, writes, options.shop_zone)
+                    writer = ShopWriter(conn, writes, options.shop_zone, ids=ids, sku_case=options.sku_case)
                     import_files(writer, summary, rejects, progress)
                     writer.finish()
                     counts = writer.counts
-                fix_sequences(conn, ("product", "customer", "shop_order"))
+                fix_sequences(conn, ("product", "customer", "shop_order", "line_description"))
+                corrections = history.settle(conn, writes, ids["shop_order"], acting_login)
+                summary.updated += corrections.updated
+                summary.unchanged += corrections.unchanged
+                summary.duplicates += corrections.duplicates
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql(STATISTICS)  # for the roll-ups' GROUP BYs over the new rows
                 if (touched := writes.touched_days()) is not None:

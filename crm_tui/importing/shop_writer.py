@@ -1,29 +1,25 @@
 """What an import adds to the shop: products, customers, orders and lines, buffered and
 written in bulk, with the lookups that tell new from already present.
 
-Documented rules (README, "Importing"):
-- a product code seen with several descriptions is named by its most frequent description in
-  the import (ties: the first seen); products that already existed keep their name;
-- a customer seen under several countries keeps the first known country; customers that
-  already existed keep theirs;
-- a customer created by an import is registered at their first order in it.
+What depends on the whole history (a product's name and price, a customer's registration and
+country) is settled after the rows are in, from every order, by crm_tui.importing.history:
+an import's result does not depend on the order of the files. Product codes that differ only
+by letter case are one product unless the import says otherwise (ImportOptions.sku_case).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, text
 
 from crm_tui.db import row_tuples
-from crm_tui.importing.bulk import LINE_COLUMNS, ShopWrites, driver_connection, next_id
+from crm_tui.importing.bulk import INVOICE_HEAD_STAGE, ShopWrites, driver_connection, next_id
 from crm_tui.importing.product_codes import product_kind
 from crm_tui.shop.models import ProductKind
 from crm_tui.shop.types import db_datetime, utc_now
 from crm_tui.shop.validation import time_zone_for
 
-_SPANISH_SPEAKING = {"ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY",
-                     "SV", "NI", "CR", "PA", "UY", "PR"}
 _LOOKUP_BATCH = 900
 
 
@@ -39,16 +35,8 @@ class WriterCounts:
     unknown_countries: dict[str, int] = field(default_factory=dict)  # value as written -> rows
 
 
-@dataclass
-class _NewCustomer:
-    id: int
-    number: str
-    country: str | None
-    first_order_at: datetime
-    countries_seen: set[str] = field(default_factory=set)
-
-
 STATISTICS = "ANALYZE shop_order, order_line, customer, product"
+INVOICE_HEAD_COLUMNS = ("order_id", "customer_id", "placed_at", "country")
 
 
 def _batches(values: list, size: int = _LOOKUP_BATCH) -> Iterable[list]:
@@ -56,29 +44,44 @@ def _batches(values: list, size: int = _LOOKUP_BATCH) -> Iterable[list]:
         yield values[start:start + size]
 
 
+def exact_sku(sku: str) -> str:
+    return sku
+
+
+def sku_key(case: str) -> Callable[[str], str]:
+    """How product codes are matched: "merge" (the default) ignores letter case, "exact" does not."""
+    return str.upper if case == "merge" else exact_sku
+
+
 class ShopWriter:
-    def __init__(self, conn: Connection, writes: ShopWrites, shop_zone: str, ids: dict[str, int] | None = None):
+    def __init__(self, conn: Connection, writes: ShopWrites, shop_zone: str, ids: dict[str, int] | None = None,
+                 sku_case: str = "merge"):
         self.conn = conn  # for reading what the shop had before the import
         self.writes = writes
         self.shop_zone = shop_zone
+        self.key = sku_key(sku_case)
         self.counts = WriterCounts()
-        self.products: dict[str, tuple[int, ProductKind]] = {}
+        self.products: dict[str, tuple[int, ProductKind]] = {}  # by self.key(sku)
         self.customers: dict[str, int] = {}
         self.orders: dict[str, int] = {}
         self.preexisting_orders: set[int] = set()
-        self.touched_orders: set[int] = set()
         self._new_products: list[tuple] = []
-        self._new_customers: dict[str, _NewCustomer] = {}
-        self._unwritten_customers: list[_NewCustomer] = []
+        self._spellings: dict[int, str] = {}  # product id -> the smallest spelling of its code seen
+        self._new_customers: dict[str, set[str]] = {}  # number -> countries seen
+        self._unwritten_customers: list[tuple] = []
         self._new_orders: list[tuple] = []
-        self.new_product_names: dict[int, dict[str, int]] = {}  # product id -> description -> times
-        self._first_name: dict[int, str] = {}
-        self._ids = ids or {t: next_id(conn, t) for t in ("product", "customer", "shop_order")}
+        self._invoice_heads: list[tuple] = []  # orders already there, as this import's files give them
+        self.descriptions: dict[str, int] = {}  # a line's description as written -> line_description id
+        self._new_descriptions: list[tuple[int, str]] = []
+        self._ids = dict(ids) if ids else first_ids(conn)
         self.first_new_order_id = self._ids["shop_order"]
-        # The catalogue is small: all of it in memory. Customers and orders are looked up one
-        # by one as they first appear, and only if the shop had any before this import.
-        for sku, pid, kind in row_tuples(conn.execute(text("SELECT sku, id, kind FROM product"))):
-            self.products[sku] = (pid, ProductKind(kind))
+        # The catalogue and the descriptions are small: all in memory. Customers and orders are
+        # looked up one by one as they first appear, and only if the shop had any before.
+        for sku, pid, kind in row_tuples(conn.execute(text("SELECT sku, id, kind FROM product ORDER BY id"))):
+            self.products.setdefault(self.key(sku), (pid, ProductKind(kind)))
+            self._spellings.setdefault(pid, sku)
+        for description, did in row_tuples(conn.execute(text("SELECT text, id FROM line_description"))):
+            self.descriptions[description] = did
         self._had_customers = self._ids["customer"] > 1
         self._had_orders = self._ids["shop_order"] > 1
         self._cursor = driver_connection(conn).cursor()
@@ -86,9 +89,11 @@ class ShopWriter:
 
     # --- lookups, one query per batch of unknown keys -------------------------------------
 
+    def product(self, sku: str) -> tuple[int, ProductKind] | None:
+        return self.products.get(self.key(sku))
+
     def prefetch(self, skus: set[str], customer_numbers: set[str], order_numbers: set[str]) -> None:
-        self._lookup("SELECT sku, id, kind FROM product WHERE sku IN :keys", skus - self.products.keys(),
-                     lambda row: self.products.__setitem__(row[0], (row[1], ProductKind(row[2]))))
+        """Products are all in memory already; customers and orders by batches of numbers."""
         self._lookup("SELECT customer_number, id FROM customer WHERE customer_number IN :keys",
                      customer_numbers - self.customers.keys(),
                      lambda row: self.customers.__setitem__(row[0], row[1]))
@@ -107,34 +112,42 @@ class ShopWriter:
             for row in self.conn.execute(statement, {"keys": batch}):
                 store(row)
 
-    # --- what a row needs ------------------------------------------------------------------
+    # --- what an accepted row needs ---------------------------------------------------------
 
     def product_id(self, sku: str, description: str, unit_price_cents: int) -> int:
-        """The product's id, creating it (named by this description) if the import is its first."""
-        known = self.products.get(sku)
+        """The product's id, creating it if this accepted line is its first. Its name and price
+        are provisional until crm_tui.importing.history settles them from every valid sale."""
+        known = self.products.get(self.key(sku))
         if known is not None:
-            return known[0]
+            pid = known[0]
+            if sku < self._spellings.get(pid, sku):
+                self._spellings[pid] = sku
+            return pid
         description = description.strip()
         pid = self._take_id("product")
         kind = product_kind(sku, description)
-        self.products[sku] = (pid, kind)
-        self.new_product_names[pid] = {}
-        self._first_name[pid] = description or sku
+        self.products[self.key(sku)] = (pid, kind)
+        self._spellings[pid] = sku
         self._new_products.append((pid, sku, description or sku, "", "", max(unit_price_cents, 0), 0, 5,
-                                   True, kind.value, db_datetime(self.conn, utc_now())))
+                                   True, kind.value, True, False, db_datetime(self.conn, utc_now())))
         self.counts.products_created += 1
         return pid
 
+    def description_id(self, description: str) -> int:
+        did = self.descriptions.get(description)
+        if did is None:
+            did = self.descriptions[description] = self._take_id("line_description")
+            self._new_descriptions.append((did, description))
+        return did
+
     def customer(self, number: str, country: str | None, at: datetime) -> int:
-        new = self._new_customers.get(number)
-        if new is not None:
+        """A customer a transaction-line import creates takes registration and country from
+        their orders (settled after the import, from all of them)."""
+        seen = self._new_customers.get(number)
+        if seen is not None:
             if country:
-                new.countries_seen.add(country)
-                if new.country is None:
-                    new.country = country
-            if at < new.first_order_at:
-                new.first_order_at = at
-            return new.id
+                seen.add(country)
+            return self.customers[number]
         known = self.customers.get(number)
         if known is None and self._had_customers:
             known = self._find("SELECT id FROM customer WHERE customer_number = {}", number)
@@ -144,12 +157,16 @@ class ShopWriter:
             return known
         cid = self._take_id("customer")
         self.customers[number] = cid
-        self._new_customers[number] = new = _NewCustomer(cid, number, country, at, {country} if country else set())
-        self._unwritten_customers.append(new)
+        self._new_customers[number] = {country} if country else set()
+        when = db_datetime(self.conn, at)
+        self._unwritten_customers.append((cid, number, "", "", "", "", "", country or "",
+                                          time_zone_for(country) if country else self.shop_zone,
+                                          language_for(country), when, when, when, 0, 1, True))
         self.counts.customers_created += 1
         return cid
 
-    def order(self, number: str, customer_id: int | None, placed_at: datetime, cancellation: bool) -> int:
+    def order(self, number: str, customer_id: int | None, placed_at: datetime, cancellation: bool,
+              country: str | None = None) -> int:
         known = self.orders.get(number)
         if known is None and self._had_orders:
             known = self._find("SELECT id FROM shop_order WHERE number = {}", number)
@@ -157,12 +174,14 @@ class ShopWriter:
                 self.orders[number] = known
                 self.preexisting_orders.add(known)
         if known is not None:
+            if known in self.preexisting_orders:
+                self._invoice_heads.append((known, customer_id, db_datetime(self.conn, placed_at), country))
             return known
         oid = self._take_id("shop_order")
         self.orders[number] = oid
         status = "cancelled" if cancellation else "delivered"
         self._new_orders.append((oid, number, customer_id, db_datetime(self.conn, placed_at), status, "web", 0,
-                                 0, 0, 0))
+                                 0, 0, 0, country))
         self.counts.orders_created += 1
         return oid
 
@@ -172,7 +191,8 @@ class ShopWriter:
         pid = self._take_id("product")
         self.writes.insert("product", ("id", "sku", *values, "created_at"),
                     [(pid, sku, *values.values(), db_datetime(self.conn, utc_now()))])
-        self.products[sku] = (pid, ProductKind(values["kind"]))
+        self.products[self.key(sku)] = (pid, ProductKind(values["kind"]))
+        self._spellings[pid] = sku
         self.counts.products_created += 1
         return pid
 
@@ -213,77 +233,54 @@ class ShopWriter:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def write_lines(self, new_order_lines: Sequence[int], preexisting_order_lines: Sequence[int]) -> None:
-        """Write what the lines need, then the lines: flat sequences of LINE_COLUMNS values."""
-        self._write_entities(*self._take_entity_rows())
-        self.touched_orders.update(preexisting_order_lines[0::len(LINE_COLUMNS)])
-        self.writes.lines(new_order_lines, preexisting_order_lines)
+    def write_lines(self, new_order_lines: Sequence[int], preexisting_order_lines: Sequence[int],
+                    replace: bool = False) -> None:
+        """Write what the lines need, then the lines: flat sequences of LINE_COLUMNS values.
+        With replace (transaction-line files), the lines of orders already there are the
+        invoice's new truth, settled after the import; otherwise they are added."""
+        self._write_entities()
+        self.writes.lines(new_order_lines, preexisting_order_lines, replace)
 
-    def _take_entity_rows(self) -> tuple[list, list, list]:
+    def _write_entities(self) -> None:
+        descriptions, self._new_descriptions = self._new_descriptions, []
         products, self._new_products = self._new_products, []
+        customers, self._unwritten_customers = self._unwritten_customers, []
         orders, self._new_orders = self._new_orders, []
-        customers = []
-        for c in self._unwritten_customers:
-            country = c.country or ""
-            when = db_datetime(self.conn, c.first_order_at)
-            customers.append((c.id, c.number, "", "", "", "", "", country,
-                              time_zone_for(country) if country else self.shop_zone,
-                              "es" if country in _SPANISH_SPEAKING else "en", when, when, when, 0, 1))
-        self._unwritten_customers = []
-        return products, customers, orders
-
-    def _write_entities(self, products: list, customers: list, orders: list) -> None:
+        heads, self._invoice_heads = self._invoice_heads, []
+        self.writes.insert("line_description", ("id", "text"), descriptions)
         self.writes.insert("product",
                     ("id", "sku", "name", "description", "category", "unit_price_cents", "stock_quantity",
-                     "low_stock_threshold", "active", "kind", "created_at"), products)
+                     "low_stock_threshold", "active", "kind", "name_from_sales", "stock_tracked", "created_at"),
+                    products)
         self.writes.insert("customer",
                     ("id", "customer_number", "first_name", "last_name", "street", "postcode", "city", "country",
                      "time_zone", "preferred_language", "registered_at", "created_at", "updated_at",
-                     "discount_percent", "version"), customers)
+                     "discount_percent", "version", "facts_from_orders"), customers)
         self.writes.insert("shop_order",
                     ("id", "number", "customer_id", "placed_at", "status", "channel", "discount_percent",
-                     "subtotal_cents", "discount_cents", "total_cents"), orders)
+                     "subtotal_cents", "discount_cents", "total_cents", "country"), orders)
+        self.writes.insert(INVOICE_HEAD_STAGE, INVOICE_HEAD_COLUMNS, heads)
 
     def finish(self) -> None:
-        """Set-based fix-ups once every row is in: totals, names, countries, registration."""
-        self._write_entities(*self._take_entity_rows())
-        if self.conn.dialect.name == "postgresql":
-            # The planner's figures for tables this transaction just filled (ANALYZE sees its own
-            # rows): without them it may take a nested loop over every line, for minutes.
-            self.writes.execute(STATISTICS)
-        # Totals from the lines, with the order's discount rounded half away from zero (imported
-        # orders have none; an existing order that gained lines keeps its). One aggregate pass
-        # over the line index (UPDATE ... FROM: SQLite 3.33+, PostgreSQL).
-        discount = ("(CASE WHEN t.total >= 0 THEN (t.total * discount_percent + 50) / 100 "
-                    "ELSE -((-t.total * discount_percent + 50) / 100) END)")
-        totals = (f"UPDATE shop_order SET subtotal_cents = t.total, discount_cents = {discount}, "
-                  f"total_cents = t.total - {discount} "
-                  "FROM (SELECT order_id, SUM(line_total_cents) AS total FROM order_line WHERE {} "
-                  "GROUP BY order_id) AS t WHERE shop_order.id = t.order_id")
-        self.writes.execute(totals.format("order_id >= :first"), {"first": self.first_new_order_id})
-        touched = sorted(i for i in self.touched_orders if i < self.first_new_order_id)
-        for batch in _batches(touched):
-            self.writes.execute(totals.format("order_id IN ({})".format(", ".join(map(str, batch)))))
-        renames = []
-        for pid, names in self.new_product_names.items():
-            times_named: dict[str, int] = {}
-            for description, times in names.items():  # in the order first seen
-                description = description.strip()
-                if description:
-                    times_named[description] = times_named.get(description, 0) + times
-            if times_named:
-                best = max(times_named, key=times_named.__getitem__)  # max() keeps the first of equals
-                if best != self._first_name[pid]:
-                    renames.append({"id": pid, "name": best})
-        if renames:
-            self.writes.execute("UPDATE product SET name = :name WHERE id = :id", renames)
-        fixes = [{"id": c.id, "country": c.country, "tz": time_zone_for(c.country),
-                  "lang": "es" if c.country in _SPANISH_SPEAKING else "en",
-                  "at": db_datetime(self.conn, c.first_order_at)}
-                 for c in self._new_customers.values() if c.country]
-        if fixes:
-            self.writes.execute(("UPDATE customer SET country = :country, time_zone = :tz, "
-                                   "preferred_language = :lang, registered_at = :at, created_at = :at "
-                                   "WHERE id = :id"), fixes)
+        """Write what is still buffered, and the smallest spelling of each product code seen
+        (deterministic whatever the order of files)."""
+        self._write_entities()
+        renames = [{"id": pid, "sku": sku} for pid, sku in self._spellings.items()]
+        if renames and self.key is not exact_sku:
+            self.writes.execute(
+                "UPDATE product SET sku = :sku WHERE id = :id AND sku > :sku "
+                "AND NOT EXISTS (SELECT 1 FROM product p WHERE p.sku = :sku)", renames)
         self.counts.customers_with_several_countries = sum(
-            1 for c in self._new_customers.values() if len(c.countries_seen) > 1)
+            1 for countries in self._new_customers.values() if len(countries) > 1)
+
+
+def first_ids(conn: Connection) -> dict[str, int]:
+    return {t: next_id(conn, t) for t in ("product", "customer", "shop_order", "line_description")}
+
+
+def language_for(country: str | None) -> str:
+    return "es" if country in _SPANISH_SPEAKING else "en"
+
+
+_SPANISH_SPEAKING = {"ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY",
+                     "SV", "NI", "CR", "PA", "UY", "PR"}

@@ -127,8 +127,9 @@ class PhoneOrderScreen(ConsoleScreen):
         table = self.query_one("#products", DataTable)
         table.clear()
         for offer in message.offers:
+            stock = "" if offer.light == StockLight.UNTRACKED else str(offer.stock_quantity)
             table.add_row(stock_light(offer.light, tr), cell(offer.sku), cell(offer.name), tr.money(offer.unit_price_cents),
-                          str(offer.stock_quantity), key=str(offer.product_id))
+                          stock, key=str(offer.product_id))
 
     @on(Input.Submitted, "#product-search")
     def focus_products(self) -> None:
@@ -149,7 +150,7 @@ class PhoneOrderScreen(ConsoleScreen):
             message.update(filled("[b red]" + tr("{name} is out of stock and cannot be added.") + "[/]",
                                   name=offer.name))
             return
-        if wanted > offer.stock_quantity:
+        if offer.light != StockLight.UNTRACKED and wanted > offer.stock_quantity:
             message.update(filled("[b red]" + tr("Only {stock} of {name} in stock.") + "[/]",
                                   stock=offer.stock_quantity, name=offer.name))
             return

@@ -27,12 +27,13 @@ class CatalogueItem:
 
 
 _COLUMNS = (col(Product.id), col(Product.sku), col(Product.name), col(Product.description), col(Product.category),
-            col(Product.unit_price_cents), col(Product.stock_quantity), col(Product.low_stock_threshold))
+            col(Product.unit_price_cents), col(Product.stock_quantity), col(Product.low_stock_threshold),
+            col(Product.stock_tracked))
 _FOR_SALE = and_(col(Product.active), col(Product.kind) == ProductKind.PRODUCT)
 
 
 def _item(row) -> CatalogueItem:
-    return CatalogueItem(row[0], row[1], row[2], row[3], row[4], row[5], row[6], stock_light(row[6], row[7]))
+    return CatalogueItem(row[0], row[1], row[2], row[3], row[4], row[5], row[6], stock_light(row[6], row[7], row[8]))
 
 
 def categories(session: Session) -> list[str]:

@@ -6,8 +6,10 @@ Definitions (README, "Customer summary"):
 - lifetime value is the sum of all the customer's order totals, cancellations included;
 - favourite products count merchandise only (no postage, fees, vouchers...), by net quantity
   and by the number of purchases that contained them;
-- the usual interval is the median number of days between consecutive purchases; a customer is
-  overdue when more than 1.5 times that has passed since the last one (at least 2 purchases);
+- the usual interval is the median number of days between consecutive purchase days (several
+  orders on one day are one visit); a customer is overdue when more than 1.5 times that has
+  passed since the last one (at least 2 purchase days);
+- "now" is the analysis date: orders after it are not counted;
 - the segment follows the rules in `segment_for`.
 """
 
@@ -96,13 +98,14 @@ def segment_for(purchases: int, days_since_last: int | None, lifetime_value_cent
 def customer_summary(session: Session, customer_id: int, now: datetime) -> CustomerSummary:
     card = load_card(session, customer_id)
     orders = row_tuples(session.execute(select(col(Order.placed_at), col(Order.total_cents))
-                                        .where(col(Order.customer_id) == customer_id)
+                                        .where(col(Order.customer_id) == customer_id, col(Order.placed_at) <= now)
                                         .order_by(col(Order.placed_at))).all())
     lifetime = sum(total for _, total in orders)
     purchase_dates = [when for when, total in orders if total > 0]
     gross = sum(total for _, total in orders if total > 0)
     purchases = len(purchase_dates)
-    gaps = [(b - a).total_seconds() / 86400 for a, b in zip(purchase_dates, purchase_dates[1:])]
+    days = sorted({when.date() for when in purchase_dates})
+    gaps = [(b - a).days for a, b in zip(days, days[1:])]
     interval = statistics.median(gaps) if gaps else None
     last = purchase_dates[-1] if purchase_dates else None
     first = purchase_dates[0] if purchase_dates else None
@@ -143,9 +146,11 @@ def favourite_products(session: Session, customer_id: int,
     by_quantity = sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[:limit]
     by_orders = sorted(rows, key=lambda r: (-r[2], -r[1], r[0]))[:limit]
     wanted = {r[0] for r in by_quantity + by_orders}
-    names = {pid: (sku, name, stock, stock_light(stock, threshold)) for pid, sku, name, stock, threshold in
+    names = {pid: (sku, name, stock, stock_light(stock, threshold, tracked))
+             for pid, sku, name, stock, threshold, tracked in
              row_tuples(session.execute(select(col(Product.id), col(Product.sku), col(Product.name),
-                                               col(Product.stock_quantity), col(Product.low_stock_threshold))
+                                               col(Product.stock_quantity), col(Product.low_stock_threshold),
+                                               col(Product.stock_tracked))
                                         .where(col(Product.id).in_(wanted))))}
     def plain(ranked):
         return [FavouriteProduct(pid, names[pid][0], names[pid][1], quantity, orders, names[pid][2], names[pid][3])

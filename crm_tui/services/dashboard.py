@@ -72,4 +72,5 @@ def product_figures(session: Session, product_id: int, period: reports.Period) -
         return None
     sold = next(iter(reports.top_products(session, period, product_id=product_id)), None)
     return ProductFigures(product.name, product.sku, product.category, product.unit_price_cents,
-                          product.stock_quantity, sold, stock_light(product.stock_quantity, product.low_stock_threshold))
+                          product.stock_quantity, sold, stock_light(product.stock_quantity, product.low_stock_threshold,
+                                                                  product.stock_tracked))

@@ -128,7 +128,7 @@ def offers_for(session: Session, customer_id: int, source, now: datetime, limit:
     offers = []
     for pid, (score, rule, reason) in sorted(candidates.items(), key=lambda c: (-c[1][0], c[0])):
         p = products.get(pid)
-        if p is None or p.kind != ProductKind.PRODUCT or (in_stock_only and (not p.active or p.stock_quantity <= 0)):
+        if p is None or p.kind != ProductKind.PRODUCT or (in_stock_only and (not p.active or (p.stock_tracked and p.stock_quantity <= 0))):
             continue
         if pid in just_bought and rule != "reorder":
             continue
@@ -136,7 +136,7 @@ def offers_for(session: Session, customer_id: int, source, now: datetime, limit:
             seed = products.get(reason["seed_id"])
             reason = reason | {"seed": seed.name if seed else ""}
         offers.append(Offer(pid, p.sku, p.name, p.category, p.unit_price_cents, p.stock_quantity, rule, score,
-                            reason, stock_light(p.stock_quantity, p.low_stock_threshold)))
+                            reason, stock_light(p.stock_quantity, p.low_stock_threshold, p.stock_tracked)))
         if len(offers) == limit:
             break
     return offers

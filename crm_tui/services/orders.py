@@ -107,11 +107,11 @@ def find_products(session: Session, query: str, limit: int = 30) -> list[Product
     pattern = f"%{text.lower()}%"
     rows = session.execute(
         select(col(Product.id), col(Product.sku), col(Product.name), col(Product.unit_price_cents),
-               col(Product.stock_quantity), col(Product.low_stock_threshold))
+               col(Product.stock_quantity), col(Product.low_stock_threshold), col(Product.stock_tracked))
         .where(col(Product.active), col(Product.kind) == ProductKind.PRODUCT,
                or_(func.lower(col(Product.name)).like(pattern), func.lower(col(Product.sku)).like(pattern)))
         .order_by(func.lower(col(Product.sku)) != text.lower(), col(Product.name)).limit(limit)).all()
-    return [ProductOffer(r[0], r[1], r[2], r[3], r[4], stock_light(r[4], r[5])) for r in rows]
+    return [ProductOffer(r[0], r[1], r[2], r[3], r[4], stock_light(r[4], r[5], r[6])) for r in rows]
 
 
 def place_phone_order(session: Session, staff: StaffMember, customer_id: int, items: list[OrderItem],

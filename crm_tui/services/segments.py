@@ -4,14 +4,17 @@ Scores are quintiles (1 = lowest, 5 = best) over the customers who bought anythi
 cumulative share so that equal values get equal scores: R by days since their last purchase
 (fewer is better), F by number of purchases, M by net value. A purchase is an order with a
 positive total; value nets cancellations (README). Segments, first rule that holds:
-- prospect: never bought;
+- prospect: never ordered anything;
 - new: one purchase, within the last 90 days;
 - champion: R >= 4 and F >= 4, bought within 180 days;
 - loyal: R >= 3 and F >= 3, bought within 180 days;
+- lapsed: no purchase for a year (a champion of long ago too);
 - at risk: F >= 3 (they used to buy often, not lately);
-- lapsed: R = 1 (the fifth who bought longest ago) or no purchase for a year;
+- lapsed: R = 1 (the fifth who bought longest ago);
 - promising: R >= 4 (recent, not yet frequent);
-- needs attention: everyone else.
+- needs attention: everyone else, and customers whose only orders are returns or cancellations
+  (they bought before the shop's records begin).
+"Now" is the analysis date (--as-of): orders after it do not exist for the segments.
 """
 
 from dataclasses import dataclass
@@ -53,8 +56,9 @@ SELECT s.customer_id, s.recency, s.frequency, s.monetary, s.r, s.f, s.m,
            WHEN s.frequency = 1 AND s.recency <= 90 THEN 'new'
            WHEN s.r >= 4 AND s.f >= 4 AND s.recency <= 180 THEN 'champion'
            WHEN s.r >= 3 AND s.f >= 3 AND s.recency <= 180 THEN 'loyal'
+           WHEN s.recency > 365 THEN 'lapsed'
            WHEN s.f >= 3 THEN 'at risk'
-           WHEN s.r = 1 OR s.recency > 365 THEN 'lapsed'
+           WHEN s.r = 1 THEN 'lapsed'
            WHEN s.r >= 4 THEN 'promising'
            ELSE 'needs attention'
        END,
@@ -65,7 +69,10 @@ FROM scored s
 # index to use and took minutes at 100,000 customers.
 _PROSPECTS = """
 INSERT INTO customer_rfm (customer_id, recency_days, frequency, monetary_cents, r, f, m, segment, computed_at)
-SELECT c.id, NULL, 0, 0, 0, 0, 0, 'prospect', :now FROM customer c
+SELECT c.id, NULL, 0, 0, 0, 0, 0,
+       CASE WHEN EXISTS (SELECT 1 FROM shop_order o WHERE o.customer_id = c.id AND o.placed_at < :now)
+            THEN 'needs attention' ELSE 'prospect' END, :now
+FROM customer c
 WHERE NOT EXISTS (SELECT 1 FROM customer_rfm r WHERE r.customer_id = c.id)
 """
 

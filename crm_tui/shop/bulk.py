@@ -7,6 +7,7 @@ DO NOTHING (COPY itself cannot skip a conflict).
 """
 
 import gc
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -81,12 +82,21 @@ def bulk_loading(conn: Connection) -> Iterator[None]:
     driver.execute("PRAGMA foreign_keys=OFF")
     driver.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
     driver.execute("PRAGMA temp_store=MEMORY")
-    try:
-        yield
-    finally:
+
+    def restore() -> None:
         driver.execute("PRAGMA foreign_keys=ON")
         driver.execute(f"PRAGMA cache_size={int(cache)}")
         driver.execute("PRAGMA temp_store=DEFAULT")
+
+    try:
+        yield
+    except BaseException:
+        try:
+            restore()
+        except sqlite3.Error:  # a statement of the failed load still open: the load's error is the one to tell
+            conn.invalidate()
+        raise
+    restore()
 
 
 @contextmanager

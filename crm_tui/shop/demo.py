@@ -190,7 +190,7 @@ def _write_catalogue(conn: Connection, rng: random.Random, summary: DemoSummary,
                                  description=f"{noun} in {variant}, from our {category.lower()} range",
                                  category=category, unit_price_cents=price, stock_quantity=stock,
                                  low_stock_threshold=threshold, active=True, kind="product",
-                                 created_at=as_of - timedelta(days=HISTORY_DAYS + 30)))
+                                 name_from_sales=False, stock_tracked=True, created_at=as_of - timedelta(days=HISTORY_DAYS + 30)))
                 cat.ids.append(pid)
                 cat.price[pid] = price
                 cat.sku[pid] = str(sku_number)
@@ -201,7 +201,7 @@ def _write_catalogue(conn: Connection, rng: random.Random, summary: DemoSummary,
         pid = len(rows) + 1
         rows.append(dict(id=pid, sku=code, name=name, description="", category="", unit_price_cents=price,
                          stock_quantity=0, low_stock_threshold=0, active=True, kind=kind,
-                         created_at=as_of - timedelta(days=HISTORY_DAYS + 30)))
+                         name_from_sales=False, stock_tracked=True, created_at=as_of - timedelta(days=HISTORY_DAYS + 30)))
         cat.price[pid] = price
         if code == "POST":
             cat.postage = pid
@@ -277,6 +277,7 @@ def _write_customers(conn, rng, names: NamePools, count, cat: _Catalogue, summar
             consent_phone_at=consent_at if rng.random() < 0.4 else None,
             consent_chat_at=consent_at if rng.random() < 0.2 else None,
             discount_percent=discount, version=1, created_at=registered, updated_at=registered,
+            facts_from_orders=False,
         ))
         favourite_categories = rng.sample(categories, k=rng.choice([1, 1, 2]))
         pool = [p for c in favourite_categories for p in cat.category[c]]

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, SmallInteger, String, text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel, col
 
 from crm_tui.shop.types import UTCDateTime, utc_now
@@ -63,10 +63,14 @@ class StockLight(StrEnum):
     GREEN = "green"
     YELLOW = "yellow"
     RED = "red"
+    UNTRACKED = "untracked"  # nobody told the shop its stock: orderable, shown as such
 
 
-def stock_light(stock_quantity: int, low_stock_threshold: int) -> StockLight:
-    """Green above the threshold, yellow at or below it and above 0, red at 0."""
+def stock_light(stock_quantity: int, low_stock_threshold: int, tracked: bool = True) -> StockLight:
+    """Green above the threshold, yellow at or below it and above 0, red at 0; "not tracked"
+    when the shop was never told the stock."""
+    if not tracked:
+        return StockLight.UNTRACKED
     if stock_quantity <= 0:
         return StockLight.RED
     if stock_quantity <= low_stock_threshold:
@@ -116,6 +120,9 @@ class Customer(SQLModel, table=True):
     consent_phone_at: datetime | None = _utc(nullable=True)
     consent_chat_at: datetime | None = _utc(nullable=True)
     discount_percent: int = Field(default=0)
+    # Registration and country come from the customer's orders (created by a transaction-line
+    # import); staff setting the country ends it.
+    facts_from_orders: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # Optimistic locking: every staff edit is UPDATE ... WHERE version = <the one loaded>.
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = _utc(default=True)
@@ -136,6 +143,10 @@ class Product(SQLModel, table=True):
     low_stock_threshold: int = Field(default=5)
     active: bool = Field(default=True)
     kind: ProductKind = Field(default=ProductKind.PRODUCT, sa_type=String(16))
+    # Name and price follow the valid sales (created by a transaction-line import, see
+    # crm_tui.importing.history); a products file or the shop's catalogue ends it.
+    name_from_sales: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    stock_tracked: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})  # False: "not tracked"
     created_at: datetime = _utc(default=True)
 
 
@@ -162,6 +173,7 @@ class Order(SQLModel, table=True):
     subtotal_cents: int = Field(default=0)
     discount_cents: int = Field(default=0)
     total_cents: int = Field(default=0)
+    country: str | None = Field(default=None, max_length=2)  # as the export gave it for the invoice
 
 
 class OrderLine(SQLModel, table=True):
@@ -181,6 +193,17 @@ class OrderLine(SQLModel, table=True):
     quantity: int = Field(primary_key=True)  # negative on cancellations and returns
     unit_price_cents: int = Field(primary_key=True)
     line_total_cents: int
+    description_id: int | None = Field(default=None)  # line_description: as the invoice wrote it
+
+
+class LineDescription(SQLModel, table=True):
+    """A product description as an export wrote it on a line (kept once, referenced by lines)."""
+
+    __tablename__ = "line_description"
+    __table_args__ = (UniqueConstraint("text", name="uq_line_description_text"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(max_length=500)
 
 
 class CallbackRequest(SQLModel, table=True):

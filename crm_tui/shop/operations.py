@@ -226,6 +226,9 @@ def place_order(
             raise OrderRefused(f"{sku}: no such product")
         if not product.active or product.kind != ProductKind.PRODUCT:
             raise OrderRefused(f"{sku} {product.name!r} cannot be ordered")
+        if not product.stock_tracked:  # nothing to take: the shop does not count this stock
+            line_rows.append((product, quantity))
+            continue
         taken = session.exec(
             update(Product)
             .where(col(Product.id) == product.id, col(Product.stock_quantity) >= quantity)
@@ -396,7 +399,7 @@ def restock(session: Session, sku: str, quantity: int) -> tuple[int, int, int]:
     if product_id is None:
         raise InvalidField("sku", f"no product {sku.strip()!r}")
     session.exec(update(Product).where(col(Product.id) == product_id)
-                 .values(stock_quantity=col(Product.stock_quantity) + quantity)
+                 .values(stock_quantity=col(Product.stock_quantity) + quantity, stock_tracked=True)
                  .execution_options(synchronize_session=False))
     after = session.scalar(select(col(Product.stock_quantity)).where(col(Product.id) == product_id)) or 0
     return product_id, after - quantity, after

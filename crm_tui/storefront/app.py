@@ -31,7 +31,7 @@ from crm_tui.services.order_tracking import order_steps
 from crm_tui.services.orders import order_history, order_lines
 from crm_tui.services.web_accounts import MIN_PASSWORD_LENGTH, log_in, request_privacy, sign_up
 from crm_tui.settings import LANGUAGES
-from crm_tui.shop.models import ContactKind, Order, ShopSetting
+from crm_tui.shop.models import ContactKind, Order, ShopSetting, StockLight
 from crm_tui.shop.operations import (
     OrderChannel,
     OrderItem,
@@ -169,7 +169,7 @@ async def add_to_basket(shop: Shop, request: Request) -> Response:
     if not item.orderable:
         return redirect(request, f"/product/{sku}", tr("{name} is out of stock and cannot be ordered.")
                         .format(name=item.name))
-    if wanted > item.stock_quantity:
+    if item.light != StockLight.UNTRACKED and wanted > item.stock_quantity:
         message = (tr("Only {n} of {name} in stock, and {m} of them are in your basket already.") if lines.get(sku)
                    else tr("Only {n} of {name} in stock."))
         return redirect(request, f"/product/{sku}",

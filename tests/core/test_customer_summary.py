@@ -77,3 +77,15 @@ def test_history_is_newest_first_paged_and_links_cancellations(imported):
     assert [o.number for o in first + rest] == ["C536379", "536366", "536365"]
     assert first[0].total_cents == -678 and first[0].items == 1
     assert [(line.sku, line.quantity) for line in lines] == [("71053", -2)]
+
+
+def test_the_rhythm_counts_gaps_between_purchase_days_not_orders(db, tmp_path):
+    rows = ["InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"]
+    rows += [f"5{n:05d},22633,HAND WARMER,1,2010-12-0{1 if n < 17 else 8} {8 + n // 10:02d}:{n % 60:02d},1.85,17850,"
+             "United Kingdom" for n in range(34)]
+    (tmp_path / "two-days.csv").write_text("\n".join(rows) + "\n")
+    code, _, output = run_import(db, str(tmp_path / "two-days.csv"), "--no-refresh")
+    assert code == 0, output
+    _, s = summary_of(db, "17850")
+    assert s.purchases == 34
+    assert s.usual_interval_days == 7  # 1 Dec to 8 Dec; not 0 from the orders within one day

@@ -73,7 +73,8 @@ def bought(engine, customer_id: int | None, days_ago: float, *skus_ids: int, qua
     with write_session(engine) as session:
         order_id = session.execute(insert(Order).values(
             number=f"T{n}", customer_id=customer_id, placed_at=NOW - timedelta(days=days_ago), status="delivered",
-            channel="web", subtotal_cents=1000 * quantity, total_cents=1000 * quantity)).inserted_primary_key[0]
+            channel="web", subtotal_cents=1000 * quantity * len(skus_ids),
+            total_cents=1000 * quantity * len(skus_ids))).inserted_primary_key[0]
         session.execute(insert(OrderLine), [dict(order_id=order_id, product_id=pid, quantity=quantity,
                                                  unit_price_cents=1000, line_total_cents=1000 * quantity)
                                             for pid in skus_ids])
@@ -199,17 +200,25 @@ def test_segments_follow_the_documented_rules(shop):
             bought(engine, c, days, p["MUG"], quantity=5)
     at_risk = [customer(engine, f"Risk{i}") for i in range(4)]
     for c in at_risk:
-        for days in (500, 530, 560, 590, 620):
+        for days in (200, 230, 260, 290, 320):
             bought(engine, c, days, p["POT"])
     lapsed = customer(engine, "Gone")
     bought(engine, lapsed, 700, p["TEA"])
+    # The best customers of long ago: frequent and big, but not for more than a year.
+    lapsed_champion = customer(engine, "Was the best")
+    for days in range(400, 520, 10):
+        bought(engine, lapsed_champion, days, p["MUG"], quantity=20)
+    returns_only = customer(engine, "Returned")  # bought before the records begin
+    bought(engine, returns_only, 40, p["MUG"], quantity=-1)
     with write_session(engine) as session:
-        assert recompute_segments(session, NOW) == 11
+        assert recompute_segments(session, NOW) == 13
     with Session(engine) as session:
         segment = _pairs(session.execute(select(CustomerRfm.customer_id, CustomerRfm.segment)))
     assert segment[prospect] == "prospect" and segment[new] == "new" and segment[lapsed] == "lapsed"
     assert {segment[c] for c in champions} == {"champion"}
     assert {segment[c] for c in at_risk} == {"at risk"}
+    assert segment[lapsed_champion] == "lapsed"
+    assert segment[returns_only] == "needs attention"
 
 
 def test_an_export_holds_consenting_customers_only(shop):

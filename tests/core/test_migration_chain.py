@@ -87,7 +87,7 @@ def exercise_every_trigger(path: Path) -> None:
             "INSERT INTO shop_order (id, number, customer_id, placed_at, status, channel, discount_percent, "
             "subtotal_cents, discount_cents, total_cents) VALUES (1, 'O1', 1, ?, 'placed', 'web', 0, 1350, 0, 1350)",
             (now,))
-        conn.executemany("INSERT INTO order_line VALUES (1, 1, ?, 450, ?)", [(1, 450), (2, 900)])
+        conn.executemany("INSERT INTO order_line (order_id, product_id, quantity, unit_price_cents, line_total_cents) VALUES (1, 1, ?, 450, ?)", [(1, 450), (2, 900)])
         conn.execute("DELETE FROM order_line WHERE quantity = 1")
         conn.execute("UPDATE customer SET country = 'FR', last_name = 'Ruiz Gil' WHERE id = 1")
         conn.rollback()
