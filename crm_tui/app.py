@@ -60,6 +60,8 @@ class CrmApp(App):
         tr = context.tr
         roles = {Role.AGENT: tr("agent"), Role.SUPERVISOR: tr("supervisor"), Role.OPS: tr("ops")}
         self.sub_title = f"{visible(context.staff.display_name)} ({roles[context.staff.role]})"
+        if context.locale.stated:  # a shop that stated its own: its currency, zone and phone region
+            self.sub_title += f" · {context.locale.describe()}"
 
     def on_mount(self) -> None:
         if self.opening is None:
@@ -166,6 +168,7 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
     from crm_tui.services.change_feed import ChangeFeed
     from crm_tui.services.database_facts import is_demo
     from crm_tui.services.policy import Action, NotAllowed, require
+    from crm_tui.services.shop_locale import shop_locale
     from crm_tui.services.staff import NotStaff, active_staff
     from crm_tui.settings import service_settings_from
     from crm_tui.shop.types import utc_now
@@ -187,14 +190,16 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
                                      f"{describe_database(str(engine.url))} is not one")
             staff = active_staff(session, impersonate or console_login(settings, engine))
             require(staff, Action.OPEN_CONSOLE)
+            locale = shop_locale(session)
     except NotStaff as exc:
         engine.dispose()
         raise ConsoleRefused(exc.sentence(tr, settings.db)) from None
     except (NotAllowed, ConsoleRefused, DatabaseError) as exc:
         engine.dispose()
         raise ConsoleRefused(str(exc)) from None
-    context = ConsoleContext(engine, staff, Localizer(settings.lang), describe_database(str(engine.url)), queue,
-                             service, clock or utc_now, ChangeFeed(engine))
+    context = ConsoleContext(engine, staff, Localizer(settings.lang, locale.currency),
+                             describe_database(str(engine.url)), queue, service, clock or utc_now, ChangeFeed(engine),
+                             locale)
     return Opened(context, readable_by_others(str(engine.url)))
 
 

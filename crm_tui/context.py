@@ -14,6 +14,7 @@ from crm_tui.i18n import Localizer
 from crm_tui.services.change_feed import ChangeFeed
 from crm_tui.services.policy import Action, may
 from crm_tui.services.privacy import record_access
+from crm_tui.services.shop_locale import ShopLocale
 from crm_tui.services.staff import StaffMember, active_staff
 from crm_tui.settings import QueueSettings, ServiceSettings
 from crm_tui.shop.types import utc_now
@@ -35,6 +36,7 @@ class ConsoleContext:
     service: ServiceSettings = ServiceSettings()
     clock: Callable[[], datetime] = field(default=utc_now)
     changes: ChangeFeed | None = None
+    locale: ShopLocale = ShopLocale()  # the shop's currency, time zone and phone region
 
     def now(self) -> datetime:
         return self.clock()

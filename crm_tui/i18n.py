@@ -13,7 +13,7 @@ from babel.numbers import format_currency, format_decimal
 LOCALE_DIR = files("crm_tui") / "data" / "locale"
 DOMAIN = "crm_tui"
 BABEL_LOCALES = {"en": "en_GB", "es": "es_ES"}
-CURRENCY = "EUR"
+CURRENCY = "EUR"  # a shop that never stated its own (crm_tui.services.shop_locale)
 
 
 class CatalogueTranslations(gettext.NullTranslations):
@@ -45,8 +45,9 @@ Moment = datetime  # the type, for methods declared after Localizer.datetime hid
 class Localizer:
     """What one console session speaks: messages and money, numbers, dates in its locale."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, currency: str = CURRENCY):
         self.lang = lang
+        self.currency_code = currency
         self.locale = Locale.parse(BABEL_LOCALES.get(lang, "en_GB"))
         self._translations = translations(lang)
 
@@ -54,13 +55,13 @@ class Localizer:
         return self._translations.gettext(message)
 
     def money(self, cents: int) -> str:
-        return format_currency(cents / 100, CURRENCY, locale=self.locale)
+        return format_currency(cents / 100, self.currency_code, locale=self.locale)
 
     def currency(self) -> str:
         """The shop's currency symbol in this locale ("€")."""
         from babel.numbers import get_currency_symbol
 
-        return get_currency_symbol(CURRENCY, locale=self.locale)
+        return get_currency_symbol(self.currency_code, locale=self.locale)
 
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.locale)

@@ -31,9 +31,8 @@ def callbacks_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
                                        "retry_at": e.retry_at.isoformat() if e.retry_at else None}
                           for e in entries]))
         return
-    from crm_tui.i18n import Localizer
 
-    tr = Localizer(database(ctx).lang)
+    tr = database(ctx).localizer()
     table = Table("id", tr("Customer"), Column(tr("Phone"), no_wrap=True), tr("Requested (UTC)"), tr("Waiting"),
                   Column(tr("Window (their time)"), no_wrap=True), tr("Attempts"), tr("Priority"), tr("Held by"),
                   tr("Note"))
@@ -58,7 +57,8 @@ def callbacks_add(
     at: Annotated[Optional[str], typer.Option(
         "--at", help="When, in the customer's own time, for one hour: 18:30, 'tomorrow 10:00', +30m or "
                      "'YYYY-MM-DD 10:00' (as on the call screen); default: as soon as possible.")] = None,
-    country: Annotated[str, typer.Option(help="Country of a number written without +code.")] = "ES",
+    country: Annotated[Optional[str], typer.Option(
+        help="Country of a number written without +code (default: the shop's phone region).")] = None,
 ) -> None:
     """Add a callback request, as the web shop's callback box does."""
     staff_member(ctx, Action.ADD_CALLBACK)
@@ -67,10 +67,11 @@ def callbacks_add(
     from crm_tui.shop.validation import InvalidField
 
     moment = now()
+    region = country or database(ctx).locale().phone_region
 
     def add(session):
-        starting = call_back_time(at, moment, callback_time_zone(session, phone, country)) if at else None
-        return request_callback(session, phone, country=country, starting_at=starting, note=note, source="crm-tui",
+        starting = call_back_time(at, moment, callback_time_zone(session, phone, region)) if at else None
+        return request_callback(session, phone, country=region, starting_at=starting, note=note, source="crm-tui",
                                 now=moment)
     try:
         callback = database(ctx).write(add)

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TextIO, TypeVar
 
@@ -24,7 +25,9 @@ if TYPE_CHECKING:  # the database layer is imported when a command uses it: the 
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from crm_tui.i18n import Localizer
     from crm_tui.services.policy import Action
+    from crm_tui.services.shop_locale import ShopLocale
     from crm_tui.services.staff import StaffMember
 
 T = TypeVar("T")
@@ -39,6 +42,9 @@ DbOption = Annotated[Optional[str], typer.Option(
                  "data directory). Goes before or after the command.")]
 LangOption = Annotated[Optional[str], typer.Option("--lang", help="Interface language: en or es.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AsOfOption = Annotated[Optional[str], typer.Option(
+    "--as-of", help="Analyse as of this day (YYYY-MM-DD, in the shop's time zone) or last-order: later orders "
+                    "do not count (default: now).")]
 
 
 def now():
@@ -46,6 +52,22 @@ def now():
     from crm_tui.shop.types import utc_now
 
     return utc_now()
+
+
+def analysis_time(ctx: typer.Context, as_of_text: str | None) -> datetime:
+    """The moment an analysis is made as of (--as-of), with a warning on stderr when the
+    shop's latest order is long before it."""
+    from crm_tui.services.analysis_date import BadAsOf, as_of, stale_history
+
+    db = database(ctx)
+    zone = db.locale().time_zone
+    try:
+        at = db.read(lambda session: as_of(session, as_of_text, now(), zone))
+    except BadAsOf as exc:
+        fail(str(exc), 2)
+    if (note := db.read(lambda session: stale_history(session, at))) is not None:
+        err.print(literal(note))
+    return at
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -204,6 +226,18 @@ class CommandDatabase:
         except DatabaseError as exc:
             fail(str(exc))
         return self._engine
+
+    def locale(self) -> "ShopLocale":
+        """The shop's currency, time zone and phone region (crm_tui.services.shop_locale)."""
+        from crm_tui.services.shop_locale import shop_locale
+
+        return self.read(shop_locale)
+
+    def localizer(self, lang: str | None = None) -> "Localizer":
+        """Words in `lang` (default: the root --lang), money in the shop's currency."""
+        from crm_tui.i18n import Localizer
+
+        return Localizer(lang or self.lang, self.locale().currency)
 
     def read(self, fn: "Callable[[Session], T]") -> T:
         from crm_tui.db import run_read

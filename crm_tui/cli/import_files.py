@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from crm_tui.cli.common import JsonOption, database, err, fail, now, out, staff_member
+from crm_tui.cli.common import AsOfOption, JsonOption, analysis_time, database, err, fail, out, staff_member
 from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import literal
 
@@ -29,7 +29,12 @@ def import_command(
         "--decimal-comma/--decimal-point", help="Numbers use a decimal comma (default: detected).")] = None,
     dayfirst: Annotated[Optional[bool], typer.Option(
         "--dayfirst/--monthfirst", help="Dates are day-first (default: detected).")] = None,
-    shop_zone: Annotated[str, typer.Option("--timezone", help="Zone of times written without one.")] = "Europe/Madrid",
+    shop_zone: Annotated[Optional[str], typer.Option(
+        "--timezone", help="Zone of times written without one (default: the shop's; a first import states it).")] = None,
+    currency: Annotated[Optional[str], typer.Option(
+        "--currency", help="The shop's currency, ISO 4217 (a first import states it; default EUR).")] = None,
+    phone_region: Annotated[Optional[str], typer.Option(
+        "--phone-region", help="Country of phone numbers without +code (a first import states it; default ES).")] = None,
     refresh: Annotated[bool, typer.Option(
         "--refresh/--no-refresh", help="Recompute segments and offers afterwards (default: yes).")] = True,
     empty_clears: Annotated[bool, typer.Option(
@@ -37,6 +42,7 @@ def import_command(
     sku_case: Annotated[str, typer.Option(
         "--sku-case", help="Product codes that differ only by letter case: merge (one product, the default) "
                            "or exact (two products).")] = "merge",
+    as_of: AsOfOption = None,
 ) -> None:
     """Load shop exports: validated, idempotent, all or nothing. Exit 0 done, 1 refused, 2 usage."""
     from crm_tui.importing.runner import FORMATS, ImportOptions, run_import
@@ -52,11 +58,12 @@ def import_command(
         if not sep or not column.strip() or not field_name.strip():
             fail(f"--map takes COLUMN=field, not {item!r}", 2)
         mapping[column.strip()] = field_name.strip()
-    options = ImportOptions(format=file_format, dry_run=dry_run, strict=strict, decimal_comma=decimal_comma,
-                            dayfirst=dayfirst, column_map=mapping, reject_file=reject_file, shop_zone=shop_zone,
-                            empty_clears=empty_clears, sku_case=sku_case)
     engine = database(ctx).engine()
     importer = staff_member(ctx, Action.IMPORT)
+    locale = _stated_locale(ctx, currency, shop_zone, phone_region)
+    options = ImportOptions(format=file_format, dry_run=dry_run, strict=strict, decimal_comma=decimal_comma,
+                            dayfirst=dayfirst, column_map=mapping, reject_file=reject_file,
+                            shop_zone=shop_zone or locale.time_zone, empty_clears=empty_clears, sku_case=sku_case)
     progress_bar = None if as_json or not err.is_terminal else _import_progress()
     try:
         if progress_bar is None:
@@ -73,11 +80,21 @@ def import_command(
                 summary = run_import(engine, paths, options, importer.login, progress=report)
     except UnreadableFile as exc:
         fail(str(exc))
+    summary.warnings.insert(0, f"times without a zone were read as {options.shop_zone}" +
+                            ("" if shop_zone else " (the shop's time zone)"))
+    if summary.committed and not locale.stated:
+        from crm_tui.services.shop_locale import store_locale
+
+        database(ctx).write(lambda session: store_locale(session, locale))
+        summary.warnings.insert(0, f"the shop's locale is now {locale.currency}, {locale.time_zone}, phone region "
+                                   f"{locale.phone_region}, stated by this first import (`crm-tui shop locale` "
+                                   "changes it)")
     refreshed = None
     if refresh and summary.committed and not dry_run:
         from crm_tui.services.marketing import refresh_marketing
 
-        refreshed = database(ctx).write(lambda session: refresh_marketing(session, now()))
+        at = analysis_time(ctx, as_of)
+        refreshed = database(ctx).write(lambda session: refresh_marketing(session, at))
     if as_json:
         print(json.dumps(summary.as_json() | (
             {"marketing_refresh_seconds": round(refreshed.seconds, 2)} if refreshed else {})))
@@ -124,3 +141,25 @@ def _print_import_summary(summary, dry_run: bool, strict: bool) -> None:
         err.print("[bold red]--strict: rejected rows, so nothing was written.[/]")
     elif not summary.committed and not dry_run:
         err.print("[bold red]nothing was written.[/]")
+
+
+def _stated_locale(ctx: typer.Context, currency: str | None, time_zone: str | None, phone_region: str | None):
+    """The shop's locale; before its first import, the one these options state. An import may
+    not sell in another currency than the shop's."""
+    from crm_tui.services.shop_locale import checked_locale
+    from crm_tui.shop.validation import InvalidField
+
+    current = database(ctx).locale()
+    try:
+        if not current.stated:
+            return checked_locale(currency, time_zone, phone_region, current)
+        wanted = checked_locale(currency, None, phone_region, current)
+    except InvalidField as exc:
+        fail(str(exc), 2)
+    for name, given in (("currency", wanted.currency), ("phone region", wanted.phone_region)):
+        stated = getattr(current, name.replace(" ", "_"))
+        if given != stated:
+            option = "--" + name.replace(" ", "-")
+            fail(f"the shop's {name} is {stated}, not {given}: change it with `crm-tui shop locale {option} "
+                 f"{given}` first, or leave {option} out")
+    return current

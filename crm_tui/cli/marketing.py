@@ -13,7 +13,18 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
-from crm_tui.cli.common import JsonOption, database, err, fail, now, out, private_output, staff_member
+from crm_tui.cli.common import (
+    AsOfOption,
+    JsonOption,
+    analysis_time,
+    database,
+    err,
+    fail,
+    now,
+    out,
+    private_output,
+    staff_member,
+)
 from crm_tui.db import run_write
 from crm_tui.services.policy import Action
 from crm_tui.settings import service_settings_from
@@ -35,9 +46,11 @@ def _templates():
 def offers_command(ctx: typer.Context,
                    customer: Annotated[str, typer.Argument(help="Customer number (CU0000123), id, e-mail or phone.")],
                    as_json: JsonOption = False,
-                   limit: Annotated[int, typer.Option(min=1, max=50, help="How many offers.")] = 10) -> None:
+                   limit: Annotated[int, typer.Option(min=1, max=50, help="How many offers.")] = 10,
+                   as_of: AsOfOption = None) -> None:
     """Ranked offers for one customer, with the reason, the channel they consented to, and the message."""
     staff_member(ctx, Action.MARKETING_OFFERS)
+    at = analysis_time(ctx, as_of)
     from crm_tui.services.offers import customer_offers, find_customer
 
     templates = _templates()
@@ -45,7 +58,7 @@ def offers_command(ctx: typer.Context,
         customer_id = find_customer(session, customer)
         if customer_id is None:
             fail(f"no customer {customer!r} (give a customer number like CU0000123, an id, an e-mail or a phone)")
-        found = customer_offers(session, customer_id, templates, now(), limit=limit,
+        found = customer_offers(session, customer_id, templates, at, limit=limit,
                                 unhappy_days=service_settings_from(os.environ).unhappy_days)
     if as_json:
         print(json.dumps({"customer_number": found.customer_number, "channel": found.channel,
@@ -58,10 +71,9 @@ def offers_command(ctx: typer.Context,
                             literal(found.customer_number), f" · consents {consents} · ",
                             Text.assemble("suggested channel: ", literal(found.channel, "b")) if found.channel
                             else ("no marketing consent: do not send offers", "b red")))
-    from crm_tui.i18n import Localizer
     from crm_tui.widgets.offer_reason import reason_text, rule_label
 
-    tr = Localizer(database(ctx).lang)
+    tr = database(ctx).localizer()
     if found.withheld:
         from crm_tui.widgets.offer_reason import withheld_text
 
@@ -75,19 +87,21 @@ def offers_command(ctx: typer.Context,
 
 
 @marketing_app.command("refresh")
-def refresh_command(ctx: typer.Context) -> None:
+def refresh_command(ctx: typer.Context, as_of: AsOfOption = None) -> None:
     """Recompute every customer's segment and relearn the baskets (import does it by itself)."""
     staff_member(ctx, Action.MARKETING_REFRESH)
     from crm_tui.services.marketing import refresh_marketing
 
-    done = run_write(database(ctx).engine(), lambda session: refresh_marketing(session, now()))
+    at = analysis_time(ctx, as_of)
+    done = run_write(database(ctx).engine(), lambda session: refresh_marketing(session, at))
     out.print(f"Segments for {done.customers:,} customers, basket partners for {done.products_with_partners:,} "
               f"products ({done.seconds:.1f} s).")
 
 
 @marketing_app.command("segments")
 def segments_command(ctx: typer.Context, as_json: JsonOption = False,
-                     refresh: Annotated[bool, typer.Option("--refresh", help="Recompute first.")] = False) -> None:
+                     refresh: Annotated[bool, typer.Option("--refresh", help="Recompute first.")] = False,
+                     as_of: AsOfOption = None) -> None:
     """How many customers each segment holds."""
     staff_member(ctx, Action.MARKETING_REFRESH if refresh else Action.MARKETING_SEGMENTS)
     from crm_tui.services.marketing import refresh_marketing
@@ -95,7 +109,8 @@ def segments_command(ctx: typer.Context, as_json: JsonOption = False,
 
     engine = database(ctx).engine()
     if refresh:
-        run_write(engine, lambda session: refresh_marketing(session, now()))
+        at = analysis_time(ctx, as_of)
+        run_write(engine, lambda session: refresh_marketing(session, at))
     with Session(engine) as session:
         counts, when = segment_counts(session), computed_at(session)
     if as_json:
@@ -105,9 +120,8 @@ def segments_command(ctx: typer.Context, as_json: JsonOption = False,
         err.print("Segments were never computed: run `crm-tui marketing refresh`.")
     from rich.table import Column
 
-    from crm_tui.i18n import Localizer
 
-    tr = Localizer(database(ctx).lang)
+    tr = database(ctx).localizer()
     table = Table("segment", Column("customers", justify="right"), Column("average value", justify="right"),
                   title=f"computed {when:%Y-%m-%d %H:%M} UTC" if when else None)
     for c in counts:
@@ -119,16 +133,18 @@ def segments_command(ctx: typer.Context, as_json: JsonOption = False,
 def export_command(ctx: typer.Context,
                    segment: Annotated[str, typer.Option("--segment", help="e.g. champion, at risk, lapsed.")],
                    channel: Annotated[str, typer.Option("--channel", help="email, phone or chat.")],
-                   out_file: Annotated[Optional[Path], typer.Option("--out", help="CSV file (default: stdout).")] = None) -> None:
+                   out_file: Annotated[Optional[Path], typer.Option("--out", help="CSV file (default: stdout).")] = None,
+                   as_of: AsOfOption = None) -> None:
     """A CSV of the segment's customers who consented to the channel, with their best offer and message."""
     staff_member(ctx, Action.MARKETING_EXPORT)
+    at = analysis_time(ctx, as_of)
     from crm_tui.services.campaigns import CampaignCounts, CampaignError, campaign, write_campaign
 
     templates = _templates()
     counts = CampaignCounts()
     with Session(database(ctx).engine()) as session:
         try:
-            rows = campaign(session, segment, channel, templates, now(), counts=counts,
+            rows = campaign(session, segment, channel, templates, at, counts=counts,
                             unhappy_days=service_settings_from(os.environ).unhappy_days)
             if out_file is None:
                 write_campaign(rows, sys.stdout)

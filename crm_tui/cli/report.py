@@ -59,7 +59,6 @@ def report_command(
     lang: Annotated[Optional[str], typer.Option("--lang", help="Money and dates in the table: en or es.")] = None,
 ) -> None:
     """Sales, products, customers, discounts, callbacks: a table, CSV or JSON. Supervisors and ops."""
-    from crm_tui.i18n import Localizer
     from crm_tui.services import reports
 
     if kind in (Kind.LOST, Kind.VISITS) and by == "revenue":
@@ -70,7 +69,7 @@ def report_command(
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
     if kind in (Kind.QUALITY, Kind.LOST, Kind.VISITS):
-        service_report(ctx, kind, first, last, output_format, out_file, Localizer(lang or database(ctx).lang), by)
+        service_report(ctx, kind, first, last, output_format, out_file, database(ctx).localizer(lang), by)
         return
     staff_member(ctx, Action.RUN_REPORTS)
     engine = database(ctx).engine()
@@ -93,7 +92,7 @@ def report_command(
         else:
             days, hours = reports.callbacks(session, period)
             rows = [vars(d) | {"share_within_target": d.share_within_target} for d in days]
-    write(rows, kind, period, output_format, out_file, Localizer(lang or database(ctx).lang))
+    write(rows, kind, period, output_format, out_file, database(ctx).localizer(lang))
 
 
 def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last: datetime | None,
@@ -209,11 +208,12 @@ def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file:
         else:
             print_table(table)
         return
-    plain = [{k.removesuffix("_cents"): (_euros(v) if k in MONEY else v) for k, v in row.items()} for row in rows]
+    currency = tr.currency_code
+    plain = [{_file_key(k, currency): (_decimal(v) if k in MONEY else v) for k, v in row.items()} for row in rows]
     with (private_output(out_file) if out_file else nullcontext(sys.stdout)) as handle:
         if output_format == Format.JSON:
-            json.dump({"report": str(kind), "from": str(period.first), "to": str(period.last), "rows": plain},
-                      handle, ensure_ascii=False, default=str)
+            json.dump({"report": str(kind), "from": str(period.first), "to": str(period.last), "currency": currency,
+                       "rows": plain}, handle, ensure_ascii=False, default=str)
             handle.write("\n")
         else:
             writer = csv_writer(handle)
@@ -222,8 +222,13 @@ def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file:
             writer.writerows(row.values() for row in plain)
 
 
-def _euros(cents: int) -> str:
-    """Exact decimal euros for files: 1234.5 € is "1234.50"; -0.05 € is "-0.05"."""
+def _file_key(key: str, currency: str) -> str:
+    """A column's name in files: money columns say their currency ("net_gbp")."""
+    return f"{key.removesuffix('_cents')}_{currency.lower()}" if key in MONEY else key
+
+
+def _decimal(cents: int) -> str:
+    """Exact decimal amounts for files: 1234.5 is "1234.50"; -0.05 is "-0.05"."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 

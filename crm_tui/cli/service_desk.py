@@ -94,9 +94,8 @@ def orders_show(ctx: typer.Context, order: Annotated[str, typer.Argument(help="T
     if as_json:
         print(json.dumps(asdict(tracked), default=str, ensure_ascii=False))
         return
-    from crm_tui.i18n import Localizer
 
-    tr = Localizer(database(ctx).lang)
+    tr = database(ctx).localizer()
     out_table = Table("when (UTC)", "status", "carrier", "tracking", "by",
                       title=literal(f"{tracked.number} · {tracked.status} · {tr.money(tracked.total_cents)}"))
     for step in tracked.steps:

@@ -1,4 +1,4 @@
-"""`crm-tui shop`: the web shop's server and its back office (restocking)."""
+"""`crm-tui shop`: the web shop's server and its back office (restocking, the shop's locale)."""
 
 import time
 from pathlib import Path
@@ -62,3 +62,31 @@ def shop_restock(
     except InvalidField as exc:
         fail(str(exc), 2)
     out.print(literal(f"{done.sku}: stock {done.before} -> {done.after}."))
+
+
+@shop_app.command("locale")
+def shop_locale_command(
+    ctx: typer.Context,
+    currency: Annotated[Optional[str], typer.Option(help="ISO 4217 code the shop sells in, e.g. GBP.")] = None,
+    time_zone: Annotated[Optional[str], typer.Option(
+        "--timezone", help="Where the shop's exports write times without a zone, e.g. Europe/London.")] = None,
+    phone_region: Annotated[Optional[str], typer.Option(
+        "--phone-region", help="Country of phone numbers written without +code, e.g. GB.")] = None,
+) -> None:
+    """Show the shop's currency, time zone and phone region, or set them (ops and supervisors)."""
+    from crm_tui.services.shop_locale import set_shop_locale, shop_locale
+    from crm_tui.shop.validation import InvalidField
+
+    if currency is None and time_zone is None and phone_region is None:
+        locale = database(ctx).read(shop_locale)
+        stated = "" if locale.stated else " (not stated yet: the defaults)"
+        out.print(literal(f"Currency {locale.currency}, time zone {locale.time_zone}, phone region "
+                          f"{locale.phone_region}{stated}."))
+        return
+    staff = staff_member(ctx, Action.SET_SHOP_LOCALE)
+    try:
+        locale = database(ctx).write(lambda session: set_shop_locale(session, staff, currency, time_zone, phone_region))
+    except InvalidField as exc:
+        fail(str(exc), 2)
+    out.print(literal(f"The shop's locale: currency {locale.currency}, time zone {locale.time_zone}, phone region "
+                      f"{locale.phone_region}."))

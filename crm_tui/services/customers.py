@@ -219,6 +219,8 @@ def _write_changes(session: Session, editor: str, loaded: CustomerCard, current:
     if "country" in row or "postcode" in row:
         row["time_zone"] = time_zone_for(str(values.get("country", current.country)),
                                          str(values.get("postcode", current.postcode)))
+    if "country" in row:
+        row["facts_from_orders"] = False  # staff said where they live: imports no longer move them
     written = session.exec(
         update(Customer).where(col(Customer.id) == customer_id, col(Customer.version) == loaded.version)
         .values(**row, version=col(Customer.version) + 1, updated_at=now)

@@ -47,6 +47,7 @@ class Action(StrEnum):
     SERVICE_QUALITY = "see the service-quality and lost-customer reports"
     RUN_SHOP = "run the web shop's server"
     RESTOCK = "restock products"
+    SET_SHOP_LOCALE = "set the shop's currency, time zone and phone region"
 
 
 # Agents work with customers and the queue; supervisors and ops also run the shop's data.
@@ -81,6 +82,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.PRIVACY: SUPERVISORS,
     Action.RUN_SHOP: SUPERVISORS,
     Action.RESTOCK: SUPERVISORS,
+    Action.SET_SHOP_LOCALE: SUPERVISORS,
 }
 
 

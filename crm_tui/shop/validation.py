@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from phonenumbers import timezone as phone_time_zones
 
 SUPPORTED_LANGUAGES = ("es", "en")
 
@@ -117,11 +116,34 @@ def require_text(raw: str | None, field: str, max_length: int) -> str:
 
 # Spain has two zones: the Canary Islands (provinces 35 and 38) are an hour behind.
 _CANARY_POSTCODE_PREFIXES = ("35", "38")
-_COUNTRY_ZONES = {
-    "ES": "Europe/Madrid", "GB": "Europe/London", "IE": "Europe/Dublin", "PT": "Europe/Lisbon",
-    "FR": "Europe/Paris", "DE": "Europe/Berlin", "IT": "Europe/Rome", "NL": "Europe/Amsterdam",
-    "BE": "Europe/Brussels", "US": "America/New_York", "MX": "America/Mexico_City",
+# The zone most of the people of a country with several live in; other countries take theirs
+# from the IANA table (tzdata's zone.tab).
+_MAIN_ZONES = {
+    "ES": "Europe/Madrid", "PT": "Europe/Lisbon", "US": "America/New_York", "CA": "America/Toronto",
+    "MX": "America/Mexico_City", "BR": "America/Sao_Paulo", "AU": "Australia/Sydney", "RU": "Europe/Moscow",
+    "AR": "America/Argentina/Buenos_Aires", "CL": "America/Santiago", "DE": "Europe/Berlin",
+    "NZ": "Pacific/Auckland", "ID": "Asia/Jakarta", "CN": "Asia/Shanghai", "KZ": "Asia/Almaty",
+    "UA": "Europe/Kyiv", "EC": "America/Guayaquil", "CY": "Asia/Nicosia", "MY": "Asia/Kuala_Lumpur",
 }
+
+
+@lru_cache(maxsize=1)
+def country_zones() -> dict[str, tuple[str, ...]]:
+    """Every country's zones, as the IANA time zone database lists them (zone.tab)."""
+    from importlib.resources import files
+
+    zones: dict[str, list[str]] = {}
+    for line in (files("tzdata") / "zoneinfo" / "zone.tab").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, _, zone = line.split("\t")[:3]
+            zones.setdefault(code, []).append(zone)
+    return {code: tuple(found) for code, found in zones.items()}
+
+
+def zone_is_a_guess(country: str) -> bool:
+    """Whether the country has several zones and none is known to be where most live."""
+    country = (country or "").upper()
+    return len(country_zones().get(country, ())) > 1 and country not in _MAIN_ZONES
 
 
 def time_zone_for(country: str, postcode: str = "") -> str:
@@ -131,11 +153,10 @@ def time_zone_for(country: str, postcode: str = "") -> str:
         return "Atlantic/Canary"
     if country == "PT" and postcode.strip()[:1] == "9":
         return "Atlantic/Madeira" if postcode.strip()[:2] == "90" else "Atlantic/Azores"
-    if country in _COUNTRY_ZONES:
-        return _COUNTRY_ZONES[country]
-    example = phonenumbers.example_number(country) if country in phonenumbers.SUPPORTED_REGIONS else None
-    zones = phone_time_zones.time_zones_for_number(example) if example else ()
-    return zones[0] if zones and zones[0] != "Etc/Unknown" else "UTC"
+    if country in _MAIN_ZONES:
+        return _MAIN_ZONES[country]
+    zones = country_zones().get(country)
+    return zones[0] if zones else "UTC"
 
 
 def normalise_time_zone(raw: str, field: str = "time_zone") -> str:

@@ -75,9 +75,9 @@ def test_an_erasure_keeps_the_accounts_and_forgets_the_person(shop):
     for leftover in (Path(shop), Path(shop + "-wal")):  # zeroed, not just unlinked from the tables
         assert not leftover.exists() or email.encode() not in leftover.read_bytes(), leftover
     assert [run("--db", shop, *args).output for args in reports] == before
-    figures = {(c["customer_id"], c["orders"], c["net"]) for c in json.loads(totals)["rows"]}
+    figures = {(c["customer_id"], c["orders"], c["net_eur"]) for c in json.loads(totals)["rows"]}
     after = json.loads(run("--db", shop, "report", "top-customers", "--format", "json", "--limit", "1000").stdout)
-    assert {(c["customer_id"], c["orders"], c["net"]) for c in after["rows"]} == figures  # only the name changed
+    assert {(c["customer_id"], c["orders"], c["net_eur"]) for c in after["rows"]} == figures  # only the name changed
     assert {c["name"] for c in after["rows"] if c["customer_id"] == customer_id} <= {"Erased"}
     engine = open_database(shop)
     try:

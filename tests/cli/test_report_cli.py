@@ -23,13 +23,13 @@ def test_monthly_as_json_csv_and_a_table(db, tmp_path):
     data = json.loads(report(db, "monthly", "--format", "json").stdout)
     expected = query(db, "SELECT substr(CAST(o.placed_at AS TEXT), 1, 7), sum(l.quantity * l.unit_price_cents) FROM order_line l "
                          "JOIN shop_order o ON o.id = l.order_id GROUP BY 1 ORDER BY 1")
-    assert [(r["month"], r["net"]) for r in data["rows"]] == [(m, f"{n // 100}.{n % 100:02d}") for m, n in expected]
+    assert [(r["month"], r["net_eur"]) for r in data["rows"]] == [(m, f"{n // 100}.{n % 100:02d}") for m, n in expected]
     out = tmp_path / "monthly.csv"
     assert report(db, "monthly", "--format", "csv", "--out", str(out)).exit_code == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert list(rows[0]) == ["month", "orders", "units", "gross", "cancellations", "net", "customers",
+    assert list(rows[0]) == ["month", "orders", "units", "gross_eur", "cancellations_eur", "net_eur", "customers",
                              "new_customers"]
-    assert [r["net"] for r in rows] == [r["net"] for r in data["rows"]]
+    assert [r["net_eur"] for r in rows] == [r["net_eur"] for r in data["rows"]]
     table = report(db, "monthly", "--lang", "es")
     assert table.exit_code == 0 and "€" in table.output and "month" in table.output
 

@@ -88,7 +88,7 @@ def test_the_quality_report_in_three_formats_for_supervisors_only(shop, tmp_path
     refused = run(shop, "report", "quality", *period, who="ana")
     assert refused.exit_code == 1 and "may not" in refused.output
     lost = run(shop, "report", "lost-customers", "--from", "2025-12-01", "--to", "2026-11-20", "--format", "csv")
-    assert lost.exit_code == 0 and lost.stdout.splitlines()[0] == "month,customers,value_lost,reasons"
+    assert lost.exit_code == 0 and lost.stdout.splitlines()[0] == "month,customers,value_lost_eur,reasons"
     each = json.loads(run(shop, "report", "lost-customers", "--from", "2025-12-01", "--to", "2026-11-20",
                           "--by", "customer", "--format", "json").stdout)["rows"]
     months = list(csv.DictReader(io.StringIO(lost.stdout)))

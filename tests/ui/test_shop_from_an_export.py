@@ -1,0 +1,51 @@
+"""A fresh shop built from a British shop's transaction-line export, worked in the console:
+pounds on screen, and products whose stock nobody told us can be ordered on the phone."""
+
+from datetime import datetime, timezone
+
+from textual.widgets import Static
+
+from crm_tui.app import make_app
+from crm_tui.settings import Settings
+from tests.conftest import act_as
+from tests.import_helpers import SAMPLES, add_ops, run_import, scalar
+from tests.ui.test_customer_360 import find, open_360, start_order
+from tests.ui.test_search_and_card import settle
+
+NOW = datetime(2010, 12, 20, 12, tzinfo=timezone.utc)
+
+
+def british_shop(tmp_path, monkeypatch) -> str:
+    db = str(tmp_path / "shop.db")
+    act_as(monkeypatch, "ops1")
+    add_ops(db)
+    code, _, output = run_import(db, str(SAMPLES / "lines" / "online_retail_sample.csv"), "--currency", "GBP",
+                                 "--timezone", "Europe/London", "--phone-region", "GB", "--as-of", "last-order")
+    assert code == 0, output
+    from typer.testing import CliRunner
+
+    from crm_tui.cli import app
+    result = CliRunner().invoke(app, ["staff", "add", "ana", "--role", "agent", "--discount-cap", "0", "--db", db])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+async def test_a_phone_order_of_a_product_whose_stock_is_not_tracked(tmp_path, monkeypatch):
+    db = british_shop(tmp_path, monkeypatch)
+    customer = scalar(db, "SELECT id FROM customer WHERE customer_number = '17850'")
+    app = make_app(Settings(db=db, lang="en", login="ana"), clock=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "GBP · Europe/London · GB" in app.sub_title
+        screen = await open_360(app, pilot, customer)
+        assert "£" in str(screen.query_one("#summary", Static).render())
+        screen = await start_order(app, pilot, customer)
+        await find(screen, pilot, "lantern")
+        offer = screen.offers[0]
+        assert offer.sku == "71053" and offer.light == "untracked"
+        screen.add(offer, 40)  # no stock figure limits it
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert scalar(db, "SELECT count(*) FROM shop_order WHERE channel = 'phone' AND taken_by = 'ana'") == 1
+    assert scalar(db, "SELECT l.quantity FROM order_line l JOIN shop_order o ON o.id = l.order_id "
+                      "WHERE o.channel = 'phone'") == 40
