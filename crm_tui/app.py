@@ -61,7 +61,7 @@ class CrmApp(App):
         roles = {Role.AGENT: tr("agent"), Role.SUPERVISOR: tr("supervisor"), Role.OPS: tr("ops")}
         self.sub_title = f"{visible(context.staff.display_name)} ({roles[context.staff.role]})"
         if context.locale.stated:  # a shop that stated its own: its currency, zone and phone region
-            self.sub_title += f" · {context.locale.describe()}"
+            self.sub_title += f" · {visible(context.locale.describe())}"
 
     def on_mount(self) -> None:
         if self.opening is None:

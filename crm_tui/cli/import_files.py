@@ -60,10 +60,20 @@ def import_command(
         mapping[column.strip()] = field_name.strip()
     engine = database(ctx).engine()
     importer = staff_member(ctx, Action.IMPORT)
-    locale = _stated_locale(ctx, currency, shop_zone, phone_region)
+    from crm_tui.services.shop_locale import OtherLocale, locale_for_import
+    from crm_tui.shop.validation import InvalidField
+
+    try:
+        locale, first = database(ctx).read(
+            lambda session: locale_for_import(session, importer, currency, shop_zone, phone_region))
+    except InvalidField as exc:
+        fail(str(exc), 2)
+    except OtherLocale as exc:
+        fail(str(exc))
     options = ImportOptions(format=file_format, dry_run=dry_run, strict=strict, decimal_comma=decimal_comma,
                             dayfirst=dayfirst, column_map=mapping, reject_file=reject_file,
-                            shop_zone=shop_zone or locale.time_zone, empty_clears=empty_clears, sku_case=sku_case)
+                            shop_zone=locale.time_zone, empty_clears=empty_clears, sku_case=sku_case,
+                            state_locale=locale if first else None)
     progress_bar = None if as_json or not err.is_terminal else _import_progress()
     try:
         if progress_bar is None:
@@ -82,10 +92,7 @@ def import_command(
         fail(str(exc))
     summary.warnings.insert(0, f"times without a zone were read as {options.shop_zone}" +
                             ("" if shop_zone else " (the shop's time zone)"))
-    if summary.committed and not locale.stated:
-        from crm_tui.services.shop_locale import store_locale
-
-        database(ctx).write(lambda session: store_locale(session, locale))
+    if summary.committed and first:
         summary.warnings.insert(0, f"the shop's locale is now {locale.currency}, {locale.time_zone}, phone region "
                                    f"{locale.phone_region}, stated by this first import (`crm-tui shop locale` "
                                    "changes it)")
@@ -142,24 +149,3 @@ def _print_import_summary(summary, dry_run: bool, strict: bool) -> None:
     elif not summary.committed and not dry_run:
         err.print("[bold red]nothing was written.[/]")
 
-
-def _stated_locale(ctx: typer.Context, currency: str | None, time_zone: str | None, phone_region: str | None):
-    """The shop's locale; before its first import, the one these options state. An import may
-    not sell in another currency than the shop's."""
-    from crm_tui.services.shop_locale import checked_locale
-    from crm_tui.shop.validation import InvalidField
-
-    current = database(ctx).locale()
-    try:
-        if not current.stated:
-            return checked_locale(currency, time_zone, phone_region, current)
-        wanted = checked_locale(currency, None, phone_region, current)
-    except InvalidField as exc:
-        fail(str(exc), 2)
-    for name, given in (("currency", wanted.currency), ("phone region", wanted.phone_region)):
-        stated = getattr(current, name.replace(" ", "_"))
-        if given != stated:
-            option = "--" + name.replace(" ", "-")
-            fail(f"the shop's {name} is {stated}, not {given}: change it with `crm-tui shop locale {option} "
-                 f"{given}` first, or leave {option} out")
-    return current

@@ -78,6 +78,7 @@ def shop_locale_command(
     from crm_tui.shop.validation import InvalidField
 
     if currency is None and time_zone is None and phone_region is None:
+        staff_member(ctx, Action.SEE_SHOP_LOCALE)
         locale = database(ctx).read(shop_locale)
         stated = "" if locale.stated else " (not stated yet: the defaults)"
         out.print(literal(f"Currency {locale.currency}, time zone {locale.time_zone}, phone region "

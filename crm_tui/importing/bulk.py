@@ -20,6 +20,16 @@ _STAGES = {
 }
 
 
+def temporary_table(conn: Connection, name: str, columns: str) -> None:
+    """An empty table of this connection's import, gone when it ends (PostgreSQL: at commit;
+    SQLite: with the connection, and emptied by the next import). `{timestamp}` in columns is
+    the dialect's type for a moment."""
+    timestamp = "TIMESTAMP" if conn.dialect.name == "postgresql" else "DATETIME"
+    on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns.format(timestamp=timestamp)}){on_commit}")
+    conn.exec_driver_sql(f"DELETE FROM {name}")
+
+
 def next_id(conn: Connection, table: str) -> int:
     """The first free id. The import holds the write lock (SQLite: BEGIN IMMEDIATE)."""
     cursor = driver_connection(conn).cursor()
@@ -63,7 +73,8 @@ class Writes:
         self.on_lines = on_lines  # (lines of new orders, written), (lines of older orders, written)
         self._days: list[str] = []  # the first and last day of the orders written (roll-ups)
         self._older_orders: set[int] = set()  # orders already there whose lines or status changed
-        create_stages(conn)
+        for table, columns in _STAGES.items():
+            temporary_table(conn, table, columns)
 
     def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
         bulk_insert(self.conn, table, columns, rows)
@@ -113,15 +124,6 @@ class Writes:
                     ", ".join(map(str, batch))))).one()
             days += [str(first)[:10], str(last)[:10]]
         return (min(days), max(days)) if days else None
-
-
-def create_stages(conn: Connection) -> None:
-    timestamp = "TIMESTAMP" if conn.dialect.name == "postgresql" else "DATETIME"
-    for table, columns in _STAGES.items():
-        on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
-        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns.format(timestamp=timestamp)})"
-                             f"{on_commit}")
-        conn.exec_driver_sql(f"DELETE FROM {table}")
 
 
 def _batches(ids: list[int], size: int = 500):

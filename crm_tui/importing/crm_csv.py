@@ -334,6 +334,7 @@ class _Loader:
         self.writer.prefetch({v["sku"].strip() for _, v, _ in chunk}, set(),
                              {v["order_number"].strip() for _, v, _ in chunk})
         new_lines, old_lines = array("q"), array("q")
+        no_description = self.writer.description_id("")  # order_lines.csv gives none
         for line_no, v, row in chunk:
             column = "order_number"
             try:
@@ -356,7 +357,7 @@ class _Loader:
                 self._reject(line_no, column, v, str(exc), row)
                 continue
             target = old_lines if order_id in self.writer.preexisting_orders else new_lines
-            target.extend((order_id, product[0], quantity, price, price * quantity, 0))
+            target.extend((order_id, product[0], quantity, price, price * quantity, no_description))
         self.writer.write_lines(new_lines, old_lines, replace=False)
 
     # --- shared ------------------------------------------------------------------------------

@@ -17,13 +17,13 @@ Documented rules (README, "Importing"):
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 
-from crm_tui.db import row_tuples
-from crm_tui.importing.bulk import INVOICE_HEAD_STAGE, INVOICE_LINE_STAGE, LINE_COLUMNS, Writes
+from crm_tui.importing.bulk import INVOICE_HEAD_STAGE, INVOICE_LINE_STAGE, LINE_COLUMNS, Writes, temporary_table
 from crm_tui.importing.shop_writer import STATISTICS, language_for
-from crm_tui.services.audit import FieldChange, record_changes
+from crm_tui.services.audit import FieldChange, record_many_changes
 from crm_tui.shop.validation import time_zone_for
 
 _IDENTITY = "order_id, product_id, quantity, unit_price_cents, line_total_cents"
@@ -43,10 +43,12 @@ class Corrections:
 
 def settle(conn: Connection, writes: Writes, first_new_order_id: int, acting_login: str) -> Corrections:
     """After every row is written, inside the import's transaction."""
-    _temp_tables(conn)
+    for table in (_CHANGED, _TOUCHED_PRODUCTS, _TOUCHED_CUSTOMERS):
+        temporary_table(conn, table, "id INTEGER")
     if conn.dialect.name == "postgresql":
         # The planner's figures for tables this transaction just filled (ANALYZE sees its own
-        # rows): without them it may take a nested loop over every line, for minutes.
+        # rows): without them it may take a nested loop over every line, for minutes. They
+        # serve the roll-ups' GROUP BYs after this too.
         conn.exec_driver_sql(STATISTICS)
     corrections = _replace_changed_invoices(conn, writes, acting_login)
     _order_totals(conn, first_new_order_id, writes.older_orders)
@@ -59,15 +61,8 @@ def settle(conn: Connection, writes: Writes, first_new_order_id: int, acting_log
     return corrections
 
 
-def _all(conn: Connection, sql: str) -> list:
-    return list(conn.exec_driver_sql(sql).all())
-
-
-def _temp_tables(conn: Connection) -> None:
-    on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
-    for table in (_CHANGED, _TOUCHED_PRODUCTS, _TOUCHED_CUSTOMERS):
-        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {table} (id INTEGER){on_commit}")
-        conn.exec_driver_sql(f"DELETE FROM {table}")
+def _all(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in conn.exec_driver_sql(sql)]
 
 
 def _replace_changed_invoices(conn: Connection, writes: Writes, acting_login: str) -> Corrections:
@@ -93,19 +88,19 @@ def _replace_changed_invoices(conn: Connection, writes: Writes, acting_login: st
         "WHERE order_line.order_id = s.order_id AND order_line.product_id = s.product_id "
         "AND order_line.quantity = s.quantity AND order_line.unit_price_cents = s.unit_price_cents "
         "AND coalesce(order_line.description_id, -1) <> s.description_id")
-    changed = [row[0] for row in row_tuples(_all(conn,f"SELECT id FROM {_CHANGED} ORDER BY id"))]
+    # Products named or priced by the staged lines; below, those the replaced lines leave.
+    conn.exec_driver_sql(f"INSERT INTO {_TOUCHED_PRODUCTS} SELECT DISTINCT product_id FROM {INVOICE_LINE_STAGE}")
+    changed = [row[0] for row in _all(conn, f"SELECT id FROM {_CHANGED} ORDER BY id")]
     counts.invoices = len(changed)
     if not changed:
         return counts
-    before = {row[0]: row[1:] for row in row_tuples(_all(conn,
-        "SELECT o.id, o.placed_at, o.customer_id, o.country, count(l.order_id), coalesce(sum(l.line_total_cents), 0) "
-        f"FROM shop_order o LEFT JOIN order_line l ON l.order_id = o.id WHERE o.id IN (SELECT id FROM {_CHANGED}) "
-        "GROUP BY o.id, o.placed_at, o.customer_id, o.country"))}
+    before = _changed_orders(conn)
     writes.older_orders_changed(changed, (placed_at for placed_at, *_ in before.values()))
     conn.exec_driver_sql(f"INSERT INTO {_TOUCHED_PRODUCTS} SELECT DISTINCT product_id FROM order_line "
                          f"WHERE order_id IN (SELECT id FROM {_CHANGED})")
-    conn.exec_driver_sql(f"INSERT INTO {_TOUCHED_CUSTOMERS} SELECT customer_id FROM shop_order "
-                         f"WHERE id IN (SELECT id FROM {_CHANGED}) AND customer_id IS NOT NULL")
+    touch_customers = (f"INSERT INTO {_TOUCHED_CUSTOMERS} SELECT customer_id FROM shop_order "
+                       f"WHERE id IN (SELECT id FROM {_CHANGED}) AND customer_id IS NOT NULL")
+    conn.exec_driver_sql(touch_customers)  # the customers the invoices had, and below the ones they have now
     conn.exec_driver_sql(f"DELETE FROM order_line WHERE order_id IN (SELECT id FROM {_CHANGED})")
     columns = ", ".join(LINE_COLUMNS)
     conn.exec_driver_sql(
@@ -114,19 +109,24 @@ def _replace_changed_invoices(conn: Connection, writes: Writes, acting_login: st
     conn.exec_driver_sql(
         f"UPDATE shop_order SET placed_at = h.placed_at, customer_id = h.customer_id, country = h.country "
         f"FROM {INVOICE_HEAD_STAGE} h WHERE shop_order.id = h.order_id AND shop_order.id IN (SELECT id FROM {_CHANGED})")
-    after = {row[0]: row[1:] for row in row_tuples(_all(conn,
-        "SELECT o.id, o.placed_at, o.customer_id, o.country, count(l.order_id), coalesce(sum(l.line_total_cents), 0) "
-        f"FROM shop_order o LEFT JOIN order_line l ON l.order_id = o.id WHERE o.id IN (SELECT id FROM {_CHANGED}) "
-        "GROUP BY o.id, o.placed_at, o.customer_id, o.country"))}
-    for order_id in changed:
-        names = ("placed_at", "customer_id", "country", "lines", "lines_total_cents")
-        record_changes(conn, acting_login, "shop_order", order_id,
-                       [FieldChange(name, old, new) for name, old, new in zip(names, before[order_id], after[order_id])
-                        if old != new] or [FieldChange("lines", before[order_id][3], after[order_id][3])],
-                       reason="import: the file's invoice replaces the stored one")
-    conn.exec_driver_sql(f"INSERT INTO {_TOUCHED_CUSTOMERS} SELECT customer_id FROM shop_order "
-                         f"WHERE id IN (SELECT id FROM {_CHANGED}) AND customer_id IS NOT NULL")
+    after = _changed_orders(conn)
+    record_many_changes(conn, acting_login, "shop_order", {
+        order_id: [FieldChange(name, old, new) for name, old, new in zip(_AUDITED, before[order_id], after[order_id])
+                   if old != new] or [FieldChange("lines", before[order_id][3], after[order_id][3])]
+        for order_id in changed}, reason="import: the file's invoice replaces the stored one")
+    conn.exec_driver_sql(touch_customers)
     return counts
+
+
+_AUDITED = ("placed_at", "customer_id", "country", "lines", "lines_total_cents")
+
+
+def _changed_orders(conn: Connection) -> dict[int, tuple]:
+    """Each changed order's _AUDITED facts, as they stand."""
+    return {row[0]: tuple(row[1:]) for row in _all(
+        conn, "SELECT o.id, o.placed_at, o.customer_id, o.country, count(l.order_id), "
+              "coalesce(sum(l.line_total_cents), 0) FROM shop_order o LEFT JOIN order_line l ON l.order_id = o.id "
+              f"WHERE o.id IN (SELECT id FROM {_CHANGED}) GROUP BY o.id, o.placed_at, o.customer_id, o.country")}
 
 
 def _order_totals(conn: Connection, first_new_order_id: int, older_orders: Iterable[int]) -> None:
@@ -151,21 +151,23 @@ _VALID_SALE = "o.status <> 'cancelled' AND l.quantity > 0 AND l.unit_price_cents
 def _catalogue_from_sales(conn: Connection) -> None:
     touched = (f"l.product_id IN (SELECT id FROM {_TOUCHED_PRODUCTS}) AND l.product_id IN "
                "(SELECT id FROM product WHERE name_from_sales)")
-    names = row_tuples(_all(conn,
+    named = dict(_all(
+        conn,
         "SELECT product_id, text FROM (SELECT product_id, text, row_number() OVER (PARTITION BY product_id "
         "ORDER BY sale DESC, times DESC, text) AS rank FROM (SELECT l.product_id, d.text, "
         f"CASE WHEN {_VALID_SALE} THEN 1 ELSE 0 END AS sale, count(*) AS times "
         "FROM order_line l JOIN shop_order o ON o.id = l.order_id JOIN line_description d ON d.id = l.description_id "
         f"WHERE {touched} AND d.text <> '' GROUP BY 1, 2, 3) AS counted) AS ranked WHERE rank = 1"))
-    prices = dict(row_tuples(_all(conn,
+    prices = dict(_all(
+        conn,
         "SELECT product_id, unit_price_cents FROM (SELECT l.product_id, l.unit_price_cents, row_number() OVER "
         "(PARTITION BY l.product_id ORDER BY o.placed_at DESC, o.number DESC, l.unit_price_cents DESC) AS rank "
         f"FROM order_line l JOIN shop_order o ON o.id = l.order_id WHERE {touched} AND {_VALID_SALE}) AS ranked "
-        "WHERE rank = 1")))
-    current = {row[0]: row[1:] for row in row_tuples(_all(conn,
+        "WHERE rank = 1"))
+    current = {row[0]: row[1:] for row in _all(
+        conn,
         "SELECT id, name, unit_price_cents, active, kind FROM product WHERE name_from_sales AND id IN "
-        f"(SELECT id FROM {_TOUCHED_PRODUCTS})"))}
-    named = dict(names)
+        f"(SELECT id FROM {_TOUCHED_PRODUCTS})")}
     updates = []
     for pid, (name, price, active, kind) in current.items():
         new_name = named.get(pid, name)[:200]
@@ -179,27 +181,35 @@ def _catalogue_from_sales(conn: Connection) -> None:
 
 
 def _customers_from_orders(conn: Connection, writes: Writes) -> None:
-    earliest = row_tuples(_all(conn,
-        "SELECT c.id, c.registered_at, c.country, c.time_zone, f.first_at, (SELECT o.country FROM shop_order o "
-        "WHERE o.customer_id = c.id AND o.country IS NOT NULL ORDER BY o.placed_at, o.number LIMIT 1) "
-        "FROM customer c JOIN (SELECT customer_id, min(placed_at) AS first_at FROM shop_order "
-        f"WHERE customer_id IN (SELECT id FROM {_TOUCHED_CUSTOMERS}) GROUP BY customer_id) f "
-        "ON f.customer_id = c.id WHERE c.facts_from_orders"))
-    updates, moved = [], []
-    for cid, registered_at, country, zone, first_at, first_country in earliest:
+    """Customers an import created take registration and country from their orders. Anyone
+    else is registered no later than their first order (staff who set a customer's country
+    keep it; a registration in the shop precedes its orders anyway)."""
+    earliest = _all(
+        conn,
+        "SELECT c.id, c.facts_from_orders, c.registered_at, c.country, c.time_zone, f.first_at, (SELECT o.country "
+        "FROM shop_order o WHERE o.customer_id = c.id AND o.country IS NOT NULL ORDER BY o.placed_at, o.number "
+        "LIMIT 1) FROM customer c JOIN (SELECT customer_id, min(placed_at) AS first_at FROM shop_order "
+        f"WHERE customer_id IN (SELECT id FROM {_TOUCHED_CUSTOMERS}) GROUP BY customer_id) f ON f.customer_id = c.id")
+    derived, earlier, moved = [], [], []
+    for cid, from_orders, registered_at, country, zone, first_at, first_country in earliest:
+        if not from_orders:
+            if first_at < registered_at:
+                earlier.append({"id": cid, "at": first_at})
+            continue
         new_country = first_country or country
-        if str(registered_at) != str(first_at) or new_country != country:
-            updates.append({"id": cid, "at": first_at, "country": new_country,
+        if registered_at != first_at or new_country != country:
+            derived.append({"id": cid, "at": first_at, "country": new_country,
                             "tz": time_zone_for(new_country) if new_country else zone,
                             "lang": language_for(new_country)})
             if new_country != country:
                 moved.append(cid)
-    if updates:
+    if derived:
         conn.execute(text("UPDATE customer SET registered_at = :at, created_at = :at, country = :country, "
-                          "time_zone = :tz, preferred_language = :lang WHERE id = :id"), updates)
+                          "time_zone = :tz, preferred_language = :lang WHERE id = :id"), derived)
+    if earlier:
+        conn.execute(text("UPDATE customer SET registered_at = :at WHERE id = :id"), earlier)
     for start in range(0, len(moved), 500):
         # Their sales by country, in every month, follow them.
         ids = ", ".join(map(str, moved[start:start + 500]))
-        first, last = row_tuples(_all(conn,
-            f"SELECT min(placed_at), max(placed_at) FROM shop_order WHERE customer_id IN ({ids})"))[0]
+        first, last = _all(conn, f"SELECT min(placed_at), max(placed_at) FROM shop_order WHERE customer_id IN ({ids})")[0]
         writes.older_orders_changed((), (first, last))

@@ -16,8 +16,9 @@ from crm_tui.importing import crm_csv, history, parallel
 from crm_tui.importing.accounting import ImportSummary, RejectLog
 from crm_tui.importing.bulk import Writes, fix_sequences
 from crm_tui.importing.lines import import_lines, looks_like_lines
-from crm_tui.importing.shop_writer import STATISTICS, ShopWriter, WriterCounts, first_ids
+from crm_tui.importing.shop_writer import ShopWriter, WriterCounts, first_ids
 from crm_tui.importing.sniff import FileDialect, UnreadableFile, sniff
+from crm_tui.services.shop_locale import ShopLocale, store_locale
 from crm_tui.shop.bulk import bulk_loading, collector_paused
 
 FORMATS = ("auto", "crm", "lines")
@@ -37,6 +38,7 @@ class ImportOptions:
     empty_clears: bool = False  # crm CSV: an empty cell clears the field instead of leaving it
     parallel: bool = True  # transaction-line files: read in a second process while this one writes
     sku_case: str = "merge"  # product codes differing only by letter case: "merge" (one product) or "exact"
+    state_locale: ShopLocale | None = None  # the shop's first import states its locale, with its rows
 
 
 @dataclass
@@ -114,8 +116,8 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                 summary.updated += corrections.updated
                 summary.unchanged += corrections.unchanged
                 summary.duplicates += corrections.duplicates
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(STATISTICS)  # for the roll-ups' GROUP BYs over the new rows
+                if options.state_locale is not None:
+                    store_locale(conn, options.state_locale)
                 if (touched := writes.touched_days()) is not None:
                     rollups.rebuild(conn, *touched)
                 rollups.resume(conn)

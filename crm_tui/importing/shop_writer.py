@@ -44,13 +44,9 @@ def _batches(values: list, size: int = _LOOKUP_BATCH) -> Iterable[list]:
         yield values[start:start + size]
 
 
-def exact_sku(sku: str) -> str:
-    return sku
-
-
 def sku_key(case: str) -> Callable[[str], str]:
     """How product codes are matched: "merge" (the default) ignores letter case, "exact" does not."""
-    return str.upper if case == "merge" else exact_sku
+    return str.upper if case == "merge" else str
 
 
 class ShopWriter:
@@ -67,6 +63,7 @@ class ShopWriter:
         self.preexisting_orders: set[int] = set()
         self._new_products: list[tuple] = []
         self._spellings: dict[int, str] = {}  # product id -> the smallest spelling of its code seen
+        self._respelled: set[int] = set()  # products whose stored code a smaller spelling replaces
         self._new_customers: dict[str, set[str]] = {}  # number -> countries seen
         self._unwritten_customers: list[tuple] = []
         self._new_orders: list[tuple] = []
@@ -122,6 +119,7 @@ class ShopWriter:
             pid = known[0]
             if sku < self._spellings.get(pid, sku):
                 self._spellings[pid] = sku
+                self._respelled.add(pid)
             return pid
         description = description.strip()
         pid = self._take_id("product")
@@ -265,8 +263,8 @@ class ShopWriter:
         """Write what is still buffered, and the smallest spelling of each product code seen
         (deterministic whatever the order of files)."""
         self._write_entities()
-        renames = [{"id": pid, "sku": sku} for pid, sku in self._spellings.items()]
-        if renames and self.key is not exact_sku:
+        renames = [{"id": pid, "sku": self._spellings[pid]} for pid in sorted(self._respelled)]
+        if renames:
             self.writes.execute(
                 "UPDATE product SET sku = :sku WHERE id = :id AND sku > :sku "
                 "AND NOT EXISTS (SELECT 1 FROM product p WHERE p.sku = :sku)", renames)

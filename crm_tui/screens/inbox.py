@@ -244,7 +244,8 @@ class InboxScreen(ConsoleScreen):
             return
         staff = self.context.staff
         first, _, last = current.name.partition(" ")
-        prefilled = prefilled_from_phone(current.phone, current.email, self.context.locale.phone_region) | {"first_name": first, "last_name": last}
+        prefilled = prefilled_from_phone(current.phone, current.email, self.context.locale.phone_region) | {
+            "first_name": first, "last_name": last}
         self.app.push_screen(RegisterPersonScreen(
             self.context, prefilled,
             lambda session, form, now: desk.register_sender(session, staff, current.message_id, form, now),

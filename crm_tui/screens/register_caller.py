@@ -66,7 +66,7 @@ class RegisterPersonScreen(ConsoleModal[int | None]):
         self.dismiss(None)
 
 
-def prefilled_from_phone(phone: str | None, email: str | None = None, region: str = "ES") -> dict[str, str]:
+def prefilled_from_phone(phone: str | None, email: str | None, region: str) -> dict[str, str]:
     """`region`: the shop's phone region, for a number that does not tell its country."""
     country = phone_region(phone) if phone else None
     country = country or region
@@ -83,7 +83,7 @@ class RegisterCallerScreen(RegisterPersonScreen):
 
     def __init__(self, context, entry: QueuedCallback):
         tr = context.tr
-        super().__init__(context, prefilled_from_phone(entry.phone, region=context.locale.phone_region),
+        super().__init__(context, prefilled_from_phone(entry.phone, None, context.locale.phone_region),
                          lambda session, form, now: register_caller(session, entry.callback_id, form, now),
                          tr("[b]Register the caller[/b] — ask for each field; the e-mail is required by the shop"),
                          tr("Enter or ctrl+s saves · Esc goes back to the call"))

@@ -20,12 +20,7 @@ class BadAsOf(ValueError):
 
 
 def latest_order_at(session: Session) -> datetime | None:
-    latest = session.scalar(select(func.max(col(Order.placed_at))))
-    if latest is None:
-        return None
-    if isinstance(latest, str):  # SQLite hands an aggregate back as stored: UTC text
-        latest = datetime.fromisoformat(latest)
-    return latest if latest.tzinfo is not None else latest.replace(tzinfo=timezone.utc)
+    return session.scalar(select(func.max(col(Order.placed_at))))  # UTC, aware (the column's type)
 
 
 def as_of(session: Session, text: str | None, now: datetime, zone: str) -> datetime:

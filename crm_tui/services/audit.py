@@ -34,14 +34,18 @@ def _text(value: object) -> str | None:
 
 def record_changes(session: Session | Connection, staff_login: str, record_table: str, record_id: int,
                    changes: list[FieldChange], reason: str = "", at: datetime | None = None) -> None:
-    if not changes:
-        return
-    at = at or utc_now()
-    session.execute(insert(AuditEntry), [
-        dict(at=at, staff_login=staff_login, record_table=record_table, record_id=record_id,
-             field=c.field, old_value=_text(c.old_value), new_value=_text(c.new_value), reason=reason)
-        for c in changes
-    ])
+    record_many_changes(session, staff_login, record_table, {record_id: changes}, reason, at)
+
+
+def record_many_changes(session: Session | Connection, staff_login: str, record_table: str,
+                        changes: dict[int, list[FieldChange]], reason: str = "", at: datetime | None = None) -> None:
+    """The changes of many records of one table, for one reason, in one statement."""
+    moment = at or utc_now()
+    rows = [dict(at=moment, staff_login=staff_login, record_table=record_table, record_id=record_id,
+                 field=c.field, old_value=_text(c.old_value), new_value=_text(c.new_value), reason=reason)
+            for record_id, record in changes.items() for c in record]
+    if rows:
+        session.execute(insert(AuditEntry), rows)
 
 
 def history(session: Session, record_table: str, record_id: int, limit: int = 200) -> list[AuditRecord]:

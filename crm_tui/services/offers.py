@@ -254,13 +254,15 @@ def customer_offers(session: Session, customer_id: int, templates: dict[str, dic
                     now: datetime, limit: int = 10, unhappy_days: int = 30) -> CustomerOffers:
     from crm_tui.i18n import Localizer
     from crm_tui.services.affinity import StoredAffinity
+    from crm_tui.services.shop_locale import shop_locale
 
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise LookupError(f"customer {customer_id} does not exist")
     hold = offer_hold(session, customer_id, now, unhappy_days)
     offers = [] if hold else offers_for(session, customer_id, StoredAffinity(session), now=now, limit=limit)
-    money = Localizer(customer.preferred_language if customer.preferred_language in ("en", "es") else "en").money
+    money = Localizer(customer.preferred_language if customer.preferred_language in ("en", "es") else "en",
+                      shop_locale(session).currency).money
     messages = [message_for(o, customer.first_name, customer.preferred_language, templates, money(o.unit_price_cents))
                 for o in offers]
     return CustomerOffers(stored_id(customer), customer.customer_number, customer.first_name, customer.last_name,

@@ -47,6 +47,7 @@ class Action(StrEnum):
     SERVICE_QUALITY = "see the service-quality and lost-customer reports"
     RUN_SHOP = "run the web shop's server"
     RESTOCK = "restock products"
+    SEE_SHOP_LOCALE = "see the shop's currency, time zone and phone region"
     SET_SHOP_LOCALE = "set the shop's currency, time zone and phone region"
 
 
@@ -62,6 +63,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.MARKETING_OFFERS: STAFF,
     Action.MARKETING_SEGMENTS: STAFF,
     Action.WORK_INBOX: STAFF,
+    Action.SEE_SHOP_LOCALE: STAFF,
     Action.LOG_CONTACT: STAFF,
     Action.WORK_CASES: STAFF,
     Action.REVERSE_ORDER: STAFF,

@@ -68,12 +68,35 @@ def checked_locale(currency: str | None = None, time_zone: str | None = None, ph
 
 
 def store_locale(session: Session | Connection, locale: ShopLocale) -> ShopLocale:
-    """Write the locale as stated (the caller checked who may)."""
+    """Write the locale as stated (set_shop_locale or locale_for_import asked who may)."""
     for field, fact in _FACTS.items():
         session.execute(text("DELETE FROM database_fact WHERE name = :name"), {"name": fact})
         session.execute(text("INSERT INTO database_fact (name, value) VALUES (:name, :value)"),
                         {"name": fact, "value": getattr(locale, field)})
     return replace(locale, stated=True)
+
+
+class OtherLocale(ValueError):
+    """An import says the shop sells in another currency (or phones elsewhere) than it stated."""
+
+
+def locale_for_import(session: Session, staff: StaffMember, currency: str | None, time_zone: str | None,
+                      phone_region: str | None) -> tuple[ShopLocale, bool]:
+    """The locale an import reads with, and whether the import states it (the shop's first
+    import: the given values over the defaults). Later imports may read another time zone,
+    never another currency or phone region."""
+    current = shop_locale(session)
+    if not current.stated:
+        require(staff, Action.SET_SHOP_LOCALE)
+        return checked_locale(currency, time_zone, phone_region, current), True
+    wanted = checked_locale(currency, time_zone, phone_region, current)
+    for name, option in (("currency", "--currency"), ("phone_region", "--phone-region")):
+        given, stated = getattr(wanted, name), getattr(current, name)
+        if given != stated:
+            words = name.replace("_", " ")
+            raise OtherLocale(f"the shop's {words} is {stated}, not {given}: change it with `crm-tui shop locale "
+                              f"{option} {given}` first, or leave {option} out")
+    return wanted, False
 
 
 def set_shop_locale(session: Session, staff: StaffMember, currency: str | None = None,

@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crm_tui.database_errors import WriteFailed
-from crm_tui.db import run_write
+from crm_tui.db import run_read, run_write
 from crm_tui.i18n import Localizer
 from crm_tui.services import catalogue
 from crm_tui.services.customers import StaleCustomer, load_card, save_own_profile
@@ -67,6 +67,12 @@ MAX_QUANTITY = 99
 MAX_LINES = 40  # the basket lives in the signed session cookie, which browsers cap at 4 KB
 
 
+def _currency(engine: Engine) -> str:
+    from crm_tui.services.shop_locale import shop_locale
+
+    return run_read(engine, shop_locale).currency
+
+
 def _session_key(engine: Engine) -> str:
     """The key that signs the shop's session cookies: made once, kept in the database, so a
     restart logs nobody out and every server process of the shop agrees."""
@@ -85,7 +91,7 @@ def _session_key(engine: Engine) -> str:
 
 def make_shop(engine: Engine, log_dir: Path, clock: Callable[[], datetime] = utc_now,
               rate_limit: RateLimit | None = None) -> Starlette:
-    shop = Shop(engine, clock, visit_logger(log_dir), rate_limit or RateLimit(clock))
+    shop = Shop(engine, clock, visit_logger(log_dir), rate_limit or RateLimit(clock), _currency(engine))
     routes = [
         Route("/", partial(catalogue_page, shop)),
         Route("/product/{sku:path}", partial(product_page, shop)),

@@ -40,6 +40,7 @@ class Shop:
     clock: Callable[[], datetime]
     visit_log: logging.Logger
     limits: RateLimit
+    currency: str = "EUR"  # the shop's (crm_tui.services.shop_locale), read when the server starts
     templates: Environment = field(default_factory=lambda: Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True, default_for_string=True)))
 
@@ -116,7 +117,7 @@ async def checked_form(request: Request) -> dict[str, str] | None:
 
 def render(shop: Shop, request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     lang = language(request)
-    tr = Localizer(lang)
+    tr = Localizer(lang, shop.currency)
     flash = request.session.pop("flash", None)
     callback_values = request.session.pop("callback_values", None)
     callback_error = request.session.pop("callback_error", None)

@@ -103,6 +103,15 @@ def test_a_corrected_invoice_replaces_the_stored_one(db, tmp_path):
     assert business_content(db) == content
 
 
+def test_a_product_first_seen_in_a_corrected_invoice_is_settled_too(db, tmp_path):
+    load(db, write(tmp_path / "a.csv", export(ORIGINAL)))
+    corrected = [*ORIGINAL, ("536367", "90001", "wet damaged", "1", "2010-12-05 10:00", "0", "12583", "France")]
+    assert load(db, write(tmp_path / "b.csv", export(corrected)))["updated"] == 2
+    # Its only line is in an invoice the shop had: never sold at a price, so inactive.
+    assert query(db, "SELECT name, unit_price_cents, active FROM product WHERE sku = '90001'") == [
+        ("wet damaged", 0, 0)]
+
+
 def test_importing_the_correction_again_changes_nothing(db, tmp_path):
     load(db, write(tmp_path / "a.csv", export(ORIGINAL)))
     changed = [(*row[:3], "9", *row[4:]) if row[0] == "536367" else row for row in ORIGINAL]
@@ -233,3 +242,29 @@ def test_a_customer_takes_registration_and_country_from_the_earliest_order(db, t
         ("DE", "Europe/Berlin", "2010-06-01")]
     # Both orders keep the country their invoice gave.
     assert query(db, "SELECT number, country FROM shop_order ORDER BY 1") == [("530001", "DE"), ("540001", "GB")]
+
+
+def test_a_country_staff_set_is_not_moved_by_a_later_import(db, tmp_path):
+    from sqlmodel import Session
+
+    from crm_tui.db import open_database, write_session
+    from crm_tui.models import Role
+    from crm_tui.services.customers import load_card, save_card
+    from crm_tui.services.staff import StaffMember
+    from tests.conftest import AS_OF
+
+    newer = [("540001", "22633", "HAND WARMER", "1", "2011-06-01 08:00", "1.85", "13047", "United Kingdom")]
+    older = [("530001", "22633", "HAND WARMER", "1", "2010-06-01 08:00", "1.85", "13047", "Germany")]
+    load(db, write(tmp_path / "newer.csv", export(newer)))
+    cid = scalar(db, "SELECT id FROM customer")
+    engine = open_database(db)
+    with Session(engine) as session:
+        loaded = load_card(session, cid)
+    with write_session(engine) as session:
+        save_card(session, StaffMember("ana", "Ana", Role.AGENT, 10, True), loaded, {"country": "IE"},
+                  "moved to Dublin", now=AS_OF)
+    engine.dispose()
+    load(db, write(tmp_path / "older.csv", export(older)))
+    # Registration still follows the orders; the country is the one staff set.
+    assert query(db, "SELECT country, time_zone, substr(CAST(registered_at AS TEXT), 1, 10) FROM customer") == [
+        ("IE", "Europe/Dublin", "2010-06-01")]

@@ -97,8 +97,10 @@ def test_as_of_the_last_order_equals_the_same_shop_moved_to_today(db, tmp_path):
 
     british(db)
     old = segments_and_offers(db, "2010-12-16")
-    # The same history, every date moved so that its last order is today.
-    shift = (date.today() - date(2010, 12, 16)).days
+    # The same history, every date moved so that its last order is "today" (a fixed day: no
+    # test reads the wall clock).
+    today = date(2026, 12, 2)
+    shift = (today - date(2010, 12, 16)).days
     moved_rows = []
     with open(RETAIL, newline="") as handle:
         reader = csv.reader(handle)
@@ -114,7 +116,7 @@ def test_as_of_the_last_order_equals_the_same_shop_moved_to_today(db, tmp_path):
     code, _, output = run_import(moved, str(write(tmp_path / "moved.csv", out.getvalue())), "--currency", "GBP",
                                  "--timezone", "Europe/London", "--phone-region", "GB", "--no-refresh")
     assert code == 0, output
-    assert segments_and_offers(moved, date.today().isoformat()) == old
+    assert segments_and_offers(moved, today.isoformat()) == old
 
 
 def test_a_lines_export_in_a_fresh_shop_gives_offers_as_of_its_last_order(db, tmp_path):
