@@ -35,7 +35,7 @@ CALLBACK_PRIORITY = ("coalesce((SELECT CASE WHEN t.gross_cents >= 100000 THEN 3 
                      "THEN 2 WHEN t.gross_cents > 0 THEN 1 ELSE 0 END FROM sales_customer_total t "
                      "WHERE t.customer_id = callback_request.customer_id), 0)")
 IS_ORDER = "(CASE WHEN o.status IN ('cancelled', 'returned') THEN 0 ELSE 1 END)"
-COUNTRY = "coalesce(c.country, '')"
+COUNTRY = "coalesce(c.country, o.country, '')"
 # PostgreSQL's trigger functions obey these settings (migration 0010), local to a transaction.
 _PG_SETTINGS = {BULK_TRIGGERS: "crm_tui.rollups_suspended", MONTH_CUSTOMER_TRIGGERS: "crm_tui.month_customers_suspended"}
 

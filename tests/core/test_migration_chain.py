@@ -192,3 +192,42 @@ def test_0009_fills_the_service_figures_from_the_calls_already_made(tmp_path):
                      "satisfaction, feedback_kind, feedback) VALUES (1, 'ana', '2026-11-20 11:00:00.000000', "
                      "'2026-11-20 11:05:00.000000', 'resolved', '', 4, NULL, '')")
         assert conn.execute("SELECT said, complaints FROM service_day").fetchall() == [(2, 1)]
+
+
+def test_0017_counts_guest_orders_in_the_country_the_export_gave(tmp_path):
+    path = tmp_path / "shop.db"
+    migrate(path, "upgrade", "0016")
+
+    def guest_order(conn, order_id: int, country: str | None) -> None:
+        conn.execute("INSERT INTO shop_order (id, number, customer_id, placed_at, status, channel, discount_percent, "
+                     "subtotal_cents, discount_cents, total_cents, country) VALUES (?, ?, NULL, "
+                     "'2026-03-31 23:10:00.000000', 'placed', 'import', 0, 900, 0, 900, ?)",
+                     (order_id, f"G{order_id}", country))
+        conn.execute("INSERT INTO order_line (order_id, product_id, quantity, unit_price_cents, line_total_cents) "
+                     "VALUES (?, 1, 2, 450, 900)", (order_id,))
+
+    def by_country(conn) -> list:
+        return [conn.execute(f"SELECT country, sum(net_cents) FROM {table} GROUP BY 1 ORDER BY 1").fetchall()
+                for table in ("sales_day", "sales_product_day", "sales_product_month")]
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO product (id, sku, name, description, category, unit_price_cents, stock_quantity, "
+                     "low_stock_threshold, active, kind, created_at) VALUES (1, 'MUG', 'Mug', '', 'Kitchen', 450, 9, "
+                     "2, 1, 'product', '2026-01-01 00:00:00.000000')")
+        guest_order(conn, 1, "GB")
+        guest_order(conn, 2, None)
+        assert by_country(conn) == [[("", 1800)]] * 3  # before: every guest under ''
+    migrate(path, "upgrade", "0017")
+    with sqlite3.connect(path) as conn:
+        assert by_country(conn) == [[("", 900), ("GB", 900)]] * 3
+        guest_order(conn, 3, "FR")  # the triggers, too
+        assert by_country(conn) == [[("", 900), ("FR", 900), ("GB", 900)]] * 3
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        before = [sorted(conn.exec_driver_sql(f"SELECT * FROM {t}").all()) for t in rollups.ALL_TABLES]
+        rollups.rebuild(conn)
+        assert [sorted(conn.exec_driver_sql(f"SELECT * FROM {t}").all()) for t in rollups.ALL_TABLES] == before
+    engine.dispose()
+    migrate(path, "downgrade", "0016")
+    with sqlite3.connect(path) as conn:
+        assert by_country(conn) == [[("", 2700)]] * 3
