@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Column, Table
 
-from crm_tui.cli.common import JsonOption, database, fail, now, out, print_table, staff_member
+from crm_tui.cli.common import JsonOption, country_option, database, fail, now, out, print_table, staff_member
 from crm_tui.services.policy import Action
 from crm_tui.widgets.literal import literal
 
@@ -67,7 +67,7 @@ def callbacks_add(
     from crm_tui.shop.validation import InvalidField
 
     moment = now()
-    region = country or database(ctx).locale().phone_region
+    region = country_option(country) if country is not None else database(ctx).locale().phone_region
 
     def add(session):
         starting = call_back_time(at, moment, callback_time_zone(session, phone, region)) if at else None

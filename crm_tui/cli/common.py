@@ -172,6 +172,20 @@ def private_output(path: Path) -> Iterator[TextIO]:
         raise
 
 
+def country_option(text: str) -> str:
+    """A --country value as the import reads countries: an ISO code or a name in English or
+    Spanish ('United Kingdom', 'España'); anything else ends the command."""
+    from crm_tui.importing.values import BadValue, country_code
+
+    try:
+        code = country_code(text)
+    except BadValue:
+        code = None
+    if code is None:
+        fail(f"--country {text!r} is not a country code or name (e.g. GB, 'United Kingdom', 'Reino Unido')")
+    return code
+
+
 def print_table(table) -> None:
     """A terminal gets the table at its width; a pipe or a file the whole table, uncut."""
     from rich.console import Console

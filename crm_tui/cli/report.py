@@ -3,17 +3,19 @@
 import json
 import sys
 from contextlib import nullcontext
+from dataclasses import fields
 from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.console import Group
 from rich.table import Column, Table
 from rich.text import Text
 from sqlmodel import Session
 
-from crm_tui.cli.common import database, fail, now, print_table, private_output, staff_member
+from crm_tui.cli.common import country_option, database, fail, now, print_table, private_output, staff_member
 from crm_tui.services.policy import Action
 from crm_tui.services.safe_csv import csv_writer
 from crm_tui.settings import LANGUAGES
@@ -45,12 +47,16 @@ def report_command(
     kind: Annotated[Kind, typer.Argument(help="monthly, top-products, top-customers, discounts, callbacks, quality, "
                                               "lost-customers or visits (the web shop's).")],
     first: Annotated[Optional[datetime], typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-                                                      help="First day (default: the first sale).")] = None,
+                                                      help="First day (default: the first sale; discounts and "
+                                                           "callbacks: 29 days before --to).")] = None,
     last: Annotated[Optional[datetime], typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-                                                     help="Last day, included (default: the last sale).")] = None,
+                                                     help="Last day, included (default: the last sale; "
+                                                          "discounts and callbacks: today).")] = None,
     output_format: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Write to this file.")] = None,
-    country: Annotated[Optional[str], typer.Option(help="Only customers of this country (ISO code).")] = None,
+    country: Annotated[Optional[str], typer.Option(
+        help="Monthly and top lists: only this country (an ISO code or a name in English or Spanish, as the import "
+             "reads them; guest orders count in the country their order gives).")] = None,
     category: Annotated[Optional[str], typer.Option(help="Top products: only this category.")] = None,
     by: Annotated[str, typer.Option(help="Top products: revenue or quantity. Lost customers: month or customer "
                                          "(one row each, with their last case and score). Visits: day or page "
@@ -72,27 +78,53 @@ def report_command(
         service_report(ctx, kind, first, last, output_format, out_file, database(ctx).localizer(lang), by)
         return
     staff_member(ctx, Action.RUN_REPORTS)
-    engine = database(ctx).engine()
-    with Session(engine) as session:
+    country = country_option(country) if country is not None else None
+    with Session(database(ctx).engine()) as session:
+        period = _sales_period(session, kind, first, last)
+        if kind == Kind.MONTHLY:
+            columns, rows = _rows(reports.MonthRow, reports.monthly(session, period, country))
+        elif kind == Kind.TOP_PRODUCTS:
+            columns, rows = _rows(reports.TopProduct, reports.top_products(session, period, by, country, category, limit))
+        elif kind == Kind.TOP_CUSTOMERS:
+            columns, rows = _rows(reports.TopCustomer, reports.top_customers(session, period, country, limit))
+        elif kind == Kind.DISCOUNTS:
+            columns, rows = _rows(reports.AgentDiscounts, reports.discounts(session, period))
+        else:
+            days, hours = reports.callbacks(session, period)
+            columns, rows = _rows(reports.CallbackDay, days)
+            columns.append("share_within_target")
+            rows = [row | {"share_within_target": day.share_within_target} for row, day in zip(rows, days)]
+    write(rows, kind, period, output_format, out_file, database(ctx).localizer(lang), columns,
+          country if kind in (Kind.MONTHLY, Kind.TOP_PRODUCTS, Kind.TOP_CUSTOMERS) else None)
+
+
+# Activity (discounts granted, callbacks answered) is about the recent past, not the sales history.
+ACTIVITY_DAYS = 30
+
+
+def _sales_period(session: Session, kind: Kind, first: datetime | None, last: datetime | None):
+    """The days asked for; by default the whole sales history, or the last 30 days to today for
+    the activity reports."""
+    from datetime import timedelta
+
+    from crm_tui.services import reports
+
+    if kind in (Kind.DISCOUNTS, Kind.CALLBACKS):
+        end = last.date() if last else now().date()
+        period = reports.Period(first.date() if first else end - timedelta(days=ACTIVITY_DAYS - 1), end)
+    else:
         known = reports.period_of_data(session)
         if known is None and (first is None or last is None):
             fail("there are no sales yet: import some with `crm-tui import`, or give --from and --to")
         period = reports.Period(first.date() if first else known.first, last.date() if last else known.last)
-        if period.first > period.last:
-            fail(f"--from {period.first} is after --to {period.last}", 2)
-        country = country.upper() if country else None
-        if kind == Kind.MONTHLY:
-            rows = [vars(r) for r in reports.monthly(session, period, country)]
-        elif kind == Kind.TOP_PRODUCTS:
-            rows = [vars(r) for r in reports.top_products(session, period, by, country, category, limit)]
-        elif kind == Kind.TOP_CUSTOMERS:
-            rows = [vars(r) for r in reports.top_customers(session, period, country, limit)]
-        elif kind == Kind.DISCOUNTS:
-            rows = [vars(r) for r in reports.discounts(session, period)]
-        else:
-            days, hours = reports.callbacks(session, period)
-            rows = [vars(d) | {"share_within_target": d.share_within_target} for d in days]
-    write(rows, kind, period, output_format, out_file, database(ctx).localizer(lang))
+    if period.first > period.last:
+        fail(f"--from {period.first} is after --to {period.last}", 2)
+    return period
+
+
+def _rows(kind_of_row, found) -> tuple[list[str], list[dict]]:
+    """A report's columns (its row type's fields, so an empty report has them too) and rows."""
+    return [f.name for f in fields(kind_of_row)], [vars(r) for r in found]
 
 
 def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last: datetime | None,
@@ -118,32 +150,36 @@ def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last:
     utc = {"tzinfo": timezone.utc}
     start, end = first.replace(**utc), last.replace(**utc)
     if kind == Kind.VISITS:
-        from crm_tui.services.visits import pages_leading_to_orders, visits_per_day
+        from crm_tui.services.visits import VisitDay, pages_leading_to_orders, visits_per_day
 
         until = end + timedelta(days=1)
         if by == "page":
             pages = database(ctx).read(lambda session: pages_leading_to_orders(session, staff, start, until))
-            rows = [{"page": p.page, "visits": p.visits, "visits_with_order": p.visits_with_order,
-                     "share_with_order": p.share} for p in pages]
+            columns = ["page", "visits", "visits_with_order", "share_with_order"]
+            rows = [dict(zip(columns, (p.page, p.visits, p.visits_with_order, p.share))) for p in pages]
         else:
-            rows = [vars(d) for d in database(ctx).read(lambda session: visits_per_day(session, staff, start, until))]
+            columns, rows = _rows(VisitDay, database(ctx).read(
+                lambda session: visits_per_day(session, staff, start, until)))
     elif kind == Kind.LOST:
         found = database(ctx).read(lambda session: lost_customers(session, staff, start, end, service,
                                                                   details=by == "customer"))
         if by == "customer":
-            rows = [{"lapsed_on": f"{c.lapsed_on:%Y-%m-%d}", "customer_number": c.customer_number, "name": c.name,
-                     "purchases": c.purchases, "value_lost_cents": c.value_lost_cents, "reason": c.reason or "",
-                     "last_case": c.last_case or "", "last_satisfaction": c.last_satisfaction or ""} for c in found]
+            columns = ["lapsed_on", "customer_number", "name", "purchases", "value_lost_cents", "reason", "last_case",
+                       "last_satisfaction"]
+            rows = [dict(zip(columns, (f"{c.lapsed_on:%Y-%m-%d}", c.customer_number, c.name, c.purchases,
+                                       c.value_lost_cents, c.reason or "", c.last_case or "",
+                                       c.last_satisfaction or ""))) for c in found]
         else:
-            rows = [{"month": m.month, "customers": m.customers, "value_lost_cents": m.value_lost_cents,
-                     "reasons": ", ".join(f"{reason} {n}" for reason, n in m.reasons.most_common())}
+            columns = ["month", "customers", "value_lost_cents", "reasons"]
+            rows = [dict(zip(columns, (m.month, m.customers, m.value_lost_cents,
+                                       ", ".join(f"{reason} {n}" for reason, n in m.reasons.most_common()))))
                     for m in lost_by_month(found)]
     else:
         moment = now()
         report = database(ctx).read(lambda session: quality_report(
             session, staff, start, end, settings_from(os.environ), service, moment))
-        rows = quality_rows(report)
-    write(rows, kind, Period(first.date(), last.date()), output_format, out_file, tr)
+        columns, rows = ["index", "figure", "basis"], quality_rows(report)
+    write(rows, kind, Period(first.date(), last.date()), output_format, out_file, tr, columns)
 
 
 def quality_rows(report) -> list[dict]:
@@ -187,39 +223,51 @@ TOTALS = {Kind.MONTHLY: ("orders", "units", "gross_cents", "cancellations_cents"
           Kind.VISITS: ("visits", "pages", "orders")}
 
 
-def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file: Path | None, tr) -> None:
+def write(rows: list[dict], kind: Kind, period, output_format: Format, out_file: Path | None, tr,
+          columns: list[str], country: str | None = None) -> None:
+    """The rows as a table, CSV or JSON; with no rows, the table says so and the files still
+    have their header (CSV) and shape (JSON)."""
     if output_format == Format.TABLE:
-        first = rows[0] if rows else {"": ""}
-        table = Table(*[Column(tr(_heading(k)), justify="right" if isinstance(v, (int, float)) and k not in ("month",)
-                               else "left") for k, v in first.items()],
-                      title=f"{kind} {period.first} – {period.last}")
+        table = Table(*[Column(tr(_heading(k)), justify="right" if _is_figure(rows, k) else "left") for k in columns],
+                      title=f"{kind} {period.first} – {period.last}" + (f" · {country}" if country else ""))
         for row in rows:
-            table.add_row(*[_shown(k, v, tr) for k, v in row.items()])
+            table.add_row(*[_shown(k, row[k], tr) for k in columns])
         summed = TOTALS.get(kind, ())
-        if rows and summed and all(k in first for k in summed):
+        if rows and summed and all(k in columns for k in summed):
             table.add_section()
             table.add_row(*[_shown(k, sum(r[k] for r in rows), tr) if k in summed else
-                            (tr("total") if n == 0 else "") for n, k in enumerate(first)], style="bold")
+                            (tr("total") if n == 0 else "") for n, k in enumerate(columns)], style="bold")
+        shown: Table | Group = table
+        if not rows:  # the sentence under the table, unwrapped
+            shown = Group(table, literal(tr("No data for {report} from {first} to {last}{country}.").format(
+                report=kind, first=period.first, last=period.last,
+                country=tr(" in {country}").format(country=country) if country else "")))
         if out_file:
             from rich.console import Console
 
             with private_output(out_file) as handle:
-                Console(file=handle, width=200).print(table)
+                Console(file=handle, width=200).print(shown)
         else:
-            print_table(table)
+            print_table(shown)
         return
     currency = tr.currency_code
-    plain = [{_file_key(k, currency): (_decimal(v) if k in MONEY else v) for k, v in row.items()} for row in rows]
+    header = [_file_key(k, currency) for k in columns]
+    plain = [{_file_key(k, currency): (_decimal(row[k]) if k in MONEY and row[k] is not None else row[k])
+              for k in columns} for row in rows]
     with (private_output(out_file) if out_file else nullcontext(sys.stdout)) as handle:
         if output_format == Format.JSON:
             json.dump({"report": str(kind), "from": str(period.first), "to": str(period.last), "currency": currency,
-                       "rows": plain}, handle, ensure_ascii=False, default=str)
+                       "country": country, "columns": header, "rows": plain}, handle, ensure_ascii=False, default=str)
             handle.write("\n")
         else:
             writer = csv_writer(handle)
-            if plain:
-                writer.writerow(plain[0].keys())
+            writer.writerow(header)
             writer.writerows(row.values() for row in plain)
+
+
+def _is_figure(rows: list[dict], key: str) -> bool:
+    """Right-aligned: counts and amounts."""
+    return bool(rows) and isinstance(rows[0][key], (int, float)) and key != "month"
 
 
 def _file_key(key: str, currency: str) -> str:

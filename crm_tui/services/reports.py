@@ -75,10 +75,7 @@ def monthly(session: Session, period: Period, country: str | None = None) -> lis
         "SELECT substr(day, 1, 7), sum(orders), sum(units), sum(gross_cents), sum(cancel_cents), sum(net_cents) "
         f"FROM sales_day WHERE {where} GROUP BY 1 ORDER BY 1"), params).all())
     customers = _customers_per_month(session, period, country)
-    in_country = "JOIN customer c ON c.id = f.customer_id AND c.country = :country" if country is not None else ""
-    new = {m: n for m, n in row_tuples(session.execute(text(
-        f"SELECT f.month, count(*) FROM customer_first_purchase f {in_country} "
-        "WHERE f.month BETWEEN :first_month AND :last_month GROUP BY 1"), params))}
+    new = _new_customers_per_month(session, period, country)
     return [MonthRow(m, o, u, g, c, n, customers.get(m, 0), new.get(m, 0)) for m, o, u, g, c, n in sales]
 
 
@@ -98,6 +95,31 @@ def _customers_per_month(session: Session, period: Period, country: str | None) 
         found |= {m: n for m, n in row_tuples(session.execute(text(
             f"SELECT substr(s.day, 1, 7), count(DISTINCT s.customer_id) FROM sales_customer_day s {join} "
             "WHERE s.day BETWEEN :a AND :b AND s.orders > 0 GROUP BY 1"), params | {"a": a, "b": b}))}
+    return found
+
+
+def _new_customers_per_month(session: Session, period: Period, country: str | None) -> dict[str, int]:
+    """Customers whose first purchase falls in the period, per month: whole months from
+    customer_first_purchase; in a month the range cuts, those who bought on its days, whose first
+    purchase month it is, and who had bought nothing earlier that month."""
+    edges, months = period.split()
+    in_country = "JOIN customer c ON c.id = f.customer_id AND c.country = :country " if country is not None else ""
+    found: dict[str, int] = {}
+    if months:
+        found |= {m: n for m, n in row_tuples(session.execute(text(
+            f"SELECT f.month, count(*) FROM customer_first_purchase f {in_country}"
+            "WHERE f.month BETWEEN :a AND :b GROUP BY 1"), {"a": months[0], "b": months[1], "country": country}))}
+    for a, b in edges:
+        month = a[:7]
+        n: int = session.execute(text(
+            "SELECT count(*) FROM (SELECT DISTINCT customer_id FROM sales_customer_day "
+            "WHERE day BETWEEN :a AND :b AND orders > 0) s "
+            f"JOIN customer_first_purchase f ON f.customer_id = s.customer_id AND f.month = :month {in_country}"
+            "WHERE NOT EXISTS (SELECT 1 FROM sales_customer_day e WHERE e.customer_id = s.customer_id "
+            "AND e.day >= :month_start AND e.day < :a AND e.orders > 0)"),
+            {"a": a, "b": b, "month": month, "month_start": f"{month}-01", "country": country}).scalar_one()
+        if n:
+            found[month] = n
     return found
 
 

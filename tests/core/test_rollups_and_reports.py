@@ -155,6 +155,40 @@ def test_monthly_net_sales_equal_the_lines_of_each_month(imported):
     assert [(r.month, r.new_customers) for r in rows if r.new_customers] == first
 
 
+@pytest.mark.parametrize("cut", [(0, 0), (9, 20), (40, 3), (17, "one day"), (70, "one day")])
+@pytest.mark.parametrize("country", [None, "GB"])
+def test_monthly_over_ranges_that_cut_months_equals_the_lines(imported, cut, country):
+    """Every figure, new customers too, for the days asked and no others, with guests counted
+    in the country their order gives."""
+    with Session(make_engine(database_url(imported))) as session:
+        whole = reports.period_of_data(session)
+        first = whole.first + timedelta(days=cut[0])
+        period = reports.Period(first, first if cut[1] == "one day" else whole.last - timedelta(days=cut[1]))
+        rows = reports.monthly(session, period, country)
+    a, b = period.first.isoformat(), (period.last + timedelta(days=1)).isoformat()
+    in_country = "AND coalesce(c.country, o.country, '') = ?" if country else ""
+    extra = (country,) if country else ()
+    month = "substr(CAST(o.placed_at AS TEXT), 1, 7)"
+    orders = "FROM shop_order o LEFT JOIN customer c ON c.id = o.customer_id WHERE o.placed_at >= ? AND o.placed_at < ?"
+    is_order = "o.status NOT IN ('cancelled', 'returned')"
+    sales = raw(imported, f"SELECT {month}, sum(l.line_total_cents) "
+                          f"FROM order_line l JOIN shop_order o ON o.id = l.order_id LEFT JOIN customer c "
+                          f"ON c.id = o.customer_id WHERE o.placed_at >= ? AND o.placed_at < ? {in_country} "
+                          "GROUP BY 1 ORDER BY 1", a, b, *extra)
+    assert [(r.month, r.net_cents) for r in rows] == sales
+    counts = raw(imported, f"SELECT {month}, sum(CASE WHEN {is_order} THEN 1 ELSE 0 END), "
+                           f"count(DISTINCT CASE WHEN {is_order} THEN o.customer_id END) {orders} {in_country} "
+                           "GROUP BY 1 ORDER BY 1", a, b, *extra)
+    assert [(r.month, r.orders, r.customers) for r in rows] == counts
+    new = raw(imported, "SELECT substr(f, 1, 7), count(*) FROM (SELECT o.customer_id, min(CAST(o.placed_at AS TEXT)) "
+                        f"AS f FROM shop_order o JOIN customer c ON c.id = o.customer_id WHERE {is_order} "
+                        f"{'AND c.country = ?' if country else ''} GROUP BY 1) "
+                        "AS firsts WHERE f >= ? AND f < ? GROUP BY 1 ORDER BY 1", *extra, a, b)
+    assert [(r.month, r.new_customers) for r in rows if r.new_customers] == new
+    if cut == (0, 0) and country is None:
+        assert sum(r.new_customers for r in rows) > 20
+
+
 @pytest.mark.parametrize("bounded", [False, True], ids=["adding-up", "lifetime-bound"])
 @pytest.mark.parametrize("cut", [(0, 0), (9, 20), (40, 3)])
 def test_top_lists_over_any_range_equal_the_lines(imported, cut, bounded, monkeypatch):
