@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import column, func, or_, select, text, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.policy import Action, require
+from crm_tui.services.search import WORDS, fold
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.models import (
     Order,
@@ -100,18 +101,37 @@ def order_lines(session: Session, order_id: int) -> list[LineRow]:
 
 
 def find_products(session: Session, query: str, limit: int = 30) -> list[ProductOffer]:
-    """Merchandise by name or SKU, as the agent types, with its stock light."""
-    text = query.strip()
-    if not text:
+    """Merchandise as the agent types: every word typed starts a word of the name, in any order,
+    accents and case aside (migration 0018's index); or the SKU contains what was typed, in any
+    case. An exact SKU comes first, then names in order."""
+    typed = " ".join("".join(ch if ch.isprintable() else " " for ch in query).split())
+    if not typed:
         return []
-    pattern = f"%{text.lower()}%"
+    words = [fold(w) for w in WORDS.findall(typed)]
+    in_sku = func.lower(col(Product.sku)).like("%" + _like_escaped(typed.lower()) + "%", escape="\\")
+    matches = or_(in_sku, col(Product.id).in_(_named_with(session, words))) if words else in_sku
     rows = session.execute(
         select(col(Product.id), col(Product.sku), col(Product.name), col(Product.unit_price_cents),
                col(Product.stock_quantity), col(Product.low_stock_threshold), col(Product.stock_tracked))
-        .where(col(Product.active), col(Product.kind) == ProductKind.PRODUCT,
-               or_(func.lower(col(Product.name)).like(pattern), func.lower(col(Product.sku)).like(pattern)))
-        .order_by(func.lower(col(Product.sku)) != text.lower(), col(Product.name)).limit(limit)).all()
+        .where(col(Product.active), col(Product.kind) == ProductKind.PRODUCT, matches)
+        .order_by(func.lower(col(Product.sku)) != typed.lower(), col(Product.name), col(Product.id))
+        .limit(limit)).all()
     return [ProductOffer(r[0], r[1], r[2], r[3], r[4], stock_light(r[4], r[5], r[6])) for r in rows]
+
+
+def _named_with(session: Session, words: list[str]):
+    """The ids of products with a name word starting with each of `words` (letters and digits
+    only: nothing in them is FTS or tsquery syntax)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return text("SELECT rowid FROM product_search WHERE product_search MATCH :words").bindparams(
+            words=" AND ".join(f'"{w}"*' for w in words)).columns(column("rowid"))
+    return select(col(Product.id)).where(text(
+        "to_tsvector('simple'::regconfig, crm_fold(product.name)) @@ to_tsquery('simple'::regconfig, :words)"
+    ).bindparams(words=" & ".join(f"{w}:*" for w in words)))
+
+
+def _like_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def place_phone_order(session: Session, staff: StaffMember, customer_id: int, items: list[OrderItem],

@@ -27,7 +27,7 @@ from crm_tui.shop.validation import national_phone
 LIMIT = 50
 _DIGITS = re.compile(r"\d")
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
-_WORDS = re.compile(r"\w+", re.UNICODE)
+WORDS = re.compile(r"\w+", re.UNICODE)
 FUZZY_SCORE = 75
 
 
@@ -69,7 +69,7 @@ def search_customers(session: Session, query: str, limit: int = LIMIT) -> list[C
     digits = "".join(_DIGITS.findall(query))
     if _PHONE_LIKE.match(query) and len(digits) >= 3:
         add(_by_phone(session, digits, sqlite, limit), 1)
-    words = [fold(w) for w in _WORDS.findall(query)]
+    words = [fold(w) for w in WORDS.findall(query)]
     if words:
         add(_by_words(session, words, sqlite, limit), 2)
         if not ranked:
@@ -92,7 +92,7 @@ def count_matches(session: Session, query: str) -> int:
     digits = "".join(_DIGITS.findall(query))
     if _PHONE_LIKE.match(query) and len(digits) >= 3:
         found.update(_by_phone(session, digits, sqlite, COUNT_CAP))
-    words = [fold(w) for w in _WORDS.findall(query)]
+    words = [fold(w) for w in WORDS.findall(query)]
     if words:
         found.update(_by_words(session, words, sqlite, COUNT_CAP, both_indexes=True))
     return min(len(found), COUNT_CAP)
