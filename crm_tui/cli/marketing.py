@@ -67,7 +67,7 @@ def offers_command(ctx: typer.Context,
                          default=str, ensure_ascii=False))
         return
     consents = ", ".join(f"{c}: {'yes' if ok else 'no'}" for c, ok in found.consents.items())
-    out.print(Text.assemble(literal(f"{found.first_name} {found.last_name}", "b"), " ",
+    out.print(Text.assemble(literal(found.name, "b"), " ",
                             literal(found.customer_number), f" · consents {consents} · ",
                             Text.assemble("suggested channel: ", literal(found.channel, "b")) if found.channel
                             else ("no marketing consent: do not send offers", "b red")))

@@ -24,13 +24,13 @@ from crm_tui.importing.values import (
     DateReader,
     allow_large_fields,
     country_code,
-    normalise_customer_id,
     oversized_field,
     parse_quantity,
     parse_scaled,
     scaled_to_cents,
 )
 from crm_tui.shop.models import ProductKind
+from crm_tui.shop.validation import normalise_customer_id
 
 FIELDS = ("order_number", "sku", "description", "quantity", "placed_at", "unit_price", "customer_id", "country")
 REQUIRED = ("order_number", "sku", "quantity", "placed_at", "unit_price")

@@ -96,14 +96,6 @@ def parse_quantity(text: str, decimal_comma: bool = False) -> int:
     return quantity
 
 
-def normalise_customer_id(text: str) -> str:
-    """'17850.0' and '17850' are the same customer; empty means a guest."""
-    value = text.strip()
-    if re.fullmatch(r"\d+\.0+", value):
-        value = value.split(".")[0]
-    return value
-
-
 _DATE_FORMATS_ISO = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 _SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 

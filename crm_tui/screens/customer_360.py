@@ -143,15 +143,16 @@ class OrderLinesScreen(ConsoleModal[None]):
             super().__init__()
             self.lines, self.steps = lines, steps
 
-    def __init__(self, context, order: OrderRow):
+    def __init__(self, context, order: OrderRow, guest: bool = False):
         super().__init__(context)
-        self.order = order
+        self.order, self.guest = order, guest
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
         with Vertical(id="lines-box"):
-            yield Static(filled("[b]{number}[/b]  ·  {date}  ·  {total}  —  {close}", number=self.order.number,
+            yield Static(filled("[b]{number}[/b]  ·  {date}  ·  {total}{guest}  —  {close}", number=self.order.number,
                                 date=tr.date(self.order.placed_at), total=tr.money(self.order.total_cents),
+                                guest="  ·  " + tr("guest order, no customer") if self.guest else "",
                                 close=tr("Esc closes")), id="lines-title")
             yield DataTable(id="lines", cursor_type="row")
             yield Static(tr("Where it is"), classes="section")

@@ -115,7 +115,11 @@ class CustomerCardScreen(CustomerNavigation, ConsoleScreen):
             widget.value = value
         self._keep_edits = {}
         self._clear_errors()
-        self.query_one("#message", Static).update(message.note)
+        nameless = not (card.first_name or card.last_name)
+        for name in ("first_name", "last_name"):
+            self.query_one(f"#field-{name}", Input).placeholder = tr("ask the customer") if nameless else ""
+        self.query_one("#message", Static).update(message.note or (
+            tr("The shop knows this customer only by number: ask their name and add it.") if nameless else ""))
         history = self.query_one("#history", DataTable)
         history.clear()
         labels = field_labels(tr)

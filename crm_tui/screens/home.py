@@ -1,4 +1,5 @@
-"""The home screen: one search box, results as you type, Enter opens the customer's card."""
+"""The home screen: one search box, results as you type, Enter opens the customer's card (or,
+for an order nobody is the customer of, the order)."""
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -7,6 +8,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from crm_tui.screens.base import ConsoleScreen
+from crm_tui.services.orders import OrderRow, guest_orders
 from crm_tui.services.overview import ShopOverview, shop_overview
 from crm_tui.services.policy import Action
 from crm_tui.services.search import COUNT_CAP, LIMIT, CustomerHit, count_matches, search_customers
@@ -27,9 +29,11 @@ class HomeScreen(ConsoleScreen):
     ]
 
     class ResultsFound(Message):
-        def __init__(self, query_number: int, query: str, hits: list[CustomerHit], total: int = 0):
+        def __init__(self, query_number: int, query: str, hits: list[CustomerHit], total: int = 0,
+                     orders: list[OrderRow] | None = None):
             super().__init__()
             self.query_number, self.query, self.hits, self.total = query_number, query, hits, total
+            self.orders = orders or []
 
     class OverviewLoaded(Message):
         def __init__(self, overview: ShopOverview):
@@ -40,6 +44,7 @@ class HomeScreen(ConsoleScreen):
         super().__init__(context)
         self._query_number = 0
         self._hits: list[CustomerHit] = []
+        self._orders: dict[str, OrderRow] = {}  # row key -> a guest order found by its number
 
     def compose(self) -> ComposeResult:
         tr = self.context.tr
@@ -78,12 +83,15 @@ class HomeScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, query_number: int, query: str) -> None:
+        see_orders = self.context.may(Action.TRACK_ORDERS)
+
         def read(session):
             hits = search_customers(session, query)
+            orders = guest_orders(session, query) if see_orders and query.strip() else []
             # The list holds the first LIMIT: say how many there are in all ("50 of 325").
-            return hits, (count_matches(session, query) if len(hits) >= LIMIT else len(hits))
-        hits, total = self.context.read(read)
-        self.post_message(self.ResultsFound(query_number, query, hits, total))
+            return hits, (count_matches(session, query) if len(hits) >= LIMIT else len(hits)), orders
+        hits, total, orders = self.context.read(read)
+        self.post_message(self.ResultsFound(query_number, query, hits, total, orders))
 
     @on(ResultsFound)
     def show_results(self, message: ResultsFound) -> None:
@@ -91,20 +99,27 @@ class HomeScreen(ConsoleScreen):
             return  # an older query finished after a newer one started: never show it
         tr = self.context.tr
         self._hits = message.hits
+        self._orders = {f"order:{o.order_id}": o for o in message.orders}
         table = self.query_one("#results", DataTable)
         row = table.cursor_row
         table.clear()
+        for key, order in self._orders.items():
+            table.add_row(tr("guest order, no customer"), cell(order.number), "", "", tr.date(order.placed_at),
+                          "", "", key=key)
         for hit in message.hits:
             name = hit.name + (" ~" if hit.fuzzy else "")
             table.add_row(cell(name), cell(hit.customer_number), cell(hit.phone), cell(hit.city),
                           tr.date(hit.last_purchase) if hit.last_purchase else "—",
                           f"{hit.discount_percent} %" if hit.discount_percent else "",
                           str(hit.open_callbacks) if hit.open_callbacks else "", key=str(hit.customer_id))
-        if message.hits and row:
-            table.move_cursor(row=min(row, len(message.hits) - 1))
+        if table.row_count and row:
+            table.move_cursor(row=min(row, table.row_count - 1))
         status = self.query_one("#status", Static)
         if not message.query.strip():
             status.update(filled(tr("Welcome, {name}."), name=self.context.staff.display_name))
+        elif message.orders and not message.hits:
+            status.update(filled(tr("Order {number}: a guest's, no customer — Enter opens it"),
+                                 number=message.orders[0].number))
         elif not message.hits:
             status.update(filled(tr("No customer matches “{query}”."), query=message.query))
         else:
@@ -125,12 +140,23 @@ class HomeScreen(ConsoleScreen):
 
     @on(Input.Submitted, "#search")
     def open_first(self) -> None:
-        if self._hits:
+        if self._orders:
+            self.open_order(next(iter(self._orders.values())))
+        elif self._hits:
             self.open_card(self._hits[0].customer_id)
 
     @on(DataTable.RowSelected, "#results")
     def open_selected(self, event: DataTable.RowSelected) -> None:
-        self.open_card(int(event.row_key.value))
+        key = str(event.row_key.value)
+        if key in self._orders:
+            self.open_order(self._orders[key])
+        else:
+            self.open_card(int(key))
+
+    def open_order(self, order: OrderRow) -> None:
+        from crm_tui.screens.customer_360 import OrderLinesScreen
+
+        self.app.push_screen(OrderLinesScreen(self.context, order, guest=True))
 
     def action_callbacks(self) -> None:
         from crm_tui.screens.callback_queue import CallbackQueueScreen

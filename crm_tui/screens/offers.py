@@ -97,8 +97,7 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
                    tr("suggested channel: {channel}").format(channel=f"[b]{names[found.channel]}[/b]") if found.channel
                    else "[b $error]" + tr("No marketing consent on any channel: offer only what they ask for.") + "[/]")
         self.query_one("#who", Static).update(
-            filled("[b]{first} {last}[/b] · {number} · ", first=found.first_name, last=found.last_name,
-                   number=found.customer_number)
+            filled("[b]{name}[/b] · {number} · ", name=found.name, number=found.customer_number)
             + Content.from_markup(f"{tr('Consents')}: {consents} · {channel}"))
         table = self.query_one("#offers", DataTable)
         table.clear()

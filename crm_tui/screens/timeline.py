@@ -73,7 +73,7 @@ class TimelineScreen(CustomerNavigation, ConsoleScreen):
         def read(session):
             card = load_card(session, self.customer_id)
             entries = customer_timeline(session, self.customer_id, PAGE, self.page * PAGE)
-            return entries, f"{card.first_name} {card.last_name}".strip() or card.customer_number, card.time_zone
+            return entries, card.name, card.time_zone
         self.post_message(self.Loaded(*self.context.read(read)))
 
     @on(Loaded)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BindParameter, Boolean, String, and_, bindparam, or_, select, text, true
 from sqlmodel import Session, col
 
+from crm_tui.services.names import customer_name
 from crm_tui.settings import QueueSettings
 from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer
 
@@ -115,8 +116,8 @@ def _queue_reads(include_claimed: bool):
     due = or_(col(CallbackRequest.window_from) <= now,
               and_(col(CallbackRequest.window_from).is_(None),
                    or_(col(CallbackRequest.requested_at) <= target, col(CallbackRequest.next_attempt_at).is_not(None))))
-    columns = (col(CallbackRequest.id), col(CallbackRequest.customer_id), col(Customer.first_name),
-               col(Customer.last_name), col(CallbackRequest.phone), col(CallbackRequest.requested_at),
+    columns = (col(CallbackRequest.id), col(CallbackRequest.customer_id), col(Customer.customer_number),
+               col(Customer.first_name), col(Customer.last_name), col(CallbackRequest.phone), col(CallbackRequest.requested_at),
                col(CallbackRequest.window_from), col(CallbackRequest.window_to), col(CallbackRequest.time_zone),
                col(CallbackRequest.note), col(CallbackRequest.attempts), col(CallbackRequest.claimed_by),
                col(CallbackRequest.status), col(CallbackRequest.claimed_until), col(CallbackRequest.next_attempt_at),
@@ -157,7 +158,7 @@ def queue(session: Session, now: datetime, settings: QueueSettings = QueueSettin
             rows[r.id] = r
     entries = []
     for r in rows.values():
-        name = f"{r.first_name or ''} {r.last_name or ''}".strip()
+        name = customer_name(r.first_name, r.last_name, r.customer_number) if r.customer_number else ""
         expired = r.status == CallbackStatus.CLAIMED and r.claimed_until is not None and r.claimed_until < now
         entries.append(QueuedCallback(
             r.id, r.customer_id, name, r.phone, r.requested_at, r.window_from, r.window_to, r.time_zone, r.note,

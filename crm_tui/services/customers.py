@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from crm_tui.services.audit import AuditRecord, FieldChange, history, record_changes
+from crm_tui.services.names import customer_name
 from crm_tui.services.policy import Action, require
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.models import Customer, stored_id
@@ -83,7 +84,7 @@ class CustomerCard:
 
     @property
     def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or f"#{self.customer_number}"
+        return customer_name(self.first_name, self.last_name, self.customer_number)
 
     @property
     def phone_national(self) -> str:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
 from crm_tui.models import CallbackAttempt, CustomerRfm, ServiceCase, ServiceContact
+from crm_tui.services.names import customer_name
 from crm_tui.services.policy import Action, require
 from crm_tui.services.staff import StaffMember
 from crm_tui.settings import ServiceSettings
@@ -94,7 +95,7 @@ def _details(session: Session, ids: list[int]) -> dict[int, tuple]:
         for customer_id, number, first, last in row_tuples(session.execute(
                 select(col(Customer.id), col(Customer.customer_number), col(Customer.first_name),
                        col(Customer.last_name)).where(col(Customer.id).in_(chunk)))):
-            details[customer_id] = (number, f"{first} {last}".strip(), None, None)
+            details[customer_id] = (number, customer_name(first, last, number), None, None)
         scores = union_all(
             select(col(CallbackAttempt.customer_id).label("c"), col(CallbackAttempt.ended_at).label("at"),
                    col(CallbackAttempt.satisfaction).label("s"))

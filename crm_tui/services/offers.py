@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 from crm_tui.db import row_tuples
 from crm_tui.models import OfferMade
 from crm_tui.services.affinity import NEW_DAYS
+from crm_tui.services.names import customer_name
 from crm_tui.services.offer_hold import OfferHold, offer_hold
 from crm_tui.shop.models import Customer, Order, OrderLine, Product, ProductKind, StockLight, stock_light, stored_id
 from crm_tui.shop.types import db_datetime
@@ -248,6 +249,10 @@ class CustomerOffers:
     offers: list[Offer]
     messages: list[str]  # one per offer, in the customer's language
     withheld: "OfferHold | None" = None  # why no offer is made now (an open case, an unhappy score)
+
+    @property
+    def name(self) -> str:
+        return customer_name(self.first_name, self.last_name, self.customer_number)
 
 
 def customer_offers(session: Session, customer_id: int, templates: dict[str, dict[str, str]],

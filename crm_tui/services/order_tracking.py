@@ -9,10 +9,11 @@ from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
 from crm_tui.services.errors import ServiceError
+from crm_tui.services.names import customer_name
 from crm_tui.services.orders import LineRow, order_lines
 from crm_tui.services.policy import Action, require
 from crm_tui.services.staff import StaffMember
-from crm_tui.shop.models import Customer, Order, OrderStatus, OrderStatusChange
+from crm_tui.shop.models import CANCELLATIONS, Customer, Order, OrderStatus, OrderStatusChange
 from crm_tui.shop.operations import (
     AlreadyReversed,
     IllegalTransition,
@@ -88,7 +89,7 @@ def track_order(session: Session, staff: StaffMember, order_id: int) -> TrackedO
     status = order.status if order.cancels_order_id is not None else order_status(session, order_id)
     return TrackedOrder(
         order_id, order.number, order.customer_id, customer.customer_number if customer else None,
-        f"{customer.first_name} {customer.last_name}".strip() if customer else "", order.placed_at,
+        customer_name(customer.first_name, customer.last_name, customer.customer_number) if customer else "", order.placed_at,
         str(order.channel), order.total_cents, str(status), order_steps(session, order_id),
         order_lines(session, order_id), reversed_by)
 
@@ -104,7 +105,7 @@ def move_order_along(session: Session, staff: StaffMember, order_id: int, status
         raise OrderRefused(f"{status!r} is not an order status") from None
     if (carrier or tracking_number) and wanted != OrderStatus.SHIPPED:
         raise OrderRefused("a carrier and a tracking number go only with shipped")
-    if wanted in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
+    if wanted in CANCELLATIONS:
         require(staff, Action.REVERSE_ORDER)
         reverse_order(session, order_id, wanted, taken_by=staff.login, now=now)
         return

@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 from crm_tui.db import row_tuples
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.policy import Action, require
-from crm_tui.services.search import WORDS, fold
+from crm_tui.services.search import WORDS, fold, order_number_spellings
 from crm_tui.services.staff import StaffMember
 from crm_tui.shop.models import (
     Order,
@@ -27,7 +27,7 @@ from crm_tui.shop.operations import OrderItem, OrderRefused, OutOfStock, PlacedO
 PAGE = 50
 # The shop's order vocabulary, for screens (which never import the shop's tables or operations).
 __all__ = ["OrderItem", "OrderRefused", "OutOfStock", "PlacedOrder", "StockLight", "order_totals", "LineRow",
-           "OrderRow", "ProductOffer", "find_products", "order_history", "order_lines", "place_phone_order"]
+           "OrderRow", "ProductOffer", "find_products", "guest_orders", "order_history", "order_lines", "place_phone_order"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,23 @@ def order_history(session: Session, customer_id: int, after: tuple[datetime, int
                   page: int = PAGE) -> list[OrderRow]:
     """One page of the customer's orders, newest first; `after` is the last row of the page
     before (keyset paging: a customer with 10,000 orders pages as fast as one with 10)."""
+    query = _order_rows().where(col(Order.customer_id) == customer_id)
+    if after is not None:
+        when, order_id = after
+        query = query.where(tuple_(col(Order.placed_at), col(Order.id)) < tuple_(when, order_id))
+    return _read_order_rows(session, query.order_by(col(Order.placed_at).desc(), col(Order.id).desc()).limit(page))
+
+
+def guest_orders(session: Session, number: str, limit: int = 5) -> list[OrderRow]:
+    """Orders without a customer (guests of the web shop, unnamed lines of an export) whose
+    number is the one typed, in any case."""
+    return _read_order_rows(session, _order_rows().where(
+        col(Order.number).in_(order_number_spellings(number)), col(Order.customer_id).is_(None))
+        .order_by(col(Order.placed_at).desc()).limit(limit))
+
+
+def _order_rows():
+    """What an order's row shows, for a query to narrow."""
     cancelled = aliased(Order)
     cancelling = aliased(Order)
     items = (select(func.count()).select_from(OrderLine).where(col(OrderLine.order_id) == col(Order.id))
@@ -80,15 +97,13 @@ def order_history(session: Session, customer_id: int, after: tuple[datetime, int
                    .order_by(col(OrderStatusChange.at).desc(), col(OrderStatusChange.id).desc()).limit(1)
                    .correlate(Order).scalar_subquery())
     status = func.coalesce(latest_step, col(Order.status))
-    query = (select(col(Order.id), col(Order.number), col(Order.placed_at), status, col(Order.channel),
-                    items, col(Order.total_cents), col(Order.discount_percent), col(cancelled.number), cancelled_by)
-             .outerjoin(cancelled, col(cancelled.id) == col(Order.cancels_order_id))
-             .where(col(Order.customer_id) == customer_id))
-    if after is not None:
-        when, order_id = after
-        query = query.where(tuple_(col(Order.placed_at), col(Order.id)) < tuple_(when, order_id))
-    rows = session.execute(query.order_by(col(Order.placed_at).desc(), col(Order.id).desc()).limit(page)).all()
-    return [OrderRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
+    return (select(col(Order.id), col(Order.number), col(Order.placed_at), status, col(Order.channel),
+                   items, col(Order.total_cents), col(Order.discount_percent), col(cancelled.number), cancelled_by)
+            .outerjoin(cancelled, col(cancelled.id) == col(Order.cancels_order_id)))
+
+
+def _read_order_rows(session: Session, query) -> list[OrderRow]:
+    return [OrderRow(*r) for r in row_tuples(session.execute(query).all())]
 
 
 def order_lines(session: Session, order_id: int) -> list[LineRow]:

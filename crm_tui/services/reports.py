@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from crm_tui.db import row_tuple, row_tuples
+from crm_tui.services.names import customer_name
 from crm_tui.sql_dialect import unindexed
 
 
@@ -254,7 +255,7 @@ def _top_customers_adding_up(session: Session, period: Period, country: str | No
 
 def _named(session: Session, rows: list[tuple[int, int, int]]) -> list[TopCustomer]:
     """(customer id, orders, net) -> TopCustomer, in the same order."""
-    people = {cid: (number, f"{first} {last}".strip(), ctry)
+    people = {cid: (number, customer_name(first, last, number), ctry)
               for cid, number, first, last, ctry in row_tuples(session.execute(text(
                   "SELECT id, customer_number, first_name, last_name, country FROM customer WHERE id IN ({})".format(
                       ", ".join(str(r[0]) for r in rows) or "NULL"))))}

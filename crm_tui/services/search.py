@@ -21,8 +21,9 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
 from crm_tui.db import row_tuple
-from crm_tui.shop.models import CallbackRequest, CallbackStatus, Customer, Order
-from crm_tui.shop.validation import national_phone
+from crm_tui.services.names import customer_name
+from crm_tui.shop.models import CANCELLATIONS, CallbackRequest, CallbackStatus, Customer, Order
+from crm_tui.shop.validation import national_phone, normalise_customer_id
 
 LIMIT = 50
 _DIGITS = re.compile(r"\d")
@@ -98,14 +99,22 @@ def count_matches(session: Session, query: str) -> int:
     return min(len(found), COUNT_CAP)
 
 
+def order_number_spellings(query: str) -> list[str]:
+    """An order number as typed, in capitals and in small letters ('c536379' is C536379)."""
+    typed = query.strip()
+    return list(dict.fromkeys((typed, typed.upper(), typed.lower())))
+
+
 def _by_order_number(session: Session, query: str) -> list[tuple[str, int | None]]:
     rows = session.execute(select(col(Order.number), col(Order.customer_id))
-                           .where(col(Order.number) == query).limit(5)).all()
+                           .where(col(Order.number).in_(order_number_spellings(query))).limit(5)).all()
     return [(r[0], r[1]) for r in rows]
 
 
 def _by_customer_number(session: Session, query: str, limit: int = 10) -> list[int]:
-    upper = query.upper()
+    """Numbers starting with what was typed, in any case; '12345.0' (as a spreadsheet wrote the
+    number) is 12345."""
+    upper = normalise_customer_id(query).upper()
     return list(session.scalars(
         select(col(Customer.id))
         .where(col(Customer.customer_number) >= upper, col(Customer.customer_number) < upper + "\uffff")
@@ -260,7 +269,8 @@ def _hits(session: Session, ranked: dict[int, tuple[int, str | None]], asked: st
     if not ranked:
         return []
     ids = list(ranked)
-    last_purchase = (select(func.max(col(Order.placed_at))).where(col(Order.customer_id) == col(Customer.id))
+    last_purchase = (select(func.max(col(Order.placed_at)))
+                     .where(col(Order.customer_id) == col(Customer.id), col(Order.status).not_in(CANCELLATIONS))
                      .correlate(Customer).scalar_subquery())
     open_callbacks = (select(func.count()).select_from(CallbackRequest)
                       .where(col(CallbackRequest.customer_id) == col(Customer.id),
@@ -274,7 +284,7 @@ def _hits(session: Session, ranked: dict[int, tuple[int, str | None]], asked: st
     hits = []
     for r in rows:
         rank, via = ranked[r.id]
-        name = f"{r.first_name} {r.last_name}".strip() or f"#{r.customer_number}"
+        name = customer_name(r.first_name, r.last_name, r.customer_number)
         hits.append((rank, fold(name), CustomerHit(
             r.id, name, r.customer_number, national_phone(r.phone), r.city,
             r.last, r.discount_percent, r.open, rank == 3, via)))

@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
 from crm_tui.models import CustomerRfm
+from crm_tui.services.names import customer_name
 from crm_tui.shop.models import Customer
 from crm_tui.shop.types import db_datetime
 from crm_tui.sql_dialect import days_between, truncated
@@ -125,7 +126,7 @@ def segment_members(session: Session, segment: str, limit: int = 200, offset: in
         .join(Customer, col(Customer.id) == col(CustomerRfm.customer_id))
         .where(col(CustomerRfm.segment) == segment)
         .order_by(col(CustomerRfm.monetary_cents).desc(), col(CustomerRfm.customer_id)).limit(limit).offset(offset))
-    return [SegmentMember(cid, number, f"{first} {last}".strip(), recency, frequency, monetary, f"{r}{f}{m}")
+    return [SegmentMember(cid, number, customer_name(first, last, number), recency, frequency, monetary, f"{r}{f}{m}")
             for cid, number, first, last, recency, frequency, monetary, r, f, m in row_tuples(rows)]
 
 

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from crm_tui.services.names import customer_name
 from crm_tui.shop.models import ContactKind, ContactMessage, Customer, ShopAccount, stored_id
 from crm_tui.shop.operations import register_customer, send_contact_message
 from crm_tui.shop.validation import InvalidField, InvalidInput, normalise_email
@@ -87,7 +88,7 @@ def request_privacy(session: Session, customer_id: int, what: str, now: datetime
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise InvalidInput([InvalidField("customer", "no such customer")])
-    name = f"{customer.first_name} {customer.last_name}".strip() or customer.customer_number
+    name = customer_name(customer.first_name, customer.last_name, customer.customer_number)
     message = send_contact_message(session, name=name, text=PRIVACY_REQUESTS[what], email=customer.email or "",
                                    phone="" if customer.email else customer.phone or "",
                                    kind=ContactKind.PRIVACY, country=customer.country, now=now)

@@ -34,6 +34,10 @@ class OrderStatus(StrEnum):
     RETURNED = "returned"
 
 
+# Documents of these kinds take a sale back (the roll-ups count them as cancellations): never a purchase.
+CANCELLATIONS = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+
+
 class OrderChannel(StrEnum):
     WEB = "web"
     PHONE = "phone"

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from crm_tui.shop.models import (
+    CANCELLATIONS,
     CallbackRequest,
     ContactKind,
     ContactMessage,
@@ -357,7 +358,7 @@ def reverse_order(session: Session, order_id: int, status: OrderStatus = OrderSt
     line negated, linked to it by cancels_order_id, its totals the order's negated, and its
     status `status`; the stock goes back and the order's history records the step. An order is
     reversed once; a reversal cannot be reversed."""
-    if status not in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
+    if status not in CANCELLATIONS:
         raise OrderRefused(f"an order is reversed by cancelling or returning it, not by {status}")
     order = _an_order(session, order_id)
     if session.scalar(select(col(Order.number)).where(col(Order.cancels_order_id) == order_id)):

@@ -3,6 +3,7 @@
 Each function returns the normalised value or raises InvalidField naming the field.
 """
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -165,3 +166,12 @@ def normalise_time_zone(raw: str, field: str = "time_zone") -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidField(field, f"{raw!r} is not a known time zone") from None
     return raw
+
+
+def normalise_customer_id(text: str) -> str:
+    """'17850.0' and '17850' are the same customer (spreadsheets write numbers as decimals);
+    empty means a guest."""
+    value = text.strip()
+    if re.fullmatch(r"\d+\.0+", value):
+        value = value.split(".")[0]
+    return value

@@ -49,3 +49,50 @@ async def test_a_phone_order_of_a_product_whose_stock_is_not_tracked(tmp_path, m
     assert scalar(db, "SELECT count(*) FROM shop_order WHERE channel = 'phone' AND taken_by = 'ana'") == 1
     assert scalar(db, "SELECT l.quantity FROM order_line l JOIN shop_order o ON o.id = l.order_id "
                       "WHERE o.channel = 'phone'") == 40
+
+
+async def test_finding_what_the_export_wrote(tmp_path, monkeypatch):
+    """A cancellation number in small letters, a customer number as the spreadsheet wrote it, a
+    guest's invoice (opened as an order), and a customer known only by number."""
+    from textual.widgets import DataTable, Input
+
+    from crm_tui.screens.customer_360 import OrderLinesScreen
+    from crm_tui.screens.customer_card import CustomerCardScreen
+
+    db = british_shop(tmp_path, monkeypatch)
+    app = make_app(Settings(db=db, lang="en", login="ana"), clock=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        home = app.screen
+
+        async def search(typed: str) -> list[list[str]]:
+            box = home.query_one("#search", Input)
+            box.value = typed
+            await settle(pilot)
+            table = home.query_one("#results", DataTable)
+            return [[str(c) for c in table.get_row_at(n)] for n in range(table.row_count)]
+
+        rows = await search("c536379")
+        assert [r[:2] for r in rows] == [["#17850", "17850"]]
+        assert rows[0][4] == "1 Dec 2010"  # its last purchase, not the cancellation of the 16th
+        assert [r[:2] for r in await search("17850.0")] == [["#17850", "17850"]]
+        assert [r[:2] for r in await search("14527")] == [["#14527", "14527"]]
+        assert (await search("14527"))[0][4] == "—"  # only a cancellation: never bought
+
+        rows = await search("536367")
+        assert [r[:2] for r in rows] == [["guest order, no customer", "536367"]]
+        assert "a guest's, no customer" in str(home.query_one("#status", Static).render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OrderLinesScreen)
+        assert "guest order, no customer" in str(app.screen.query_one("#lines-title", Static).render())
+        assert app.screen.query_one("#lines", DataTable).row_count == 2  # its two lines, as the file gave them
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await search("12583")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerCardScreen)
+        assert "ask their name" in str(app.screen.query_one("#message", Static).render())
+        assert app.screen.query_one("#field-first_name", Input).placeholder == "ask the customer"
