@@ -3,7 +3,7 @@ database layer and the screens are imported while the first frame is already on 
 
 import os
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -62,6 +62,9 @@ class CrmApp(App):
         self.sub_title = f"{visible(context.staff.display_name)} ({roles[context.staff.role]})"
         if context.locale.stated:  # a shop that stated its own: its currency, zone and phone region
             self.sub_title += f" · {visible(context.locale.describe())}"
+        if context.analysis_at is not None:
+            self.sub_title += " · " + tr("as of {day}").format(day=tr.date(context.analysis_at - timedelta(seconds=1),
+                                                                           context.locale.time_zone))
 
     def on_mount(self) -> None:
         if self.opening is None:
@@ -191,6 +194,7 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
             staff = active_staff(session, impersonate or console_login(settings, engine))
             require(staff, Action.OPEN_CONSOLE)
             locale = shop_locale(session)
+            analysis_at, stale = analysis_moment(session, settings.as_of, (clock or utc_now)(), locale.time_zone, tr)
     except NotStaff as exc:
         engine.dispose()
         raise ConsoleRefused(exc.sentence(tr, settings.db)) from None
@@ -199,8 +203,29 @@ def open_console(settings: Settings, environ: Mapping[str, str] | None = None,
         raise ConsoleRefused(str(exc)) from None
     context = ConsoleContext(engine, staff, Localizer(settings.lang, locale.currency),
                              describe_database(str(engine.url)), queue, service, clock or utc_now, ChangeFeed(engine),
-                             locale)
-    return Opened(context, readable_by_others(str(engine.url)))
+                             locale, analysis_at)
+    warnings = [w for w in (readable_by_others(str(engine.url)), stale) if w]
+    return Opened(context, " ".join(warnings) or None)
+
+
+def analysis_moment(session, as_of_text: str | None, now: "datetime", zone: str, tr: Localizer
+                    ) -> "tuple[datetime | None, str | None]":
+    """The moment --as-of names (None: now), and a sentence when the history analysed as of now
+    ends more than 90 days before it."""
+    from crm_tui.services.analysis_date import LAST_ORDER, BadAsOf, as_of, stale_days
+
+    if as_of_text is not None:
+        try:
+            return as_of(session, as_of_text, now, zone), None
+        except BadAsOf as exc:
+            raise ConsoleRefused(str(exc)) from None
+    stale = stale_days(session, now)
+    if stale is None:
+        return None, None
+    latest, days = stale
+    return None, tr("The latest order is from {day}, {days} days ago: segments and offers count from today, so "
+                    "every customer looks lapsed. Open the console with --as-of {last_order} to analyse as of "
+                    "it.").format(day=tr.date(latest, zone), days=tr.number(days), last_order=LAST_ORDER)
 
 
 def make_app(settings: Settings, environ: Mapping[str, str] | None = None,

@@ -37,9 +37,14 @@ class ConsoleContext:
     clock: Callable[[], datetime] = field(default=utc_now)
     changes: ChangeFeed | None = None
     locale: ShopLocale = ShopLocale()  # the shop's currency, time zone and phone region
+    analysis_at: datetime | None = None  # segments, offers and summaries as of this moment (--as-of)
 
     def now(self) -> datetime:
         return self.clock()
+
+    def analysis_time(self) -> datetime:
+        """What analyses count from: the --as-of moment, or now. Never for what is written."""
+        return self.analysis_at or self.now()
 
     def watch(self, topic: str, changed: Callable[[], None]) -> Callable[[], None] | None:
         """Have the database push changes to `topic` ("queue", "inbox"): `changed` is called in

@@ -33,10 +33,12 @@ class Settings:
     db: str | None = None
     lang: str = "en"
     login: str = ""
+    as_of: str | None = None  # analyse as of this day (YYYY-MM-DD) or "last-order"; None: now
 
     @classmethod
-    def from_environment(cls, db: str | None = None, lang: str | None = None) -> "Settings":
-        return cls(db=db, lang=lang or language_from_environment(), login=os_login())
+    def from_environment(cls, db: str | None = None, lang: str | None = None, as_of: str | None = None
+                         ) -> "Settings":
+        return cls(db=db, lang=lang or language_from_environment(), login=os_login(), as_of=as_of)
 
 
 class SettingsError(ValueError):

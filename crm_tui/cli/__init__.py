@@ -75,6 +75,10 @@ app = typer.Typer(help="Terminal CRM console for the call centre of an online sh
 def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None,
             impersonate: Annotated[Optional[str], typer.Option(
                 "--as", help="On a demo database only: act as this staff login (see the agent's view).")] = None,
+            as_of: Annotated[Optional[str], typer.Option(
+                "--as-of", metavar="YYYY-MM-DD|last-order",
+                help="The console analyses as of this day (segments, offers, customers' summaries), e.g. a shop "
+                     "whose history ended long ago: last-order. Shown in the header.")] = None,
             ) -> None:
     """With no command: open the console."""
     if lang is not None and lang not in LANGUAGES:
@@ -86,7 +90,7 @@ def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None,
     from crm_tui.app import ConsoleRefused, console_app
 
     try:
-        crm = console_app(Settings.from_environment(db=db, lang=lang), impersonate=impersonate)
+        crm = console_app(Settings.from_environment(db=db, lang=lang, as_of=as_of), impersonate=impersonate)
     except ConsoleRefused as exc:
         fail(str(exc))
     crm.run()

@@ -77,7 +77,7 @@ class Customer360Screen(CustomerNavigation, ConsoleScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
     def load_summary(self) -> None:
-        now = self.context.now()
+        now = self.context.analysis_time()
         summary = self.context.read(lambda session: customer_summary(session, self.customer_id, now))
         self.post_message(self.SummaryLoaded(summary))
 

@@ -73,7 +73,7 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
         except TemplateError as exc:
             self.post_message(self.Loaded(None, error=str(exc)))
             return
-        now = self.context.now()
+        now = self.context.analysis_time()
         found = self.context.read(lambda session: customer_offers(session, self.customer_id, templates, now,
                                                                   unhappy_days=self.context.service.unhappy_days))
         rate = ""

@@ -122,7 +122,7 @@ class SegmentsScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="recompute")
     def recompute(self) -> None:
-        now = self.context.now()
+        now = self.context.analysis_time()
         done = self.context.write(lambda session: refresh_marketing(session, now))
         self.load_counts(self.context.tr("{customers} customers in {seconds} s").format(
             customers=self.context.tr.number(done.customers), seconds=f"{done.seconds:.1f}"))

@@ -42,11 +42,19 @@ def as_of(session: Session, text: str | None, now: datetime, zone: str) -> datet
     return end.astimezone(timezone.utc)
 
 
-def stale_history(session: Session, at: datetime) -> str | None:
-    """A sentence when the latest order is more than STALE_DAYS before `at`, else None."""
+def stale_days(session: Session, at: datetime) -> tuple[datetime, int] | None:
+    """(the latest order's moment, days before `at`) when that is more than STALE_DAYS, else None."""
     latest = latest_order_at(session)
     if latest is None or (at - latest).days <= STALE_DAYS:
         return None
+    return latest, (at - latest).days
+
+
+def stale_history(session: Session, at: datetime) -> str | None:
+    """A sentence when the latest order is more than STALE_DAYS before `at`, else None."""
+    if (stale := stale_days(session, at)) is None:
+        return None
+    latest = stale[0]
     return (f"The latest order is from {latest:%Y-%m-%d}, {(at - latest).days:,} days before {at:%Y-%m-%d}: as of "
             f"then, every customer looks lapsed and nothing sells lately. Analyse as of the last order: "
             f"--as-of {LAST_ORDER}.")

@@ -96,3 +96,30 @@ async def test_finding_what_the_export_wrote(tmp_path, monkeypatch):
         assert isinstance(app.screen, CustomerCardScreen)
         assert "ask their name" in str(app.screen.query_one("#message", Static).render())
         assert app.screen.query_one("#field-first_name", Input).placeholder == "ask the customer"
+
+
+async def test_an_old_history_is_analysed_as_of_its_last_order(tmp_path, monkeypatch):
+    """Opened today, the console says the history ended long ago and how to analyse it; opened
+    --as-of last-order, it says so in the header and the summary counts from that day."""
+    from crm_tui.screens.customer_360 import Customer360Screen
+
+    db = british_shop(tmp_path, monkeypatch)
+    customer = scalar(db, "SELECT id FROM customer WHERE customer_number = '12583'")
+    today = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
+    app = make_app(Settings(db=db, lang="en", login="ana"), clock=lambda: today)
+    assert "The latest order is from 16 Dec 2010" in app.startup_warning and "--as-of last-order" in app.startup_warning
+    assert "as of" not in app.sub_title
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_360(app, pilot, customer)
+        assert isinstance(screen, Customer360Screen)
+        assert "lapsed" in str(screen.query_one("#summary", Static).render()).lower()
+
+    app = make_app(Settings(db=db, lang="en", login="ana", as_of="last-order"), clock=lambda: today)
+    assert app.startup_warning is None
+    assert "as of 16 Dec 2010" in app.sub_title
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_360(app, pilot, customer)
+        summary = str(screen.query_one("#summary", Static).render())
+        assert "Segment: occasional" in summary and "2010 (yesterday)" in summary, summary
