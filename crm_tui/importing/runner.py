@@ -20,6 +20,7 @@ from crm_tui.importing.shop_writer import ShopWriter, WriterCounts, first_ids
 from crm_tui.importing.sniff import FileDialect, UnreadableFile, sniff
 from crm_tui.services.shop_locale import ShopLocale, store_locale
 from crm_tui.shop.bulk import bulk_loading, collector_paused
+from crm_tui.shop.validation import time_zone_for
 
 FORMATS = ("auto", "crm", "lines")
 Progress = Callable[[str, int, int, int], None]  # file name, bytes done, bytes total, rows read
@@ -180,6 +181,12 @@ def _copy_counts(counts: WriterCounts, summary: ImportSummary) -> None:
         summary.warnings.append(f"{counts.adjustment_lines:,} lines are adjustments, not sales (adjustment "
                                 f"documents and codes), net {counts.adjustment_cents / 100:,.2f}: imported both "
                                 "sides as non-merchandise")
+    if counts.guessed_zones:
+        named = ", ".join(f"{country} {n:,} ({time_zone_for(country)})" for country, n in
+                          sorted(counts.guessed_zones.items(), key=lambda item: (-item[1], item[0]))[:8])
+        summary.warnings.append(f"{sum(counts.guessed_zones.values()):,} new customers live in countries with several "
+                                f"time zones and were given the main one: {named}; their calling hours may be off "
+                                "by the difference")
     if counts.customers_with_several_countries:
         summary.warnings.append(f"{counts.customers_with_several_countries} customers appear under several "
                                 "countries; each keeps the first known one")

@@ -18,7 +18,7 @@ from crm_tui.importing.bulk import INVOICE_HEAD_STAGE, ShopWrites, driver_connec
 from crm_tui.importing.product_codes import product_kind
 from crm_tui.shop.models import ProductKind
 from crm_tui.shop.types import db_datetime, utc_now
-from crm_tui.shop.validation import time_zone_for
+from crm_tui.shop.validation import time_zone_for, zone_is_a_guess
 
 _LOOKUP_BATCH = 900
 
@@ -33,6 +33,7 @@ class WriterCounts:
     adjustment_lines: int = 0  # lines of adjustment documents (A…) and negative-price adjustment codes
     adjustment_cents: int = 0
     unknown_countries: dict[str, int] = field(default_factory=dict)  # value as written -> rows
+    guessed_zones: dict[str, int] = field(default_factory=dict)  # country of several zones -> new customers
 
 
 STATISTICS = "ANALYZE shop_order, order_line, customer, product"
@@ -158,7 +159,7 @@ class ShopWriter:
         self._new_customers[number] = {country} if country else set()
         when = db_datetime(self.conn, at)
         self._unwritten_customers.append((cid, number, "", "", "", "", "", country or "",
-                                          time_zone_for(country) if country else self.shop_zone,
+                                          self._zone(country) if country else self.shop_zone,
                                           language_for(country), when, when, when, 0, 1, True))
         self.counts.customers_created += 1
         return cid
@@ -194,6 +195,14 @@ class ShopWriter:
         self.counts.products_created += 1
         return pid
 
+    def _zone(self, country: str, postcode: str = "") -> str:
+        """A new customer's time zone from their address, counting those whose country has
+        several zones and no postcode rule (the import warns: their calling hours may be off)."""
+        zone = time_zone_for(country, postcode)
+        if zone_is_a_guess(country) and zone == time_zone_for(country):
+            self.counts.guessed_zones[country] = self.counts.guessed_zones.get(country, 0) + 1
+        return zone
+
     def new_customer(self, number: str, values: dict, registered_at: datetime) -> int:
         cid = self._take_id("customer")
         values = {k: db_datetime(self.conn, v) if isinstance(v, datetime) else v for k, v in values.items()}
@@ -201,7 +210,7 @@ class ShopWriter:
         self.writes.insert("customer",
                     ("id", "customer_number", *values, "time_zone", "registered_at", "created_at", "updated_at",
                      "discount_percent", "version"),
-                    [(cid, number, *values.values(), time_zone_for(values["country"], values["postcode"]),
+                    [(cid, number, *values.values(), self._zone(values["country"], values["postcode"]),
                       when, when, when, 0, 1)])
         self.customers[number] = cid
         self.counts.customers_created += 1

@@ -5,6 +5,7 @@ Each function returns the normalised value or raises InvalidField naming the fie
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -141,10 +142,20 @@ def country_zones() -> dict[str, tuple[str, ...]]:
     return {code: tuple(found) for code, found in zones.items()}
 
 
+@lru_cache(maxsize=512)
 def zone_is_a_guess(country: str) -> bool:
-    """Whether the country has several zones and none is known to be where most live."""
+    """Whether the country's zone (time_zone_for without a postcode) can be hours off: some of
+    its zones keep another clock, in winter or in summer (Canada, Spain's Canaries; not
+    Germany's Busingen)."""
     country = (country or "").upper()
-    return len(country_zones().get(country, ())) > 1 and country not in _MAIN_ZONES
+    zones = country_zones().get(country, ())
+    if len(zones) < 2:
+        return False
+
+    def offsets(zone: str) -> tuple:
+        return tuple(datetime(2025, month, 15, 12, tzinfo=ZoneInfo(zone)).utcoffset() for month in (1, 7))
+    main = offsets(time_zone_for(country))
+    return any(offsets(zone) != main for zone in zones)
 
 
 def time_zone_for(country: str, postcode: str = "") -> str:

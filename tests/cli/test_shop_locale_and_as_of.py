@@ -134,3 +134,22 @@ def test_a_lines_export_in_a_fresh_shop_gives_offers_as_of_its_last_order(db, tm
     found = json.loads(cli(db, "marketing", "offers", "15000", "--json", "--as-of", "last-order").output)
     assert ("SAU1", "together") in [(o["sku"], o["rule"]) for o in found["offers"]]
     assert found["offers"][0]["light"] == "untracked"
+
+
+def test_customers_of_countries_with_several_zones_are_warned_about(db, tmp_path):
+    export = write(tmp_path / "world.csv",
+                   "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+                   "1,A,Mug,1,12/1/2010 8:26,2.55,100,Canada\n"
+                   "2,A,Mug,1,12/1/2010 8:27,2.55,101,Canada\n"
+                   "3,A,Mug,1,12/1/2010 8:28,2.55,102,Australia\n"
+                   "4,A,Mug,1,12/1/2010 8:29,2.55,103,Germany\n"
+                   "5,A,Mug,1,12/1/2010 8:30,2.55,104,Lithuania\n")
+    code, summary, output = run_import(db, str(export), "--no-refresh")
+    assert code == 0, output
+    warned = [w for w in summary["warnings"] if "several time zones" in w]
+    assert warned == ["3 new customers live in countries with several time zones and were given the main one: "
+                      "CA 2 (America/Toronto), AU 1 (Australia/Sydney); their calling hours may be off by the "
+                      "difference"]
+    assert dict(query(db, "SELECT customer_number, time_zone FROM customer")) == {
+        "100": "America/Toronto", "101": "America/Toronto", "102": "Australia/Sydney", "103": "Europe/Berlin",
+        "104": "Europe/Vilnius"}
