@@ -76,9 +76,9 @@ def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None,
             impersonate: Annotated[Optional[str], typer.Option(
                 "--as", help="On a demo database only: act as this staff login (see the agent's view).")] = None,
             as_of: Annotated[Optional[str], typer.Option(
-                "--as-of", metavar="YYYY-MM-DD|last-order",
-                help="The console analyses as of this day (segments, offers, customers' summaries), e.g. a shop "
-                     "whose history ended long ago: last-order. Shown in the header.")] = None,
+                "--as-of", metavar="DAY",
+                help="The console analyses as of this day, YYYY-MM-DD or last-order (segments, offers, customers' "
+                     "summaries): for a shop whose history ended long ago. Shown in the header.")] = None,
             ) -> None:
     """With no command: open the console."""
     if lang is not None and lang not in LANGUAGES:

@@ -46,7 +46,7 @@ def test_the_console_draws_its_first_frame_without_the_database_layer():
         [sys.executable, "-c", "import sys, typer, crm_tui.cli, crm_tui.app, crm_tui.screens.opening; "
                                "root = typer.main.get_command(crm_tui.cli.app); "
                                "context = root.make_context('crm-tui', ['--db', 'x.db', '--lang', 'es', '--as', 'ana']); "
-                               "assert context.params == {'db': 'x.db', 'lang': 'es', 'impersonate': 'ana'}, context.params; "
+                               "assert context.params == {'db': 'x.db', 'lang': 'es', 'impersonate': 'ana', 'as_of': None}, context.params; "
                                "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic', 'crm_tui.db', "
                                "'crm_tui.models') if m in sys.modules))"],
         capture_output=True, text=True, check=True).stdout.strip()
