@@ -102,6 +102,7 @@ def import_command(
 
         at = analysis_time(ctx, as_of)
         refreshed = database(ctx).write(lambda session: refresh_marketing(session, at))
+        summary.phases["refresh"] = refreshed.seconds
     if as_json:
         print(json.dumps(summary.as_json() | (
             {"marketing_refresh_seconds": round(refreshed.seconds, 2)} if refreshed else {})))

@@ -26,6 +26,9 @@ class ImportSummary:
     unknown_country_rows: int = 0  # rows kept with their country unknown
     reject_file: str | None = None
     seconds: float = 0.0
+    # Where the time went: plan, load (reading and writing the rows), settle (corrections and
+    # facts from history), rollups, commit; and reading (the reader process's own CPU time).
+    phases: dict[str, float] = field(default_factory=dict)
     committed: bool = False
     warnings: list[str] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
@@ -49,6 +52,7 @@ class ImportSummary:
         return {key: data[key] for key in self.JSON_KEYS} | {
             "adjustments": {"lines": self.adjustment_lines, "amount": f"{self.adjustment_cents / 100:.2f}"},
             "unknown_country_rows": self.unknown_country_rows, "committed": self.committed,
+            "phases": {name: round(seconds, 3) for name, seconds in self.phases.items()},
             "warnings": self.warnings}
 
 

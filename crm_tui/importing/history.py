@@ -82,14 +82,19 @@ def _replace_changed_invoices(conn: Connection, writes: Writes, acting_login: st
     counts.updated, counts.duplicates = distinct, rows - distinct
     counts.unchanged = conn.exec_driver_sql(
         f"SELECT count(*) FROM {INVOICE_LINE_STAGE} WHERE order_id NOT IN (SELECT id FROM {_CHANGED})").scalar_one()
-    # Descriptions of lines that did not change follow the file too (they name products).
-    conn.exec_driver_sql(
-        f"UPDATE order_line SET description_id = s.description_id FROM {INVOICE_LINE_STAGE} s "
-        "WHERE order_line.order_id = s.order_id AND order_line.product_id = s.product_id "
-        "AND order_line.quantity = s.quantity AND order_line.unit_price_cents = s.unit_price_cents "
-        "AND coalesce(order_line.description_id, -1) <> s.description_id")
-    # Products named or priced by the staged lines; below, those the replaced lines leave.
-    conn.exec_driver_sql(f"INSERT INTO {_TOUCHED_PRODUCTS} SELECT DISTINCT product_id FROM {INVOICE_LINE_STAGE}")
+    # Descriptions of lines that did not change follow the file too (they name products): the
+    # products whose lines get another description are settled again, and those of changed
+    # invoices (below, those the replaced lines leave); an invoice re-exported as it was
+    # settles nothing.
+    redescribed = (f"FROM {INVOICE_LINE_STAGE} s WHERE order_line.order_id = s.order_id "
+                   "AND order_line.product_id = s.product_id AND order_line.quantity = s.quantity "
+                   "AND order_line.unit_price_cents = s.unit_price_cents "
+                   "AND coalesce(order_line.description_id, -1) <> s.description_id")
+    conn.exec_driver_sql(f"INSERT INTO {_TOUCHED_PRODUCTS} SELECT DISTINCT order_line.product_id FROM order_line, "
+                         f"{redescribed.removeprefix('FROM ')}")
+    conn.exec_driver_sql(f"UPDATE order_line SET description_id = s.description_id {redescribed}")
+    conn.exec_driver_sql(f"INSERT INTO {_TOUCHED_PRODUCTS} SELECT DISTINCT product_id FROM {INVOICE_LINE_STAGE} "
+                         f"WHERE order_id IN (SELECT id FROM {_CHANGED})")
     changed = [row[0] for row in _all(conn, f"SELECT id FROM {_CHANGED} ORDER BY id")]
     counts.invoices = len(changed)
     if not changed:

@@ -13,6 +13,7 @@ is written.
 """
 
 import multiprocessing
+import time
 import traceback
 from dataclasses import asdict
 from multiprocessing.connection import Connection as Pipe
@@ -81,7 +82,8 @@ class ReaderProcess:
                 import_files(writer, summary, _PipedRejects(pipe),
                              lambda *state: pipe.send(("progress", *state)))
                 writer.finish()
-            pipe.send(("done", summary.rows_read, summary.warnings, summary.files, asdict(writer.counts)))
+            pipe.send(("done", summary.rows_read, summary.warnings, summary.files, asdict(writer.counts),
+                       time.process_time()))
         except UnreadableFile as exc:
             pipe.send(("unreadable", str(exc)))
         except (BrokenPipeError, EOFError):
@@ -114,7 +116,8 @@ class ReaderProcess:
                     if progress:
                         progress(*message[1:])
                 elif kind == "done":
-                    _, rows_read, warnings, files, counts = message
+                    _, rows_read, warnings, files, counts, reading = message
+                    summary.phases["reading"] = reading
                     summary.rows_read += rows_read
                     summary.warnings.extend(warnings)
                     summary.files.extend(files)

@@ -82,6 +82,7 @@ def run_import(engine: Engine, paths: list[Path], options: ImportOptions, acting
     started = time.perf_counter()
     planned = plan(paths, options)
     summary = ImportSummary()
+    summary.phases["plan"] = time.perf_counter() - started
     with collector_paused():
         return _run(engine, planned, options, acting_login, progress, summary, started)
 
@@ -105,6 +106,7 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                 rollups.suspend(conn)  # rebuilt set-based below, for the months touched
                 writes = Writes(conn, summary.count_lines)
                 ids = first_ids(conn)
+                clock = _PhaseClock(summary)
                 if reader is not None:
                     counts = reader.run(writes, summary, rejects, options.shop_zone, options.sku_case, ids, progress)
                 else:
@@ -113,7 +115,9 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                     writer.finish()
                     counts = writer.counts
                 fix_sequences(conn, ("product", "customer", "shop_order", "line_description"))
+                clock.lap("load")
                 corrections = history.settle(conn, writes, ids["shop_order"], acting_login)
+                clock.lap("settle")
                 summary.updated += corrections.updated
                 summary.unchanged += corrections.unchanged
                 summary.duplicates += corrections.duplicates
@@ -122,12 +126,14 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
                 if (touched := writes.touched_days()) is not None:
                     rollups.rebuild(conn, *touched)
                 rollups.resume(conn)
+                clock.lap("rollups")
                 _copy_counts(counts, summary)
                 if options.dry_run or (options.strict and summary.rejected):
                     transaction.rollback()
                 else:
                     transaction.commit()
                     summary.committed = True
+                clock.lap("commit")
             except BaseException:
                 transaction.rollback()
                 raise
@@ -135,6 +141,18 @@ def _run(engine: Engine, planned: list[PlannedFile], options: ImportOptions, act
         summary.reject_file = rejects.close()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+class _PhaseClock:
+    """Seconds since the last lap, into summary.phases."""
+
+    def __init__(self, summary: ImportSummary):
+        self.summary, self.last = summary, time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.summary.phases[phase] = self.summary.phases.get(phase, 0.0) + now - self.last
+        self.last = now
 
 
 def _import_file(item: PlannedFile, writer: ShopWriter, summary: ImportSummary, rejects: RejectLog,
