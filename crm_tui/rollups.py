@@ -36,6 +36,11 @@ CALLBACK_PRIORITY = ("coalesce((SELECT CASE WHEN t.gross_cents >= 100000 THEN 3 
                      "WHERE t.customer_id = callback_request.customer_id), 0)")
 IS_ORDER = "(CASE WHEN o.status IN ('cancelled', 'returned') THEN 0 ELSE 1 END)"
 COUNTRY = "coalesce(c.country, o.country, '')"
+# rebuild()'s working tables: the orders rebuilt, and their lines summed.
+_ORDER_FACTS = {"rollup_order": "id INTEGER PRIMARY KEY, day TEXT NOT NULL, country TEXT NOT NULL, "
+                                "channel TEXT NOT NULL, customer_id INTEGER, is_order INTEGER NOT NULL",
+                "rollup_order_lines": "id INTEGER PRIMARY KEY, units BIGINT NOT NULL, gross BIGINT NOT NULL, "
+                                      "cancel BIGINT NOT NULL, net BIGINT NOT NULL"}
 # PostgreSQL's trigger functions obey these settings (migration 0010), local to a transaction.
 _PG_SETTINGS = {BULK_TRIGGERS: "crm_tui.rollups_suspended", MONTH_CUSTOMER_TRIGGERS: "crm_tui.month_customers_suspended"}
 
@@ -106,27 +111,35 @@ def rebuild(conn: Connection, first_day: str | None = None, last_day: str | None
     for table, key in (("sales_day", "day"), ("sales_product_day", "day"), ("sales_customer_day", "day"),
                        ("sales_product_month", "month"), ("sales_customer_month", "month")):
         conn.execute(text(f"DELETE FROM {table} WHERE substr({key}, 1, 7) BETWEEN :first AND :last"), params)
-    in_range = "o.placed_at >= :from AND o.placed_at < :to"
-    orders = f"FROM shop_order o LEFT JOIN customer c ON c.id = o.customer_id WHERE {in_range}"
-    lines = f"FROM shop_order o JOIN order_line l ON l.order_id = o.id LEFT JOIN customer c ON c.id = o.customer_id " \
-            f"WHERE {in_range}"
-    statements = [
-        f"INSERT INTO sales_day SELECT {day}, {COUNTRY}, o.channel, sum({IS_ORDER}), sum(1 - {IS_ORDER}), "
-        f"0, 0, 0, 0 {orders} GROUP BY 1, 2, 3",
-        f"INSERT INTO sales_day SELECT {day}, {COUNTRY}, o.channel, 0, 0, "
-        "sum(CASE WHEN l.quantity > 0 THEN l.quantity ELSE 0 END), "
+    # Each order's day, country, channel and customer once, and its lines summed once (a pass
+    # along the lines' primary key): the roll-ups group these instead of joining every line.
+    for table, columns in _ORDER_FACTS.items():
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {table} ({columns})")
+    conn.execute(text(
+        f"INSERT INTO rollup_order SELECT o.id, {day}, {COUNTRY}, o.channel, o.customer_id, {IS_ORDER} "
+        "FROM shop_order o LEFT JOIN customer c ON c.id = o.customer_id "
+        "WHERE o.placed_at >= :from AND o.placed_at < :to"), params)
+    conn.exec_driver_sql(
+        "INSERT INTO rollup_order_lines SELECT l.order_id, sum(CASE WHEN l.quantity > 0 THEN l.quantity ELSE 0 END), "
         "sum(CASE WHEN l.quantity > 0 THEN l.line_total_cents ELSE 0 END), "
         "sum(CASE WHEN l.quantity < 0 THEN l.line_total_cents ELSE 0 END), sum(l.line_total_cents) "
-        f"{lines} GROUP BY 1, 2, 3 ON CONFLICT (day, country, channel) DO UPDATE SET units = excluded.units, "
-        "gross_cents = excluded.gross_cents, cancel_cents = excluded.cancel_cents, net_cents = excluded.net_cents",
-    ]
-    statements += [
-        f"INSERT INTO sales_product_day SELECT {day}, l.product_id, {COUNTRY}, sum(l.quantity), "
-        f"sum(l.line_total_cents) {lines} GROUP BY 1, 2, 3",
-        f"INSERT INTO sales_customer_day SELECT {day}, o.customer_id, sum({IS_ORDER}), 0 {orders} "
-        "AND o.customer_id IS NOT NULL GROUP BY 1, 2",
-        f"INSERT INTO sales_customer_day SELECT {day}, o.customer_id, 0, sum(l.line_total_cents) {lines} "
-        "AND o.customer_id IS NOT NULL GROUP BY 1, 2 ON CONFLICT (day, customer_id) DO UPDATE SET net_cents = excluded.net_cents",
+        "FROM order_line l WHERE l.order_id IN (SELECT id FROM rollup_order) GROUP BY l.order_id")
+    summed = "FROM rollup_order_lines t JOIN rollup_order o ON o.id = t.id"
+    statements = [
+        "INSERT INTO sales_day SELECT day, country, channel, sum(is_order), sum(1 - is_order), 0, 0, 0, 0 "
+        "FROM rollup_order GROUP BY 1, 2, 3",
+        f"INSERT INTO sales_day SELECT o.day, o.country, o.channel, 0, 0, sum(t.units), sum(t.gross), sum(t.cancel), "
+        f"sum(t.net) {summed} GROUP BY 1, 2, 3 ON CONFLICT (day, country, channel) DO UPDATE SET "
+        "units = excluded.units, gross_cents = excluded.gross_cents, cancel_cents = excluded.cancel_cents, "
+        "net_cents = excluded.net_cents",
+        "INSERT INTO sales_product_day SELECT o.day, l.product_id, o.country, sum(l.quantity), sum(l.line_total_cents) "
+        "FROM rollup_order o JOIN order_line l ON l.order_id = o.id GROUP BY 1, 2, 3",
+        "INSERT INTO sales_customer_day SELECT day, customer_id, sum(is_order), 0 FROM rollup_order "
+        "WHERE customer_id IS NOT NULL GROUP BY 1, 2",
+        f"INSERT INTO sales_customer_day SELECT o.day, o.customer_id, 0, sum(t.net) {summed} "
+        "WHERE o.customer_id IS NOT NULL GROUP BY 1, 2 ON CONFLICT (day, customer_id) DO UPDATE SET "
+        "net_cents = excluded.net_cents",
         # The months from the days just written: a pass over fewer rows, with no joins.
         "INSERT INTO sales_product_month SELECT substr(day, 1, 7), product_id, country, sum(units), sum(net_cents) "
         "FROM sales_product_day WHERE day >= :from AND day < :to GROUP BY 1, 2, 3",
@@ -137,6 +150,8 @@ def rebuild(conn: Connection, first_day: str | None = None, last_day: str | None
     counters = _drop_triggers(conn, MONTH_CUSTOMER_TRIGGERS)
     for statement in statements:
         conn.execute(text(statement), params)
+    for table in _ORDER_FACTS:
+        conn.exec_driver_sql(f"DROP TABLE {table}")
     conn.execute(text("DELETE FROM customer_first_purchase"))
     conn.execute(text("INSERT INTO customer_first_purchase SELECT customer_id, min(month) FROM sales_customer_month "
                       "WHERE orders > 0 GROUP BY customer_id"))

@@ -31,6 +31,7 @@ _STORED_OF_STAGED = f"SELECT {_IDENTITY} FROM order_line WHERE order_id IN (SELE
 _CHANGED = "import_changed_order"
 _TOUCHED_PRODUCTS = "import_touched_product"
 _TOUCHED_CUSTOMERS = "import_touched_customer"
+_PRODUCT_SALES = "import_product_sales"
 
 
 @dataclass
@@ -156,19 +157,27 @@ _VALID_SALE = "o.status <> 'cancelled' AND l.quantity > 0 AND l.unit_price_cents
 def _catalogue_from_sales(conn: Connection) -> None:
     touched = (f"l.product_id IN (SELECT id FROM {_TOUCHED_PRODUCTS}) AND l.product_id IN "
                "(SELECT id FROM product WHERE name_from_sales)")
+    # One pass over the touched products' lines: per product, description and kind of line (a
+    # valid sale or not), how many and the latest valid sale's moment.
+    temporary_table(conn, _PRODUCT_SALES, "product_id INTEGER, description_id INTEGER, sale INTEGER, "
+                                          "times INTEGER, last_sale {timestamp}")
+    conn.exec_driver_sql(
+        f"INSERT INTO {_PRODUCT_SALES} SELECT l.product_id, l.description_id, "
+        f"CASE WHEN {_VALID_SALE} THEN 1 ELSE 0 END, count(*), max(CASE WHEN {_VALID_SALE} THEN o.placed_at END) "
+        f"FROM order_line l JOIN shop_order o ON o.id = l.order_id WHERE {touched} GROUP BY 1, 2, 3")
     named = dict(_all(
         conn,
-        "SELECT product_id, text FROM (SELECT product_id, text, row_number() OVER (PARTITION BY product_id "
-        "ORDER BY sale DESC, times DESC, text) AS rank FROM (SELECT l.product_id, d.text, "
-        f"CASE WHEN {_VALID_SALE} THEN 1 ELSE 0 END AS sale, count(*) AS times "
-        "FROM order_line l JOIN shop_order o ON o.id = l.order_id JOIN line_description d ON d.id = l.description_id "
-        f"WHERE {touched} AND d.text <> '' GROUP BY 1, 2, 3) AS counted) AS ranked WHERE rank = 1"))
+        "SELECT product_id, text FROM (SELECT g.product_id, d.text, row_number() OVER (PARTITION BY g.product_id "
+        f"ORDER BY g.sale DESC, g.times DESC, d.text) AS rank FROM {_PRODUCT_SALES} g "
+        "JOIN line_description d ON d.id = g.description_id AND d.text <> '') AS ranked WHERE rank = 1"))
+    # Only the lines of the latest valid sale's moment are ranked.
     prices = dict(_all(
         conn,
-        "SELECT product_id, unit_price_cents FROM (SELECT l.product_id, l.unit_price_cents, row_number() OVER "
-        "(PARTITION BY l.product_id ORDER BY o.placed_at DESC, o.number DESC, l.unit_price_cents DESC) AS rank "
-        f"FROM order_line l JOIN shop_order o ON o.id = l.order_id WHERE {touched} AND {_VALID_SALE}) AS ranked "
-        "WHERE rank = 1"))
+        "SELECT product_id, unit_price_cents FROM (SELECT x.product_id, l.unit_price_cents, row_number() OVER "
+        "(PARTITION BY x.product_id ORDER BY o.number DESC, l.unit_price_cents DESC) AS rank "
+        f"FROM (SELECT product_id, max(last_sale) AS at FROM {_PRODUCT_SALES} WHERE sale = 1 GROUP BY product_id) AS x "
+        "JOIN shop_order o ON o.placed_at = x.at JOIN order_line l ON l.order_id = o.id AND l.product_id = x.product_id "
+        f"WHERE {_VALID_SALE}) AS ranked WHERE rank = 1"))
     current = {row[0]: row[1:] for row in _all(
         conn,
         "SELECT id, name, unit_price_cents, active, kind FROM product WHERE name_from_sales AND id IN "
