@@ -110,7 +110,7 @@ def _new_customers_per_month(session: Session, period: Period, country: str | No
         found |= {m: n for m, n in row_tuples(session.execute(text(
             f"SELECT f.month, count(*) FROM customer_first_purchase f {in_country}"
             "WHERE f.month BETWEEN :a AND :b GROUP BY 1"), {"a": months[0], "b": months[1], "country": country}))}
-    for a, b in edges:
+    for a, b in (piece for edge in edges for piece in _by_month(*edge)):
         month = a[:7]
         n: int = session.execute(text(
             "SELECT count(*) FROM (SELECT DISTINCT customer_id FROM sales_customer_day "
@@ -122,6 +122,17 @@ def _new_customers_per_month(session: Session, period: Period, country: str | No
         if n:
             found[month] = n
     return found
+
+
+def _by_month(first: str, last: str) -> list[tuple[str, str]]:
+    """A range of days ('YYYY-MM-DD', inclusive) cut at month ends: a range inside no whole month
+    can still span two (15 January to 10 February)."""
+    pieces, start, end = [], date.fromisoformat(first), date.fromisoformat(last)
+    while start <= end:
+        month_end = _next_month(start) - timedelta(days=1)
+        pieces.append((start.isoformat(), min(month_end, end).isoformat()))
+        start = month_end + timedelta(days=1)
+    return pieces
 
 
 IN_PERIOD = "day BETWEEN :first_day AND :last_day"  # with _params

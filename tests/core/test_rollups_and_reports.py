@@ -155,7 +155,7 @@ def test_monthly_net_sales_equal_the_lines_of_each_month(imported):
     assert [(r.month, r.new_customers) for r in rows if r.new_customers] == first
 
 
-@pytest.mark.parametrize("cut", [(0, 0), (9, 20), (40, 3), (17, "one day"), (70, "one day")])
+@pytest.mark.parametrize("cut", [(0, 0), (9, 20), (40, 3), (17, "one day"), (70, "one day"), (20, "25 days")])
 @pytest.mark.parametrize("country", [None, "GB"])
 def test_monthly_over_ranges_that_cut_months_equals_the_lines(imported, cut, country):
     """Every figure, new customers too, for the days asked and no others, with guests counted
@@ -163,7 +163,8 @@ def test_monthly_over_ranges_that_cut_months_equals_the_lines(imported, cut, cou
     with Session(make_engine(database_url(imported))) as session:
         whole = reports.period_of_data(session)
         first = whole.first + timedelta(days=cut[0])
-        period = reports.Period(first, first if cut[1] == "one day" else whole.last - timedelta(days=cut[1]))
+        last = {"one day": first, "25 days": first + timedelta(days=25)}.get(cut[1])  # 25 days: two cut months
+        period = reports.Period(first, last or whole.last - timedelta(days=cut[1]))
         rows = reports.monthly(session, period, country)
     a, b = period.first.isoformat(), (period.last + timedelta(days=1)).isoformat()
     in_country = "AND coalesce(c.country, o.country, '') = ?" if country else ""
