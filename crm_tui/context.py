@@ -43,7 +43,9 @@ class ConsoleContext:
         return self.clock()
 
     def analysis_time(self) -> datetime:
-        """What analyses count from: the --as-of moment, or now. Never for what is written."""
+        """What analyses count from: the --as-of moment, or now. Never a record's own time (an
+        order, an offer made, a change); the segments a recompute stores are as of it, as
+        `marketing refresh --as-of` stores them."""
         return self.analysis_at or self.now()
 
     def watch(self, topic: str, changed: Callable[[], None]) -> Callable[[], None] | None:

@@ -84,6 +84,9 @@ def console(ctx: typer.Context, db: DbOption = None, lang: LangOption = None,
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
     if ctx.invoked_subcommand is not None:
+        if as_of is not None:
+            fail("--as-of before a command is the console's: give it after the command "
+                 "(e.g. crm-tui marketing refresh --as-of last-order)", 2)
         ctx.obj = CommandDatabase(db, Settings.from_environment(lang=lang).lang, impersonate)
         ctx.call_on_close(ctx.obj.close)
         return

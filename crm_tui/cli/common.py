@@ -175,12 +175,15 @@ def private_output(path: Path) -> Iterator[TextIO]:
 def country_option(text: str) -> str:
     """A --country value as the import reads countries: an ISO code or a name in English or
     Spanish ('United Kingdom', 'España'); anything else ends the command."""
-    from crm_tui.importing.values import BadValue, country_code
+    from crm_tui.importing.values import BadValue, country_code, is_country_code
 
+    typed = text.strip().upper()
     try:
-        code = country_code(text)
+        code = typed if is_country_code(typed) else country_code(text)
     except BadValue:
         code = None
+    if code is not None and not is_country_code(code):
+        code = None  # CLDR's placeholders: ZZ "Unknown Region", EU, UN...
     if code is None:
         fail(f"--country {text!r} is not a country code or name (e.g. GB, 'United Kingdom', 'Reino Unido')")
     return code

@@ -33,6 +33,10 @@ class Kind(StrEnum):
     VISITS = "visits"
 
 
+# The reports a country narrows (sales by the customer's country, or a guest order's own).
+BY_COUNTRY = (Kind.MONTHLY, Kind.TOP_PRODUCTS, Kind.TOP_CUSTOMERS)
+
+
 class Format(StrEnum):
     TABLE = "table"
     CSV = "csv"
@@ -74,6 +78,8 @@ def report_command(
         fail(f"--by must be {' or '.join(allowed)}, not {by!r}", 2)
     if lang is not None and lang not in LANGUAGES:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", 2)
+    if country is not None and kind not in BY_COUNTRY:
+        fail(f"--country applies to {', '.join(BY_COUNTRY)}, not to {kind}", 2)
     if kind in (Kind.QUALITY, Kind.LOST, Kind.VISITS):
         service_report(ctx, kind, first, last, output_format, out_file, database(ctx).localizer(lang), by)
         return
@@ -94,8 +100,7 @@ def report_command(
             columns, rows = _rows(reports.CallbackDay, days)
             columns.append("share_within_target")
             rows = [row | {"share_within_target": day.share_within_target} for row, day in zip(rows, days)]
-    write(rows, kind, period, output_format, out_file, database(ctx).localizer(lang), columns,
-          country if kind in (Kind.MONTHLY, Kind.TOP_PRODUCTS, Kind.TOP_CUSTOMERS) else None)
+    write(rows, kind, period, output_format, out_file, database(ctx).localizer(lang), columns, country)
 
 
 # Activity (discounts granted, callbacks answered) is about the recent past, not the sales history.
@@ -143,7 +148,7 @@ def service_report(ctx: typer.Context, kind: Kind, first: datetime | None, last:
     staff = staff_member(ctx, Action.RUN_REPORTS if kind == Kind.VISITS else Action.SERVICE_QUALITY)
     today = datetime.combine(now().date(), datetime.min.time())
     last = last or today
-    first = first or last - timedelta(days=364 if kind == Kind.LOST else 29)
+    first = first or last - timedelta(days=364 if kind == Kind.LOST else ACTIVITY_DAYS - 1)
     if first > last:
         fail(f"--from {first:%Y-%m-%d} is after --to {last:%Y-%m-%d}", 2)
     service = service_settings_from(os.environ)

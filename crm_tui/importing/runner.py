@@ -202,9 +202,10 @@ def _copy_counts(counts: WriterCounts, summary: ImportSummary) -> None:
     if counts.guessed_zones:
         named = ", ".join(f"{country} {n:,} ({time_zone_for(country)})" for country, n in
                           sorted(counts.guessed_zones.items(), key=lambda item: (-item[1], item[0]))[:8])
-        summary.warnings.append(f"{sum(counts.guessed_zones.values()):,} new customers live in countries with several "
-                                f"time zones and were given the main one: {named}; their calling hours may be off "
-                                "by the difference")
+        guessed = sum(counts.guessed_zones.values())
+        summary.warnings.append(f"{guessed:,} new {'customer lives' if guessed == 1 else 'customers live'} in "
+                                f"countries with several time zones and were given the main one: {named}; their "
+                                "calling hours may be off by the difference")
     if counts.customers_with_several_countries:
         summary.warnings.append(f"{counts.customers_with_several_countries} customers appear under several "
                                 "countries; each keeps the first known one")

@@ -18,7 +18,7 @@ from crm_tui.importing.bulk import INVOICE_HEAD_STAGE, ShopWrites, driver_connec
 from crm_tui.importing.product_codes import product_kind
 from crm_tui.shop.models import ProductKind
 from crm_tui.shop.types import db_datetime, utc_now
-from crm_tui.shop.validation import time_zone_for, zone_is_a_guess
+from crm_tui.shop.validation import ZONE_FROM_POSTCODE, time_zone_for, zone_is_a_guess
 
 _LOOKUP_BATCH = 900
 
@@ -199,7 +199,7 @@ class ShopWriter:
         """A new customer's time zone from their address, counting those whose country has
         several zones and no postcode rule (the import warns: their calling hours may be off)."""
         zone = time_zone_for(country, postcode)
-        if zone_is_a_guess(country) and zone == time_zone_for(country):
+        if zone_is_a_guess(country) and not (postcode.strip() and country.upper() in ZONE_FROM_POSTCODE):
             self.counts.guessed_zones[country] = self.counts.guessed_zones.get(country, 0) + 1
         return zone
 

@@ -178,6 +178,7 @@ def _variants(name: str) -> set[str]:
         found.add(m.group(1))
     found |= {v.replace("&", "and") for v in found} | {v.replace("&", "y") for v in found}
     found |= {v.replace("St. ", "Saint ") for v in found}
+    found |= {v.replace("’", "'") for v in found}
     return {_plain(v) for v in found if v.strip()}
 
 
@@ -192,6 +193,15 @@ def _country_names() -> dict[str, str]:
                     names.setdefault(variant, code)
     names.update({_plain(alias): code for alias, code in _COUNTRY_ALIASES.items()})
     return names
+
+
+# Codes CLDR names that are not countries: unknown region, groupings, outlying Oceania.
+_NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO"})
+
+
+def is_country_code(code: str) -> bool:
+    """An ISO 3166 alpha-2 code of a country or territory ('NA' is Namibia)."""
+    return len(code) == 2 and code in set(_country_names().values()) - _NOT_COUNTRIES
 
 
 @lru_cache(maxsize=4096)

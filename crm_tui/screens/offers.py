@@ -78,7 +78,8 @@ class OffersScreen(CustomerNavigation, ConsoleScreen):
                                                                   unhappy_days=self.context.service.unhappy_days))
         rate = ""
         if self.context.may(Action.SEE_OFFER_ACCEPTANCE):
-            accepted = self.context.read(lambda session: acceptance(session, now - timedelta(days=90)))
+            since = self.context.now() - timedelta(days=90)  # offers are logged at the real time
+            accepted = self.context.read(lambda session: acceptance(session, since))
             rate = tr("Offers made in 90 days: {made}, accepted: {accepted} ({rate})").format(
                 made=accepted.made, accepted=accepted.accepted,
                 rate=f"{accepted.rate:.0%}" if accepted.rate is not None else "—")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from crm_tui.shop.models import Order
+from crm_tui.shop.models import CANCELLATIONS, Order
 
 STALE_DAYS = 90  # a latest order older than this, and "now" makes every customer look lapsed
 LAST_ORDER = "last-order"
@@ -20,7 +20,8 @@ class BadAsOf(ValueError):
 
 
 def latest_order_at(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(col(Order.placed_at))))  # UTC, aware (the column's type)
+    """The latest purchase (a cancellation or return is not one); UTC, aware (the column's type)."""
+    return session.scalar(select(func.max(col(Order.placed_at))).where(col(Order.status).not_in(CANCELLATIONS)))
 
 
 def as_of(session: Session, text: str | None, now: datetime, zone: str) -> datetime:
@@ -38,6 +39,8 @@ def as_of(session: Session, text: str | None, now: datetime, zone: str) -> datet
             day = date.fromisoformat(text.strip())
         except ValueError:
             raise BadAsOf(f"--as-of takes a day as YYYY-MM-DD or {LAST_ORDER}, not {text!r}") from None
+        if day > now.astimezone(ZoneInfo(zone)).date():
+            raise BadAsOf(f"--as-of {day} is after today: analyses look back from a day that has been")
     end = datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(zone))
     return end.astimezone(timezone.utc)
 
@@ -54,7 +57,7 @@ def stale_history(session: Session, at: datetime) -> str | None:
     """A sentence when the latest order is more than STALE_DAYS before `at`, else None."""
     if (stale := stale_days(session, at)) is None:
         return None
-    latest = stale[0]
-    return (f"The latest order is from {latest:%Y-%m-%d}, {(at - latest).days:,} days before {at:%Y-%m-%d}: as of "
+    latest, days = stale
+    return (f"The latest order is from {latest:%Y-%m-%d}, {days:,} days before {at:%Y-%m-%d}: as of "
             f"then, every customer looks lapsed and nothing sells lately. Analyse as of the last order: "
             f"--as-of {LAST_ORDER}.")

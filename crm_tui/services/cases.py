@@ -18,6 +18,7 @@ from crm_tui.models import ServiceCase
 from crm_tui.services.audit import FieldChange, record_changes
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.errors import ServiceError
+from crm_tui.services.names import customer_name
 from crm_tui.services.order_tracking import reverse_customer_order
 from crm_tui.services.policy import Action, may, require
 from crm_tui.services.staff import StaffMember, active_staff
@@ -80,7 +81,7 @@ def _row(values: tuple, now: datetime) -> CaseRow:
     (case_id, customer_id, number, first, last, kind, status, priority, owner, opened_at, due_at, order_id,
      order_number, product_name, summary, contacts, resolution, outcome, resolved_at, source, version) = values
     overdue = status in OPEN_STATUSES and due_at < now
-    return CaseRow(case_id, customer_id, number, f"{first or ''} {last or ''}".strip(), kind, status, priority,
+    return CaseRow(case_id, customer_id, number, customer_name(first, last, number) if number else "", kind, status, priority,
                    owner, opened_at, due_at, overdue, order_id, order_number, product_name, summary, contacts,
                    resolution, outcome, resolved_at, source, version)
 

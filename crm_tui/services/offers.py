@@ -186,6 +186,8 @@ def message_for(offer: Offer, first_name: str, language: str, templates: dict[st
     """The ready message in the customer's language (English when theirs has no templates)."""
     texts = templates.get(language, templates.get("en", {}))
     template = texts.get(offer.rule, "")
+    if not first_name.strip():  # a customer known only by number: "Hello, ..." rather than "Hello , ..."
+        template = template.replace(" {first_name}", "").replace("{first_name} ", "")
     values = {"first_name": first_name, "product": offer.name, "price": price, **offer.reason}
     values["category"] = values.get("category") or offer.category or texts.get("shop", "")
     try:

@@ -122,7 +122,7 @@ def find_products(session: Session, query: str, limit: int = 30) -> list[Product
     typed = " ".join("".join(ch if ch.isprintable() else " " for ch in query).split())
     if not typed:
         return []
-    words = [fold(w) for w in WORDS.findall(typed)]
+    words = [fold(w) for w in WORDS.findall(typed.replace("_", " "))]
     in_sku = func.lower(col(Product.sku)).like("%" + _like_escaped(typed.lower()) + "%", escape="\\")
     matches = or_(in_sku, col(Product.id).in_(_named_with(session, words))) if words else in_sku
     rows = session.execute(
@@ -141,8 +141,8 @@ def _named_with(session: Session, words: list[str]):
         return text("SELECT rowid FROM product_search WHERE product_search MATCH :words").bindparams(
             words=" AND ".join(f'"{w}"*' for w in words)).columns(column("rowid"))
     return select(col(Product.id)).where(text(
-        "to_tsvector('simple'::regconfig, crm_fold(product.name)) @@ to_tsquery('simple'::regconfig, :words)"
-    ).bindparams(words=" & ".join(f"{w}:*" for w in words)))
+        "to_tsvector('simple'::regconfig, regexp_replace(crm_fold(product.name), '[^[:alnum:]]+', ' ', 'g')) "
+        "@@ to_tsquery('simple'::regconfig, :words)").bindparams(words=" & ".join(f"{w}:*" for w in words)))
 
 
 def _like_escaped(value: str) -> str:

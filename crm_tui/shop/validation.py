@@ -158,6 +158,10 @@ def zone_is_a_guess(country: str) -> bool:
     return any(offsets(zone) != main for zone in zones)
 
 
+# Countries whose postcode tells their zones apart (time_zone_for).
+ZONE_FROM_POSTCODE = frozenset({"ES", "PT"})
+
+
 def time_zone_for(country: str, postcode: str = "") -> str:
     """The customer's time zone from their address; calling hours are judged in it."""
     country = (country or "").upper()

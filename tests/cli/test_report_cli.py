@@ -72,10 +72,15 @@ def test_country_is_a_code_or_a_name_and_guests_count_in_their_orders_country(db
         assert sum(int(r["net_eur"].replace(".", "")) for r in data["rows"]) == expected, name
     countries = {r["country"] for r in json.loads(report(db, "top-customers", "--format", "json").stdout)["rows"]}
     assert countries <= {"GB", "FR", "DE"}
-    for unknown in ("Atlantis", "XX", "Unspecified"):
+    for unknown in ("Atlantis", "XX", "Unspecified", "ZZ", "EU", ""):
         refused = report(db, "monthly", "--country", unknown)
         assert refused.exit_code == 1 and "is not a country code or name" in refused.output, unknown
         assert refused.output.count("\n") == 1
+    assert json.loads(report(db, "monthly", "--country", "NA", "--format", "json").stdout)["country"] == "NA"  # Namibia
+    assert json.loads(report(db, "monthly", "--country", "Côte d'Ivoire", "--format", "json").stdout)["country"] == "CI"
+    for kind in ("discounts", "callbacks", "quality", "lost-customers", "visits"):
+        refused = report(db, kind, "--country", "GB")
+        assert refused.exit_code == 2 and "--country applies to monthly, top-products, top-customers" in refused.output
 
 
 def test_an_empty_report_says_so_and_files_keep_their_shape(db):

@@ -153,3 +153,18 @@ def test_customers_of_countries_with_several_zones_are_warned_about(db, tmp_path
     assert dict(query(db, "SELECT customer_number, time_zone FROM customer")) == {
         "100": "America/Toronto", "101": "America/Toronto", "102": "Australia/Sydney", "103": "Europe/Berlin",
         "104": "Europe/Vilnius"}
+
+
+def test_as_of_refuses_a_day_to_come_and_belongs_after_its_command(db):
+    british(db)
+    for day in ("9999-12-31", "2999-01-01"):
+        result = cli(db, "marketing", "refresh", "--as-of", day)
+        assert result.exit_code != 0 and "is after today" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["--as-of", "last-order", "marketing", "refresh", "--db", db])
+    assert result.exit_code == 2 and "give it after the command" in result.output
+
+
+def test_a_postcode_that_settles_the_zone_is_no_guess(db):
+    code, summary, output = run_import(db, *sorted(str(f) for f in (SAMPLES / "crm").glob("*.csv")), "--no-refresh")
+    assert code == 0, output
+    assert not [w for w in summary["warnings"] if "several time zones" in w]

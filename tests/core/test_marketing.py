@@ -285,3 +285,13 @@ def test_the_evaluation_learns_nothing_after_the_cut(shop):
     assert result.customers == 1 and result.recall == 0.0
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Order).where(Order.placed_at >= cut)) == 6
+
+
+def test_a_message_to_a_customer_known_only_by_number_greets_without_a_name():
+    from crm_tui.services.offers import Offer, load_templates, message_for
+
+    offer = Offer(1, "MUG", "Enamel mug", "Kitchen", 450, 5, "new", 1.0)
+    templates = load_templates()
+    assert message_for(offer, "", "en", templates, "€4.50").startswith("Hello, new in Kitchen")
+    assert message_for(offer, "Ana", "en", templates, "€4.50").startswith("Hello Ana, new in Kitchen")
+    assert " ," not in message_for(offer, "", "es", templates, "4,50 €")

@@ -23,6 +23,8 @@ def shop(engine):
         dict(sku="HEART", name="Heart cushion", unit_price_cents=1299, stock_quantity=5),
         dict(sku="OLD", name="Heart hanging, retired", unit_price_cents=100, stock_quantity=5, active=False),
         dict(sku="POST", name="Postage heart", unit_price_cents=495, stock_quantity=0, kind="postage"),
+        dict(sku="DOTMUG", name="RED/WHITE DOT MUG", unit_price_cents=250, stock_quantity=5),
+        dict(sku="DISC", name="3.5 INCH DISC", unit_price_cents=100, stock_quantity=5),
     )
     return engine
 
@@ -42,6 +44,8 @@ def names(engine, typed: str) -> list[str]:
     ("CRÈME", ["Crème brûlée set"]),
     ("heart", ["Heart cushion", "WHITE HANGING HEART T-LIGHT HOLDER"]),  # merchandise on sale only
     ("heart spotty", []),
+    ("white dot", ["RED/WHITE DOT MUG"]),  # a slash splits words on both engines
+    ("3.5 disc", ["3.5 INCH DISC"]),
 ])
 def test_words_in_any_order(shop, typed, found):
     assert names(shop, typed) == found

@@ -8,7 +8,8 @@ Frozen: importing nothing from crm_tui.
 The phone order found products by a literal substring of the name: "heart hanging" or a name
 written with two spaces missed. SQLite: an FTS5 index of the names (product_search, external
 content over product, accents and case folded), kept by triggers. PostgreSQL: a GIN index of
-the names' words, folded as the customer search folds them (crm_fold, 0011).
+the names' words, folded as the customer search folds them (crm_fold, 0011), split at every
+character that is not a letter or digit.
 """
 from alembic import op
 
@@ -29,8 +30,9 @@ SQLITE = (
     "INSERT INTO product_search (rowid, name) VALUES (NEW.id, NEW.name); END",
     "INSERT INTO product_search (product_search) VALUES ('rebuild')",
 )
-POSTGRES_INDEX = ("CREATE INDEX ix_product_name_words ON product "
-                  "USING gin (to_tsvector('simple'::regconfig, crm_fold(name)))")
+# Every run of letters and digits a word, as SQLite's tokenizer splits them ("RED/WHITE", "3.5").
+POSTGRES_INDEX = ("CREATE INDEX ix_product_name_words ON product USING gin (to_tsvector('simple'::regconfig, "
+                  "regexp_replace(crm_fold(name), '[^[:alnum:]]+', ' ', 'g')))")
 
 
 def upgrade() -> None:
