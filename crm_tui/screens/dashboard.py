@@ -207,7 +207,7 @@ class DashboardScreen(ConsoleScreen):
             f"{earlier_mark} {tr('a year earlier')}: {tr.money(earlier)}", "",
             f"[b]{tr('Orders')}[/b]", f"{now_mark} {this_year}: {tr.number(sum(m.orders for m in yoy))}",
             f"{earlier_mark} {tr('a year earlier')}: {tr.number(sum(m.orders_year_earlier for m in yoy))}"]))
-        chart("country").bars(tr("Net sales by country"), [visible(s.key) or tr("country unknown") for s in d.by_country[:8]],
+        chart("country").bars(tr("Net sales by country"), [visible(s.key) or tr("no country") for s in d.by_country[:8]],
                               [[s.net_cents / euros for s in d.by_country[:8]]], horizontal=True, unit=money)
         chart("channel").bars(tr("Net sales by channel"), [_channel(s.key, tr) for s in d.by_channel],
                               [[s.net_cents / euros for s in d.by_channel]], unit=money)
