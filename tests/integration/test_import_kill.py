@@ -15,7 +15,7 @@ from bench.retail_export import write_export
 from crm_tui.settings import os_login
 from tests.import_helpers import add_ops, query, scalar, table_counts
 
-LINES = 300_000
+LINES = 200_000
 
 
 @pytest.fixture(scope="module")
