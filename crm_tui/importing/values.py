@@ -201,7 +201,12 @@ _NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO"})
 
 def is_country_code(code: str) -> bool:
     """An ISO 3166 alpha-2 code of a country or territory ('NA' is Namibia)."""
-    return len(code) == 2 and code in set(_country_names().values()) - _NOT_COUNTRIES
+    return code in _country_codes()
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    return frozenset(_country_names().values()) - _NOT_COUNTRIES
 
 
 @lru_cache(maxsize=4096)

@@ -41,6 +41,12 @@ def categories(session: Session) -> list[str]:
                                 .group_by(col(Product.category)).order_by(col(Product.category))))
 
 
+def contains_text(column, typed: str):
+    """column contains `typed`, case aside, with %, _ and \\ typed taken literally (not wildcards)."""
+    escaped = typed.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
 def browse(session: Session, words: str = "", category: str = "", page: int = 1) -> tuple[list[CatalogueItem], int]:
     """One page of the catalogue (names A-Z) and how many products match: every word of
     `words` in the name, SKU or description, in any order and any case."""
@@ -48,9 +54,7 @@ def browse(session: Session, words: str = "", category: str = "", page: int = 1)
     if category:
         where.append(col(Product.category) == category)
     for word in words.lower().split()[:8]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        where.append(or_(*(func.lower(c).like(pattern, escape="\\")
+        where.append(or_(*(contains_text(c, word)
                            for c in (col(Product.name), col(Product.sku), col(Product.description)))))
     total = session.scalar(select(func.count()).select_from(Product).where(*where)) or 0
     rows = session.execute(select(*_COLUMNS).where(*where).order_by(col(Product.name), col(Product.id))

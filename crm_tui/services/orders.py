@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from crm_tui.db import row_tuples
+from crm_tui.services.catalogue import contains_text
 from crm_tui.services.customers import load_card, save_card
 from crm_tui.services.policy import Action, require
 from crm_tui.services.search import WORDS, fold, order_number_spellings
@@ -123,7 +124,7 @@ def find_products(session: Session, query: str, limit: int = 30) -> list[Product
     if not typed:
         return []
     words = [fold(w) for w in WORDS.findall(typed.replace("_", " "))]
-    in_sku = func.lower(col(Product.sku)).like("%" + _like_escaped(typed.lower()) + "%", escape="\\")
+    in_sku = contains_text(col(Product.sku), typed)
     matches = or_(in_sku, col(Product.id).in_(_named_with(session, words))) if words else in_sku
     rows = session.execute(
         select(col(Product.id), col(Product.sku), col(Product.name), col(Product.unit_price_cents),
@@ -143,10 +144,6 @@ def _named_with(session: Session, words: list[str]):
     return select(col(Product.id)).where(text(
         "to_tsvector('simple'::regconfig, regexp_replace(crm_fold(product.name), '[^[:alnum:]]+', ' ', 'g')) "
         "@@ to_tsquery('simple'::regconfig, :words)").bindparams(words=" & ".join(f"{w}:*" for w in words)))
-
-
-def _like_escaped(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def place_phone_order(session: Session, staff: StaffMember, customer_id: int, items: list[OrderItem],
