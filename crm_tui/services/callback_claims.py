@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel
 
 from crm_tui.db import begin_write
 from crm_tui.models import CallbackAttempt
-from crm_tui.services.callback_queue import QueuedCallback, open_condition, queue
+from crm_tui.services.callback_queue import QueuedCallback, open_condition, queue, request
 from crm_tui.services.contacts import check_wrap_up
 from crm_tui.services.errors import ServiceError
 from crm_tui.services.policy import Action, require
@@ -78,9 +78,9 @@ def claim_next_callback(session: Session, staff: StaffMember, now: datetime,
                 continue
             return None
         if session.get_bind().dialect.name == "postgresql":
-            free = _first_unlocked(session, staff, [c.callback_id for c in candidates], now)
-            if free is not None and _try_claim(session, staff, free, now, settings, locked=True):
-                return next(c for c in candidates if c.callback_id == free)
+            claimed = _claim_first_unlocked(session, staff, [c.callback_id for c in candidates], now, settings)
+            if claimed is not None:
+                return next(c for c in candidates if c.callback_id == claimed)
             limit = min(limit * 2, MAX_CANDIDATES)  # every candidate taken or being taken: look further down
             continue
         for candidate in candidates:
@@ -103,45 +103,53 @@ def renew_claim(session: Session, staff: StaffMember, callback_id: int, now: dat
     disappears). False when it is no longer this agent's: expired and taken, or reassigned."""
     begin_write(session)
     return session.exec(
-        update(CallbackRequest)
-        .where(col(CallbackRequest.id) == callback_id, col(CallbackRequest.status) == CallbackStatus.CLAIMED,
-               col(CallbackRequest.claimed_by) == staff.login)
+        update(request)
+        .where(request.c.id == callback_id, request.c.status == CallbackStatus.CLAIMED,
+               request.c.claimed_by == staff.login)
         .values(claimed_until=now + timedelta(minutes=settings.claim_minutes))
         .execution_options(synchronize_session=False)).rowcount == 1
 
 
 @lru_cache(maxsize=1)
 def _claim_statements():
-    """The claim's two statements, built once (32 agents run them thousands of times a minute):
-    PostgreSQL's pick of the first candidate no other transaction holds, and the claim itself."""
+    """The claim, built once (32 agents run it thousands of times a minute). SQLite: one
+    conditional UPDATE (the IMMEDIATE transaction already excludes other writers). PostgreSQL:
+    the same UPDATE of the first of the given callbacks, in their order, that is still open and
+    that no other transaction holds: one statement however many agents race, none waiting."""
+    open_now = open_condition()
+    values = dict(status=CallbackStatus.CLAIMED, claimed_by=bindparam("login"), claimed_until=bindparam("until"))
+    claim = (update(request).where(request.c.id == bindparam("callback_id"), open_now)
+             .values(**values).execution_options(synchronize_session=False))
     ids = bindparam("ids", type_=postgresql.ARRAY(Integer))
-    first_unlocked = (select(col(CallbackRequest.id))
-                      .where(col(CallbackRequest.id) == any_(ids), open_condition())
-                      .order_by(func.array_position(ids, col(CallbackRequest.id)))
-                      .limit(1).with_for_update(skip_locked=True))
-    claim = (update(CallbackRequest).where(col(CallbackRequest.id) == bindparam("callback_id"), open_condition())
-             .values(status=CallbackStatus.CLAIMED, claimed_by=bindparam("login"), claimed_until=bindparam("until"))
-             .execution_options(synchronize_session=False))
-    return first_unlocked, claim
+    first_unlocked = (select(request.c.id)
+                      .where(request.c.id == any_(ids), open_now)
+                      .order_by(func.array_position(ids, request.c.id))
+                      .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+    claim_unlocked = (update(request).where(request.c.id == first_unlocked, open_now)
+                      .values(**values).returning(request.c.id)
+                      .execution_options(synchronize_session=False))
+    return claim, claim_unlocked
 
 
-def _first_unlocked(session: Session, staff: StaffMember, ids: list[int], now: datetime) -> int | None:
-    """PostgreSQL: the first of the candidates, in queue order, that is still open and that no
-    other transaction holds, locked for this one; one statement however many agents race."""
-    return session.scalar(_claim_statements()[0], {"ids": ids, "now": now, "early": False, "login": staff.login})
+def _claim_params(staff: StaffMember, now: datetime, settings: QueueSettings, before_its_window: bool) -> dict:
+    return {"now": now, "early": before_its_window, "login": staff.login,
+            "until": now + timedelta(minutes=settings.claim_minutes)}
+
+
+def _claim_first_unlocked(session: Session, staff: StaffMember, ids: list[int], now: datetime,
+                          settings: QueueSettings, before_its_window: bool = False) -> int | None:
+    """PostgreSQL: claim the first of `ids` that is open and not held by another transaction
+    (being claimed or finished); the id claimed, or None."""
+    return session.scalar(_claim_statements()[1], _claim_params(staff, now, settings, before_its_window) | {"ids": ids})
 
 
 def _try_claim(session: Session, staff: StaffMember, callback_id: int, now: datetime,
-               settings: QueueSettings, before_its_window: bool = False, locked: bool = False) -> bool:
-    """`locked`: this transaction already holds the row (PostgreSQL, _first_unlocked)."""
-    if not locked and session.get_bind().dialect.name == "postgresql" and session.execute(
-            select(col(CallbackRequest.id)).where(col(CallbackRequest.id) == callback_id)
-            .with_for_update(skip_locked=True)).first() is None:
-        return False  # another agent's transaction is claiming or finishing it: take the next, never wait
-    taken = session.exec(_claim_statements()[1], params={
-        "callback_id": callback_id, "now": now, "early": before_its_window, "login": staff.login,
-        "until": now + timedelta(minutes=settings.claim_minutes)}).rowcount
-    return taken == 1
+               settings: QueueSettings, before_its_window: bool = False) -> bool:
+    if session.get_bind().dialect.name == "postgresql":
+        # Another agent's transaction claiming or finishing it: never wait, it is not free.
+        return _claim_first_unlocked(session, staff, [callback_id], now, settings, before_its_window) is not None
+    params = _claim_params(staff, now, settings, before_its_window) | {"callback_id": callback_id}
+    return session.exec(_claim_statements()[0], params=params).rowcount == 1
 
 
 def finish_callback(session: Session, staff: StaffMember, callback_id: int, outcome: str, *,
@@ -161,9 +169,11 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
     if outcome == "call_later" and (call_back_at is None or call_back_at <= now):
         raise CallbackError("call_later_needs_time", "call back later needs a time in the future")
     begin_write(session)
-    callback = session.get(CallbackRequest, callback_id, populate_existing=True)
-    if callback is None or callback.status != CallbackStatus.CLAIMED or callback.claimed_by != staff.login:
-        raise CallbackError("not_held", "this callback is not held by you (its claim may have expired and been taken)")
+    read, write, record = _finish_statements()
+    held_by_me = {"callback_id": callback_id, "login": staff.login}
+    callback = session.execute(read, held_by_me).first()
+    if callback is None:
+        raise _not_held()
     attempts = callback.attempts + 1
     values: dict = {"attempts": attempts, "claimed_by": None, "claimed_until": None, "kept_for": None,
                     "kept_until": None}
@@ -184,13 +194,36 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
                        "kept_until": call_back_at + timedelta(minutes=settings.personal_grace_minutes)}
     else:
         values |= {"status": CallbackStatus.DONE, "outcome": outcome, "closed_at": now}
-    session.execute(update(CallbackRequest).where(col(CallbackRequest.id) == callback_id).values(**values)
-                    .execution_options(synchronize_session=False))
-    session.execute(insert(CallbackAttempt).values(
+    # Still this agent's when written: on PostgreSQL an expired claim may have been taken meanwhile.
+    written = {name: values[name] if name in values else getattr(callback, name) for name in FINISH_SETS}
+    if session.exec(write, params={f"new_{name}": value for name, value in written.items()} | held_by_me).rowcount != 1:
+        raise _not_held()
+    session.execute(record, dict(
         callback_id=callback_id, customer_id=callback.customer_id, staff_login=staff.login, started_at=started_at,
         ended_at=now, outcome=outcome, note=note.strip(), satisfaction=satisfaction, feedback_kind=feedback_kind,
         feedback=feedback.strip(), lost_reason=lost_reason))
     return FinishedCallback(str(values["status"]), values.get("outcome", outcome), values.get("next_attempt_at"))
+
+
+# What finishing a call writes: every column, its current value where the outcome leaves it.
+FINISH_SETS = ("attempts", "claimed_by", "claimed_until", "kept_for", "kept_until", "first_called_at",
+               "first_call_seconds", "status", "next_attempt_at", "outcome", "closed_at", "window_from", "window_to")
+
+
+@lru_cache(maxsize=1)
+def _finish_statements():
+    """Built once: the read of a callback this agent holds, its update (still held: the WHERE
+    re-checks), and the attempt's record."""
+    held = (request.c.id == bindparam("callback_id"), request.c.status == CallbackStatus.CLAIMED,
+            request.c.claimed_by == bindparam("login"))
+    read = select(*(request.c[name] for name in FINISH_SETS), request.c.requested_at, request.c.customer_id).where(*held)
+    write = update(request).where(*held).values({name: bindparam(f"new_{name}") for name in FINISH_SETS})
+    attempt = SQLModel.metadata.tables[CallbackAttempt.__tablename__]
+    return read, write, insert(attempt)
+
+
+def _not_held() -> CallbackError:
+    return CallbackError("not_held", "this callback is not held by you (its claim may have expired and been taken)")
 
 
 def release_callback(session: Session, staff: StaffMember, callback_id: int, to_login: str | None = None,
@@ -216,8 +249,8 @@ def release_callback(session: Session, staff: StaffMember, callback_id: int, to_
     else:
         values = {"status": CallbackStatus.CLAIMED, "claimed_by": to_login, "kept_for": None, "kept_until": None,
                   "claimed_until": now + timedelta(minutes=settings.claim_minutes)}
-    session.execute(update(CallbackRequest).where(col(CallbackRequest.id) == callback_id,
-                                                  col(CallbackRequest.status) != CallbackStatus.DONE).values(**values)
+    session.execute(update(request).where(request.c.id == callback_id,
+                                                  request.c.status != CallbackStatus.DONE).values(**values)
                     .execution_options(synchronize_session=False))
 
 
