@@ -1,6 +1,8 @@
 """Shared fixtures: real SQLite files in tmp_path, migrated the way the product opens them."""
 
+import shutil
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
@@ -27,19 +29,40 @@ def db_path(tmp_path, request):
     return tmp_path / "shop.db"
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file at the head revision, made once per test process: copying it is cheaper
+    than migrating a new file for every test (as PostgreSQL's tests copy a template database)."""
+    path = tmp_path_factory.mktemp("template") / "shop.db"
+    engine = open_database(str(path))
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def fresh_sqlite(db_path, request) -> None:
+    """The test's SQLite file, a copy of the template (PostgreSQL's db_path is already fresh)."""
+    if isinstance(db_path, Path) and not db_path.exists():
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), db_path)
+        db_path.chmod(0o600)
+
+
 @pytest.fixture
-def db(db_path, tmp_path, monkeypatch):
+def db(db_path, tmp_path, monkeypatch, request):
     """A fresh shop database with the ops login ops1, the working directory in tmp_path."""
     from tests.import_helpers import add_ops
 
     act_as(monkeypatch, "ops1")
     monkeypatch.chdir(tmp_path)
+    fresh_sqlite(db_path, request)
     add_ops(str(db_path))
     return str(db_path)
 
 
 @pytest.fixture
-def engine(db_path):
+def engine(db_path, request):
+    fresh_sqlite(db_path, request)
     engine = open_database(str(db_path))
     yield engine
     engine.dispose()
