@@ -38,14 +38,13 @@ test: $(STAMP) faketime postgresql chromium
 	$(BIN)/pytest -q -p no:cacheprovider tests/browser
 	# The same services, CLI and races on PostgreSQL 15: each test process starts its own server.
 	$(BIN)/pytest -q -n 2 -p no:cacheprovider --engine postgresql tests/core tests/cli
-	# The load test (32 agent processes, 20,000 callbacks) runs apart: make test-volume.
-	$(BIN)/pytest -q -p no:cacheprovider --durations=10 --engine postgresql -m "not volume" tests/integration
+	# With the load test: 32 agent processes claiming and finishing 20,000 callbacks.
+	$(BIN)/pytest -q -p no:cacheprovider --durations=10 --engine postgresql tests/integration
 	# Time is an input: the CLI and the services that read the clock pass with the date a year ahead.
 	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONHASHSEED=0 faketime -f '+365d' $(BIN)/pytest -q -n 2 -p no:cacheprovider \
 		tests/cli tests/core/test_customer_summary.py tests/core/test_marketing.py
 
-# The load tests that take minutes on two cores: 32 agents working 20,000 callbacks on PostgreSQL
-# (3.5 min alone, 6 min inside make test's run: it would take make test past 15 minutes).
+# The load test alone (also part of make test): 32 agents working 20,000 callbacks on PostgreSQL.
 test-volume: $(STAMP) postgresql
 	$(BIN)/pytest -q -p no:cacheprovider --durations=5 --engine postgresql -m volume tests/integration
 
