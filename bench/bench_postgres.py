@@ -57,8 +57,9 @@ def _fill_queue(url: str, count: int) -> None:
         session.execute(insert(CallbackRequest), [
             dict(phone=f"+3469{i:07d}", requested_at=now - timedelta(seconds=count - i), time_zone="Europe/Madrid",
                  note="", source="web", status="pending", attempts=0) for i in range(count)])
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("ANALYZE callback_request")
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE callback_request")
     engine.dispose()
 
 

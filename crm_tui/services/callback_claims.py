@@ -194,7 +194,8 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
                        "kept_until": call_back_at + timedelta(minutes=settings.personal_grace_minutes)}
     else:
         values |= {"status": CallbackStatus.DONE, "outcome": outcome, "closed_at": now}
-    # Still this agent's when written: on PostgreSQL an expired claim may have been taken meanwhile.
+    # The row is locked (PostgreSQL) or the transaction is the only writer (SQLite); the WHERE
+    # re-checks all the same that it is still this agent's.
     written = {name: values[name] if name in values else getattr(callback, name) for name in FINISH_SETS}
     if session.exec(write, params={f"new_{name}": value for name, value in written.items()} | held_by_me).rowcount != 1:
         raise _not_held()
@@ -212,11 +213,13 @@ FINISH_SETS = ("attempts", "claimed_by", "claimed_until", "kept_for", "kept_unti
 
 @lru_cache(maxsize=1)
 def _finish_statements():
-    """Built once: the read of a callback this agent holds, its update (still held: the WHERE
-    re-checks), and the attempt's record."""
+    """Built once: the read of a callback this agent holds, its update, and the attempt's record."""
     held = (request.c.id == bindparam("callback_id"), request.c.status == CallbackStatus.CLAIMED,
             request.c.claimed_by == bindparam("login"))
-    read = select(*(request.c[name] for name in FINISH_SETS), request.c.requested_at, request.c.customer_id).where(*held)
+    # Locked as read (PostgreSQL): a release, another agent's call and a hand-back to this agent
+    # committed meanwhile must not be written over with what this read saw.
+    read = (select(*(request.c[name] for name in FINISH_SETS), request.c.requested_at, request.c.customer_id)
+            .where(*held).with_for_update())
     write = update(request).where(*held).values({name: bindparam(f"new_{name}") for name in FINISH_SETS})
     attempt = SQLModel.metadata.tables[CallbackAttempt.__tablename__]
     return read, write, insert(attempt)
@@ -249,9 +252,8 @@ def release_callback(session: Session, staff: StaffMember, callback_id: int, to_
     else:
         values = {"status": CallbackStatus.CLAIMED, "claimed_by": to_login, "kept_for": None, "kept_until": None,
                   "claimed_until": now + timedelta(minutes=settings.claim_minutes)}
-    session.execute(update(request).where(request.c.id == callback_id,
-                                                  request.c.status != CallbackStatus.DONE).values(**values)
-                    .execution_options(synchronize_session=False))
+    session.execute(update(request).where(request.c.id == callback_id, request.c.status != CallbackStatus.DONE)
+                    .values(**values).execution_options(synchronize_session=False))
 
 
 def call_back_time(text: str, now: datetime, zone: str) -> datetime:

@@ -7,7 +7,8 @@
   retry whose time has come, or an ASAP request older than the target), then by the customer's
   priority (0-3 from their lifetime gross purchases, kept on the callback by the database:
   migration 0014), then oldest first. The list and the claim read the same ranking; index-ordered
-  reads in that order stop at their limit, so a claim costs the same with 10 or 100,000 waiting.
+  reads in that order stop at their limit, so a claim costs the same with 10 or 100,000 waiting
+  (on PostgreSQL given the planner's figures, which autovacuum keeps; without them it sorts them all).
 - A claim is one conditional UPDATE (status pending, or claimed with an expired claim): two
   agents can never hold the same callback. A claim expires after `claim_minutes`; the
   callback returns to the queue if the agent's console disappears.

@@ -3,7 +3,9 @@
 import multiprocessing
 
 # Imported once by the fork server, so that 32 agents start in a fork each instead of importing
-# SQLAlchemy and the product again (two seconds of CPU per process on two cores).
+# SQLAlchemy and the product again (two seconds of CPU per process on two cores). The server is
+# started by the first race of a test process, with that race's module; later races' modules
+# are imported in each child (the heavy ones are already there).
 PRELOAD = ["sqlalchemy", "psycopg", "crm_tui.db", "crm_tui.models", "crm_tui.services.callback_claims"]
 
 

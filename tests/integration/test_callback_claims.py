@@ -1,4 +1,5 @@
-"""Eight agents in eight processes work a queue of 10,000 callbacks as fast as they can."""
+"""Agents in separate processes work one queue as fast as they can: eight on either engine, 32 on
+PostgreSQL; and a finish that waits on another transaction writes what that one left."""
 
 import os
 import signal
@@ -183,3 +184,54 @@ def test_thirty_two_agents_on_postgresql_never_claim_twice_lose_none_and_never_f
         attempts = session.execute(select(CallbackAttempt.callback_id, func.count()).group_by(
             CallbackAttempt.callback_id)).all()
     assert len(attempts) == callbacks and {n for _, n in attempts} == {1}
+
+
+@pytest.mark.postgresql_only
+def test_a_finish_waiting_on_another_transaction_writes_over_nothing_it_did(engine):
+    """Ana's claim expired while her call went on. As she finishes, a supervisor's transaction
+    holds the callback: it was released, Luis called (no answer), and it was handed back to Ana.
+    Her finish waits for that transaction and counts Luis's attempt; his first call stays first."""
+    import threading
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from crm_tui.services.callback_claims import claim_callback, release_callback
+    from crm_tui.services.staff import add_staff
+    from crm_tui.shop.operations import request_callback
+
+    noon = datetime(2026, 3, 10, 11, 0, tzinfo=timezone.utc)
+    minute = timedelta(minutes=1)
+    with write_session(engine) as session:
+        boss = add_staff(session, "sara", Role.SUPERVISOR, acting=None, acting_login="sara", owns_database=True)
+        ana = add_staff(session, "ana", Role.AGENT, acting=boss, acting_login="sara")
+        luis = add_staff(session, "luis", Role.AGENT, acting=boss, acting_login="sara")
+        callback_id = request_callback(session, phone="699 000 061", now=noon - timedelta(hours=1)).id
+    run_write(engine, lambda s: claim_callback(s, ana, callback_id, noon, settings=ALWAYS))
+    supervisor = Session(engine)
+    supervisor.begin()
+    release_callback(supervisor, boss, callback_id, None, ALWAYS, now=noon + minute)
+    finished = []
+    ana_finishes = threading.Thread(target=lambda: finished.append(run_write(engine, lambda s: finish_callback(
+        s, ana, callback_id, "no_answer", started_at=noon + 4 * minute, now=noon + 4 * minute, settings=ALWAYS))))
+    ana_finishes.start()
+    deadline = time.monotonic() + 10
+    with engine.connect() as watcher:  # until Ana's finish waits for the supervisor's lock
+        while not watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                       "AND datname = current_database()")).scalar():
+            assert time.monotonic() < deadline, "the finish never waited for the row"
+            time.sleep(0.05)
+    assert claim_callback(supervisor, luis, callback_id, noon + minute, settings=ALWAYS)
+    finish_callback(supervisor, luis, callback_id, "no_answer", started_at=noon + minute, now=noon + 2 * minute,
+                    settings=ALWAYS)
+    release_callback(supervisor, boss, callback_id, "ana", ALWAYS, now=noon + 3 * minute)
+    supervisor.commit()
+    supervisor.close()
+    ana_finishes.join(timeout=30)
+    assert finished and finished[0].retried
+    with read_session(engine) as session:
+        attempts, first_called_at = session.execute(select(CallbackRequest.attempts, CallbackRequest.first_called_at)
+                                                    .where(CallbackRequest.id == callback_id)).one()
+        recorded = session.scalar(select(func.count()).where(CallbackAttempt.callback_id == callback_id))
+    assert (attempts, recorded) == (2, 2)
+    assert first_called_at == noon + minute
