@@ -103,7 +103,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: about SQLite files; skipped on --engine postgresql")
     config.addinivalue_line("markers", "postgresql_only: needs a PostgreSQL server (started by the session)")
-    config.addinivalue_line("markers", "volume: a load test of minutes on two cores (make test-volume runs it alone)")
+    config.addinivalue_line("markers", "volume: a load test of minutes on two cores (make test-volume)")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -101,6 +101,7 @@ def renew_claim(session: Session, staff: StaffMember, callback_id: int, now: dat
                 settings: QueueSettings = QueueSettings()) -> bool:
     """Keep holding a callback while its call is open (the claim expires only if the console
     disappears). False when it is no longer this agent's: expired and taken, or reassigned."""
+    require(staff, Action.WORK_QUEUE)
     begin_write(session)
     return session.exec(
         update(request)
@@ -162,6 +163,7 @@ def finish_callback(session: Session, staff: StaffMember, callback_id: int, outc
     closed (as unreachable when the attempts ran out). "Declined" takes a lost reason. "Call
     back later" is kept for this agent (`keep`, the default) until the time plus the grace
     period, then offered to anyone."""
+    require(staff, Action.WORK_QUEUE)
     if outcome not in OUTCOMES:
         raise CallbackError("unknown_outcome", f"{outcome!r} is not an outcome; one of {', '.join(OUTCOMES)}",
                             outcome=outcome)

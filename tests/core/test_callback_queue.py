@@ -97,6 +97,21 @@ def test_an_expired_claim_returns_to_the_queue(engine):
         assert claim_callback(session, LUIS, cid, now=NOON + timedelta(minutes=11))
 
 
+def test_an_inactive_member_neither_renews_nor_finishes_the_call_they_held(engine):
+    from crm_tui.services.callback_claims import renew_claim
+    from crm_tui.services.policy import NotAllowed
+
+    [cid] = add_callbacks(engine, dict(phone="699 000 021", now=NOON))
+    gone = StaffMember("ana", "Ana", Role.AGENT, 10, False)
+    with Session(engine) as session:
+        assert claim_callback(session, ANA, cid, now=NOON)
+        with pytest.raises(NotAllowed):
+            renew_claim(session, gone, cid, now=NOON)
+        with pytest.raises(NotAllowed):
+            finish_callback(session, gone, cid, "resolved", started_at=NOON, now=NOON)
+        assert finish_callback(session, ANA, cid, "resolved", started_at=NOON, now=NOON).status == "done"
+
+
 def test_outcomes_are_validated(engine):
     [cid] = add_callbacks(engine, dict(phone="699 000 030", now=NOON))
     with Session(engine) as session:
