@@ -10,6 +10,7 @@
 Sizes can be lowered for a quick look: BENCH_PG_CALLBACKS, BENCH_PG_CUSTOMERS, BENCH_PG_LINES.
 """
 
+import json
 import multiprocessing
 import os
 import random
@@ -167,7 +168,7 @@ def bench_import(server: Server, tmp: Path) -> None:
     subprocess.run([*crm, "staff", "add", "postgres", "--role", "supervisor", "--db", url], check=True,
                    capture_output=True)
     t0 = time.perf_counter()
-    subprocess.run([*crm, "import", str(export), "--db", url, "--json"], check=True, capture_output=True)
+    first = subprocess.run([*crm, "import", str(export), "--db", url, "--json"], check=True, capture_output=True)
     ours = time.perf_counter() - t0
     t0 = time.perf_counter()
     subprocess.run([*crm, "import", str(export), "--db", url, "--json"], check=True, capture_output=True)
@@ -176,6 +177,8 @@ def bench_import(server: Server, tmp: Path) -> None:
     print(f"  psql \\copy into one text table: {anchor:6.1f} s")
     print(f"  crm-tui import (refresh included): {ours:6.1f} s = {ours / anchor:.2f}x the anchor (goal <= 3x)")
     print(f"  the same file again (nothing new): {again:6.1f} s")
+    phases = json.loads(first.stdout).get("phases", {})
+    print("  split of the first import: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()))
 
 
 def _database(server: Server, name: str) -> str:
