@@ -74,7 +74,8 @@ class ShopWriter:
         self._ids = dict(ids) if ids else first_ids(conn)
         self.first_new_order_id = self._ids["shop_order"]
         # The catalogue and the descriptions are small: all in memory. Customers and orders are
-        # looked up one by one as they first appear, and only if the shop had any before.
+        # looked up as they first appear (a batch at a time where the reader prefetches), and
+        # only if the shop had any before.
         for sku, pid, kind in row_tuples(conn.execute(text("SELECT sku, id, kind FROM product ORDER BY id"))):
             self.products.setdefault(self.key(sku), (pid, ProductKind(kind)))
             self._spellings.setdefault(pid, sku)
@@ -82,6 +83,10 @@ class ShopWriter:
             self.descriptions[description] = did
         self._had_customers = self._ids["customer"] > 1
         self._had_orders = self._ids["shop_order"] > 1
+        # A client-server database answers each lookup in a round trip: the reader batches them.
+        self.lookups_are_round_trips = conn.dialect.name != "sqlite" and (self._had_customers or self._had_orders)
+        self._absent_customers: set[str] = set()  # numbers the last prefetch looked up and did not find
+        self._absent_orders: set[str] = set()
         self._cursor = driver_connection(conn).cursor()
         self._mark = "?" if conn.dialect.name == "sqlite" else "%s"
 
@@ -91,16 +96,19 @@ class ShopWriter:
         return self.products.get(self.key(sku))
 
     def prefetch(self, skus: set[str], customer_numbers: set[str], order_numbers: set[str]) -> None:
-        """Products are all in memory already; customers and orders by batches of numbers."""
-        self._lookup("SELECT customer_number, id FROM customer WHERE customer_number IN :keys",
-                     customer_numbers - self.customers.keys(),
+        """Products are all in memory already; customers and orders by batches of numbers. Until
+        the next prefetch, a number it did not find is not looked up again."""
+        customer_numbers = customer_numbers - self.customers.keys() if self._had_customers else set()
+        self._lookup("SELECT customer_number, id FROM customer WHERE customer_number IN :keys", customer_numbers,
                      lambda row: self.customers.__setitem__(row[0], row[1]))
+        self._absent_customers = customer_numbers - self.customers.keys()
 
         def known_order(row):
             self.orders[row[0]] = row[1]
             self.preexisting_orders.add(row[1])
-        self._lookup("SELECT number, id FROM shop_order WHERE number IN :keys", order_numbers - self.orders.keys(),
-                     known_order)
+        order_numbers = order_numbers - self.orders.keys() if self._had_orders else set()
+        self._lookup("SELECT number, id FROM shop_order WHERE number IN :keys", order_numbers, known_order)
+        self._absent_orders = order_numbers - self.orders.keys()
 
     def _lookup(self, sql: str, keys: set[str], store) -> None:
         if not keys:
@@ -148,7 +156,7 @@ class ShopWriter:
                 seen.add(country)
             return self.customers[number]
         known = self.customers.get(number)
-        if known is None and self._had_customers:
+        if known is None and self._had_customers and number not in self._absent_customers:
             known = self._find("SELECT id FROM customer WHERE customer_number = {}", number)
             if known is not None:
                 self.customers[number] = known
@@ -167,7 +175,7 @@ class ShopWriter:
     def order(self, number: str, customer_id: int | None, placed_at: datetime, cancellation: bool,
               country: str | None = None) -> int:
         known = self.orders.get(number)
-        if known is None and self._had_orders:
+        if known is None and self._had_orders and number not in self._absent_orders:
             known = self._find("SELECT id FROM shop_order WHERE number = {}", number)
             if known is not None:
                 self.orders[number] = known
