@@ -69,6 +69,9 @@ class ShopWriter:
         self._unwritten_customers: list[tuple] = []
         self._new_orders: list[tuple] = []
         self._invoice_heads: list[tuple] = []  # orders already there, as this import's files give them
+        # Orders already there whose head is staged: an invoice's first row gives it, as its first
+        # row gives a new order's (a later row naming another country or minute changes neither).
+        self._headed: set[int] = set()
         self.descriptions: dict[str, int] = {}  # a line's description as written -> line_description id
         self._new_descriptions: list[tuple[int, str]] = []
         self._ids = dict(ids) if ids else first_ids(conn)
@@ -181,7 +184,8 @@ class ShopWriter:
                 self.orders[number] = known
                 self.preexisting_orders.add(known)
         if known is not None:
-            if known in self.preexisting_orders:
+            if known in self.preexisting_orders and known not in self._headed:
+                self._headed.add(known)
                 self._invoice_heads.append((known, customer_id, db_datetime(self.conn, placed_at), country))
             return known
         oid = self._take_id("shop_order")

@@ -121,6 +121,28 @@ def test_importing_the_correction_again_changes_nothing(db, tmp_path):
     assert (again["updated"], again["unchanged"]) == (0, len(ORIGINAL))
 
 
+def test_an_invoice_whose_rows_disagree_takes_its_first_row_and_importing_again_changes_nothing(db, tmp_path):
+    """Exports repeat the invoice's head on every row and some disagree with themselves (the
+    customer's country, the minute). The first row gives the head, on the first import and on
+    every later one: the same file again is unchanged, with nothing audited."""
+    rows = [("536370", "22728", "ALARM CLOCK BAKELIKE PINK", "24", "2010-12-01 08:45", "3.75", "12583", "France"),
+            ("536370", "22727", "ALARM CLOCK BAKELIKE RED", "24", "2010-12-01 08:46", "3.75", "12583", "EIRE"),
+            ("536370", "22726", "ALARM CLOCK BAKELIKE GREEN", "12", "2010-12-01 08:45", "3.75", "13047", "France")]
+    path = write(tmp_path / "a.csv", export(rows))
+    load(db, path)
+    head = query(db, "SELECT o.placed_at, c.customer_number, o.country FROM shop_order o "
+                     "JOIN customer c ON c.id = o.customer_id")
+    audited = scalar(db, "SELECT count(*) FROM audit_entry")
+    for _ in range(2):
+        again = load(db, path)
+        assert (again["updated"], again["unchanged"]) == (0, 3)
+    assert query(db, "SELECT o.placed_at, c.customer_number, o.country FROM shop_order o "
+                     "JOIN customer c ON c.id = o.customer_id") == head
+    assert str(head[0][0]).startswith("2010-12-01 07:45")  # the shop's 08:45 in Madrid, in UTC
+    assert head[0][1:] == ("12583", "FR")
+    assert scalar(db, "SELECT count(*) FROM audit_entry") == audited
+
+
 # --- order independence ---------------------------------------------------------------------
 
 CUSTOMERS = {"17850": ("United Kingdom", "France"), "12583": ("France",), "13047": ("Germany", "United Kingdom"),
