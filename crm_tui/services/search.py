@@ -17,8 +17,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
-from sqlmodel import Session, col
+from sqlalchemy import Integer, Select, any_, bindparam, func, select, text
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Session, SQLModel, col
 
 from crm_tui.db import row_tuple
 from crm_tui.services.names import customer_name
@@ -105,9 +106,41 @@ def order_number_spellings(query: str) -> list[str]:
     return list(dict.fromkeys((typed, typed.upper(), typed.lower())))
 
 
+# Every search runs these, each keystroke pause: Core statements built once (building and
+# caching an ORM statement per call cost more than the database's answer).
+_customer = SQLModel.metadata.tables[Customer.__tablename__]
+_order = SQLModel.metadata.tables[Order.__tablename__]
+_request = SQLModel.metadata.tables[CallbackRequest.__tablename__]
+_BY_ORDER_NUMBER = (select(_order.c.number, _order.c.customer_id)
+                    .where(_order.c.number.in_(bindparam("numbers", expanding=True))).limit(5))
+_BY_CUSTOMER_NUMBER = (select(_customer.c.id)
+                       .where(_customer.c.customer_number >= bindparam("low"),
+                              _customer.c.customer_number < bindparam("high"))
+                       .order_by(_customer.c.customer_number).limit(bindparam("n")))
+
+
+def _hits_statement(dialect: str) -> Select:
+    """The listed customers with their last purchase and open callbacks. PostgreSQL takes the
+    ids as one array (one parameter, a statement it prepares once); SQLite as a list."""
+    ids = (_customer.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer))) if dialect == "postgresql"
+           else _customer.c.id.in_(bindparam("ids", expanding=True)))
+    last_purchase = (select(func.max(_order.c.placed_at))
+                     .where(_order.c.customer_id == _customer.c.id,
+                            _order.c.status.not_in([status.value for status in CANCELLATIONS]))
+                     .correlate(_customer).scalar_subquery())
+    open_callbacks = (select(func.count()).select_from(_request)
+                      .where(_request.c.customer_id == _customer.c.id, _request.c.status != CallbackStatus.DONE.value)
+                      .correlate(_customer).scalar_subquery())
+    return select(_customer.c.id, _customer.c.first_name, _customer.c.last_name, _customer.c.customer_number,
+                  _customer.c.phone, _customer.c.city, _customer.c.discount_percent, last_purchase.label("last"),
+                  open_callbacks.label("open")).where(ids)
+
+
+_HITS = {dialect: _hits_statement(dialect) for dialect in ("sqlite", "postgresql")}
+
+
 def _by_order_number(session: Session, query: str) -> list[tuple[str, int | None]]:
-    rows = session.execute(select(col(Order.number), col(Order.customer_id))
-                           .where(col(Order.number).in_(order_number_spellings(query))).limit(5)).all()
+    rows = session.connection().execute(_BY_ORDER_NUMBER, {"numbers": order_number_spellings(query)})
     return [(r[0], r[1]) for r in rows]
 
 
@@ -115,10 +148,8 @@ def _by_customer_number(session: Session, query: str, limit: int = 10) -> list[i
     """Numbers starting with what was typed, in any case; '12345.0' (as a spreadsheet wrote the
     number) is 12345."""
     upper = normalise_customer_id(query).upper()
-    return list(session.scalars(
-        select(col(Customer.id))
-        .where(col(Customer.customer_number) >= upper, col(Customer.customer_number) < upper + "\uffff")
-        .order_by(col(Customer.customer_number)).limit(limit)))
+    return list(session.connection().execute(_BY_CUSTOMER_NUMBER,
+                                             {"low": upper, "high": upper + "\uffff", "n": limit}).scalars())
 
 
 def _phone_prefixes(digits: str) -> list[str]:
@@ -268,19 +299,7 @@ def _hits(session: Session, ranked: dict[int, tuple[int, str | None]], asked: st
 
     if not ranked:
         return []
-    ids = list(ranked)
-    last_purchase = (select(func.max(col(Order.placed_at)))
-                     .where(col(Order.customer_id) == col(Customer.id), col(Order.status).not_in(CANCELLATIONS))
-                     .correlate(Customer).scalar_subquery())
-    open_callbacks = (select(func.count()).select_from(CallbackRequest)
-                      .where(col(CallbackRequest.customer_id) == col(Customer.id),
-                             col(CallbackRequest.status) != CallbackStatus.DONE)
-                      .correlate(Customer).scalar_subquery())
-    rows = session.execute(
-        select(col(Customer.id), col(Customer.first_name), col(Customer.last_name), col(Customer.customer_number),
-               col(Customer.phone), col(Customer.city), col(Customer.discount_percent), last_purchase.label("last"),
-               open_callbacks.label("open"))
-        .where(col(Customer.id).in_(ids))).all()
+    rows = session.connection().execute(_HITS[session.get_bind().dialect.name], {"ids": list(ranked)}).all()
     hits = []
     for r in rows:
         rank, via = ranked[r.id]
